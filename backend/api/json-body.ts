@@ -1,0 +1,19 @@
+import type { FastifyInstance } from 'fastify';
+import { ProductOsError } from '../errors';
+
+/**
+ * JSON bodies: an empty body is "no body" (POST …/cancel needs none), and malformed JSON is
+ * a 400 that says where it broke.
+ */
+export function registerJsonParser(app: FastifyInstance): void {
+  app.removeContentTypeParser('application/json');
+  app.addContentTypeParser('application/json', { parseAs: 'string' }, (_req, body, done) => {
+    const text = body as string;
+    if (text.trim() === '') return done(null, undefined);
+    try {
+      done(null, JSON.parse(text));
+    } catch (err) {
+      done(new ProductOsError('invalid_json', `request body is not valid JSON: ${(err as Error).message}`), undefined);
+    }
+  });
+}

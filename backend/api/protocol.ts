@@ -1,0 +1,236 @@
+/**
+ * The protocol between backend, extension and webviews, declared once: each TypeBox schema is
+ * both the JSON Schema the API validates and documents (OpenAPI) and the TypeScript type the
+ * extension and webviews import. Nothing crosses a boundary as `any`.
+ */
+import { Type, type Static, type TSchema } from '@sinclair/typebox';
+
+const Nullable = <T extends TSchema>(t: T) => Type.Union([t, Type.Null()]);
+const Json = Type.Unknown({ description: 'any JSON value' });
+const Timestamp = Type.String({ format: 'date-time' });
+
+export const RUN_STATUSES = ['queued', 'awaiting_approval', 'dispatching', 'running', 'succeeded', 'failed', 'cancelled', 'timed_out'] as const;
+export const TERMINAL_STATUSES: ReadonlySet<RunStatus> = new Set(['succeeded', 'failed', 'cancelled', 'timed_out']);
+export const RunStatus = Type.Union(RUN_STATUSES.map((s) => Type.Literal(s)));
+export type RunStatus = (typeof RUN_STATUSES)[number];
+
+export const ErrorBody = Type.Object(
+  {
+    code: Type.String(),
+    message: Type.String(),
+    details: Type.Optional(Json),
+    retryable: Type.Optional(Type.Boolean()),
+  },
+);
+export const ErrorResponse = Type.Object({ error: ErrorBody });
+export type ErrorResponse = Static<typeof ErrorResponse>;
+
+export const Labels = Type.Record(Type.String({ maxLength: 100 }), Type.String({ maxLength: 500 }), { maxProperties: 50 });
+
+export const Run = Type.Object(
+  {
+    id: Type.String({ format: 'uuid' }),
+    tool: Type.String(),
+    status: RunStatus,
+    risk: Type.Union([Type.Literal('low'), Type.Literal('medium'), Type.Literal('high')]),
+    input: Json,
+    output: Type.Optional(Json),
+    error: Type.Optional(ErrorBody),
+    labels: Labels,
+    priority: Type.Integer(),
+    caller: Type.String(),
+    idempotencyKey: Nullable(Type.String()),
+    correlationId: Nullable(Type.String()),
+    traceId: Type.String(),
+    version: Type.Integer({ minimum: 1 }),
+    attempt: Type.Integer({ minimum: 0 }),
+    maxAttempts: Type.Integer({ minimum: 1 }),
+    createdAt: Timestamp,
+    updatedAt: Timestamp,
+    startedAt: Nullable(Timestamp),
+    finishedAt: Nullable(Timestamp),
+  },
+);
+export type Run = Static<typeof Run>;
+
+export const RunEvent = Type.Object(
+  {
+    id: Type.Integer(),
+    runId: Type.String(),
+    type: Type.Union([Type.Literal('state'), Type.Literal('progress'), Type.Literal('log'), Type.Literal('output')]),
+    data: Json,
+    createdAt: Timestamp,
+  },
+);
+export type RunEvent = Static<typeof RunEvent>;
+/** `data` of a `state` event. */
+export interface StateEventData {
+  from: RunStatus | null;
+  to: RunStatus;
+  reason?: string;
+}
+/** `data` of a `progress` event. */
+export interface ProgressEventData {
+  progress: number;
+  total?: number;
+  message?: string;
+}
+
+export const LogLine = Type.Object(
+  {
+    id: Type.Integer(),
+    ts: Timestamp,
+    level: Type.Union([Type.Literal('debug'), Type.Literal('info'), Type.Literal('warn'), Type.Literal('error')]),
+    source: Type.String(),
+    runId: Nullable(Type.String()),
+    message: Type.String(),
+    fields: Type.Record(Type.String(), Json),
+  },
+);
+export type LogLine = Static<typeof LogLine>;
+export type LogLevel = LogLine['level'];
+
+export const ToolInfo = Type.Object(
+  {
+    name: Type.String(),
+    title: Type.String(),
+    description: Type.String(),
+    module: Type.String(),
+    risk: Type.String(),
+    executor: Type.String(),
+    available: Type.Boolean({ description: 'false while the executor for this tool is not implemented or not configured' }),
+    unavailableReason: Type.Optional(Type.String()),
+    inputSchema: Json,
+    outputSchema: Json,
+  },
+);
+export type ToolInfo = Static<typeof ToolInfo>;
+
+export const CreateRunBody = Type.Object(
+  {
+    tool: Type.String({ minLength: 1, maxLength: 200 }),
+    input: Type.Record(Type.String(), Json),
+    idempotencyKey: Type.Optional(Type.String({ minLength: 1, maxLength: 200 })),
+    correlationId: Type.Optional(Type.String({ minLength: 1, maxLength: 200 })),
+    labels: Type.Optional(Labels),
+    priority: Type.Optional(Type.Integer({ minimum: -100, maximum: 100 })),
+  },
+  { additionalProperties: false },
+);
+export type CreateRunBody = Static<typeof CreateRunBody>;
+
+export const PatchRunBody = Type.Object(
+  {
+    ifVersion: Type.Integer({ minimum: 1 }),
+    labels: Type.Optional(Labels),
+    priority: Type.Optional(Type.Integer({ minimum: -100, maximum: 100 })),
+  },
+  { additionalProperties: false, minProperties: 2 },
+);
+export type PatchRunBody = Static<typeof PatchRunBody>;
+
+export const DecisionBody = Type.Object(
+  { reason: Type.Optional(Type.String({ maxLength: 2000 })), ifVersion: Type.Optional(Type.Integer({ minimum: 1 })) },
+  { additionalProperties: false },
+);
+export type DecisionBody = Static<typeof DecisionBody>;
+
+export const ListRunsQuery = Type.Object(
+  {
+    status: Type.Optional(Type.String({ pattern: `^(${RUN_STATUSES.join('|')})(,(${RUN_STATUSES.join('|')}))*$`, description: 'one status or several, comma-separated' })),
+    tool: Type.Optional(Type.String({ maxLength: 200 })),
+    correlationId: Type.Optional(Type.String({ maxLength: 200 })),
+    since: Type.Optional(Timestamp),
+    cursor: Type.Optional(Type.String({ maxLength: 200 })),
+    limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 500, default: 50 })),
+  },
+  { additionalProperties: false },
+);
+export type ListRunsQuery = Static<typeof ListRunsQuery>;
+export const RunPage = Type.Object({ runs: Type.Array(Run), nextCursor: Nullable(Type.String()) });
+export type RunPage = Static<typeof RunPage>;
+
+export const ListLogsQuery = Type.Object(
+  {
+    runId: Type.Optional(Type.String({ format: 'uuid' })),
+    level: Type.Optional(Type.Union([Type.Literal('debug'), Type.Literal('info'), Type.Literal('warn'), Type.Literal('error')])),
+    afterId: Type.Optional(Type.Integer({ minimum: 0 })),
+    limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 1000, default: 200 })),
+  },
+  { additionalProperties: false },
+);
+export type ListLogsQuery = Static<typeof ListLogsQuery>;
+
+export const Lane = Type.Object({ id: Type.String(), name: Type.String(), position: Type.Integer() });
+export type Lane = Static<typeof Lane>;
+export const Card = Type.Object(
+  {
+    id: Type.String(),
+    key: Type.String({ pattern: '^[A-Z][A-Z0-9]*-[0-9]+$' }),
+    title: Type.String(),
+    description: Type.String(),
+    lane: Type.String(),
+    position: Type.Number(),
+    labels: Type.Array(Type.String()),
+    version: Type.Integer(),
+    createdAt: Timestamp,
+    updatedAt: Timestamp,
+  },
+);
+export type Card = Static<typeof Card>;
+export const CardEvent = Type.Object(
+  { id: Type.Integer(), cardKey: Type.String(), type: Type.String(), actor: Type.String(), data: Json, runId: Nullable(Type.String()), createdAt: Timestamp },
+);
+export type CardEvent = Static<typeof CardEvent>;
+export const CreateCardBody = Type.Object(
+  {
+    title: Type.String({ minLength: 1, maxLength: 300 }),
+    description: Type.Optional(Type.String({ maxLength: 50000 })),
+    lane: Type.Optional(Type.String({ minLength: 1, maxLength: 100 })),
+    labels: Type.Optional(Type.Array(Type.String({ minLength: 1, maxLength: 50 }), { maxItems: 20 })),
+  },
+  { additionalProperties: false },
+);
+export type CreateCardBody = Static<typeof CreateCardBody>;
+export const PatchCardBody = Type.Object(
+  {
+    ifVersion: Type.Integer({ minimum: 1 }),
+    title: Type.Optional(Type.String({ minLength: 1, maxLength: 300 })),
+    description: Type.Optional(Type.String({ maxLength: 50000 })),
+    lane: Type.Optional(Type.String({ minLength: 1, maxLength: 100 })),
+    position: Type.Optional(Type.Number()),
+    labels: Type.Optional(Type.Array(Type.String({ minLength: 1, maxLength: 50 }), { maxItems: 20 })),
+  },
+  { additionalProperties: false, minProperties: 2 },
+);
+export type PatchCardBody = Static<typeof PatchCardBody>;
+
+export const BrandVersion = Type.Object(
+  { profileId: Type.String(), version: Type.Integer(), brand: Json, changedBy: Type.String(), runId: Nullable(Type.String()), createdAt: Timestamp },
+);
+export type BrandVersion = Static<typeof BrandVersion>;
+
+export const SettingReport = Type.Object(
+  {
+    name: Type.String(),
+    status: Type.Union([Type.Literal('ok'), Type.Literal('missing'), Type.Literal('invalid')]),
+    required: Type.Boolean(),
+    message: Type.String(),
+    value: Type.Optional(Type.String()),
+  },
+);
+export const ConfigReport = Type.Object({ ok: Type.Boolean(), settings: Type.Array(SettingReport) });
+export type ConfigReport = Static<typeof ConfigReport>;
+
+export const Health = Type.Object(
+  {
+    status: Type.Literal('ok'),
+    version: Type.String(),
+    instanceId: Type.String(),
+    store: Type.Union([Type.Literal('pglite'), Type.Literal('postgres')]),
+    role: Type.String(),
+    activeRuns: Type.Integer(),
+    uptimeSeconds: Type.Number(),
+  },
+);
+export type Health = Static<typeof Health>;

@@ -1,0 +1,52 @@
+import { timingSafeEqual, createHash } from 'node:crypto';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { ProductOsError } from '../errors';
+
+export interface SecurityOptions {
+  token: string;
+  allowedOrigins: string[];
+  allowedHosts: string[];
+}
+
+/**
+ * Runs before every route, /mcp included (the MCP SDK checks neither Origin nor Host for us):
+ * a Host we do not serve (DNS rebinding) and a browser Origin we do not allow get 403; a
+ * missing or wrong bearer token gets 401.
+ */
+export function securityHook(opts: SecurityOptions) {
+  const expected = digest(opts.token);
+  const hosts = new Set(opts.allowedHosts.map((h) => h.toLowerCase()));
+  const origins = new Set(opts.allowedOrigins.map((o) => o.toLowerCase().replace(/\/$/, '')));
+  return async (req: FastifyRequest, reply: FastifyReply) => {
+    const host = hostName(req.headers.host);
+    if (!host || !hosts.has(host)) {
+      throw new ProductOsError('forbidden_host', `Host "${req.headers.host ?? ''}" is not served here`);
+    }
+    const origin = req.headers.origin;
+    if (origin !== undefined && !origins.has(origin.toLowerCase())) {
+      throw new ProductOsError('forbidden_origin', `Origin ${origin} is not allowed (set PRODUCT_OS_ALLOWED_ORIGINS to allow it)`);
+    }
+    const auth = req.headers.authorization;
+    const match = typeof auth === 'string' ? /^Bearer\s+(\S+)\s*$/i.exec(auth) : null;
+    if (!match) {
+      reply.header('WWW-Authenticate', 'Bearer realm="product-os"');
+      throw new ProductOsError('unauthorized', 'missing bearer token (Authorization: Bearer <token>)');
+    }
+    if (!timingSafeEqual(digest(match[1]), expected)) {
+      reply.header('WWW-Authenticate', 'Bearer realm="product-os", error="invalid_token"');
+      throw new ProductOsError('unauthorized', 'wrong bearer token');
+    }
+  };
+}
+
+/** Fixed-length digests, so comparing tokens of different lengths takes the same time. */
+function digest(s: string): Buffer {
+  return createHash('sha256').update(s).digest();
+}
+
+function hostName(header: string | undefined): string | null {
+  if (!header) return null;
+  const h = header.trim().toLowerCase();
+  if (h.startsWith('[')) return h.slice(0, h.indexOf(']') + 1);
+  return h.split(':')[0];
+}

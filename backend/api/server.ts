@@ -1,0 +1,59 @@
+import Fastify, { type FastifyInstance } from 'fastify';
+import swagger from '@fastify/swagger';
+import Ajv, { type ValidateFunction } from 'ajv';
+import addFormats from 'ajv-formats';
+import type { ApiContext } from './context';
+import { securityHook } from './security';
+import { errorHandler } from './error-handler';
+import { registerJsonParser } from './json-body';
+import { systemRoutes } from './routes/system';
+import { runRoutes } from './routes/runs';
+import { logRoutes } from './routes/logs';
+import { boardRoutes } from './routes/board';
+import { registerMcpRoute } from '../mcp/http-transport';
+import type { McpOptions } from '../mcp/tool-server';
+
+/**
+ * Bodies are validated strictly (no coercion: "5" is not a number, unknown fields are
+ * refused); query strings and path parameters are text, so they are coerced.
+ */
+function validatorCompiler() {
+  const options = { allErrors: true, useDefaults: true, removeAdditional: false, strict: false } as const;
+  const strict = addFormats(new Ajv({ ...options, coerceTypes: false }));
+  const coercing = addFormats(new Ajv({ ...options, coerceTypes: 'array' }));
+  const compiled = new Map<object, ValidateFunction>();
+  return ({ schema, httpPart }: { schema: object; httpPart?: string }) => {
+    // Routes share schemas (approve and deny): compile each once.
+    let fn = compiled.get(schema);
+    if (!fn) {
+      fn = (httpPart === 'body' ? strict : coercing).compile(schema);
+      compiled.set(schema, fn);
+    }
+    return fn;
+  };
+}
+
+export async function buildApi(ctx: ApiContext, token: string, mcp: McpOptions = {}): Promise<FastifyInstance> {
+  const app = Fastify({ bodyLimit: ctx.config.maxBodyBytes, logger: false, return503OnClosing: true, forceCloseConnections: true });
+  app.setValidatorCompiler(validatorCompiler());
+  app.setErrorHandler(errorHandler(ctx.logger));
+  app.setNotFoundHandler((req, reply) => reply.status(404).send({ error: { code: 'not_found', message: `no route ${req.method} ${req.url.split('?')[0]}` } }));
+  registerJsonParser(app);
+  await app.register(swagger, {
+    openapi: {
+      info: { title: 'Product OS backend', version: ctx.version, description: 'Tool registry, durable runs, logs, cards and brand profiles. Every request needs `Authorization: Bearer <token>`.' },
+      components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } } },
+      security: [{ bearer: [] }],
+    },
+  });
+  app.addHook('onRequest', securityHook({ token, allowedOrigins: ctx.config.allowedOrigins, allowedHosts: ctx.config.allowedHosts }));
+
+  systemRoutes(app, ctx);
+  runRoutes(app, ctx);
+  logRoutes(app, ctx);
+  boardRoutes(app, ctx);
+  registerMcpRoute(app, ctx, mcp);
+  app.get('/api/openapi.json', { schema: { hide: true } }, async () => app.swagger());
+  await app.ready();
+  return app;
+}

@@ -1,0 +1,130 @@
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { localEndpointProblem } from './local-endpoint';
+
+/** Every setting, where it comes from, and whether it is usable. Shown by GET /config/validate. */
+export interface SettingReport {
+  name: string;
+  status: 'ok' | 'missing' | 'invalid';
+  required: boolean;
+  message: string;
+  value?: string;
+}
+
+export interface Config {
+  host: string;
+  port: number;
+  dataDir: string;
+  databaseUrl?: string;
+  token?: string;
+  allowedOrigins: string[];
+  allowedHosts: string[];
+  mediumRiskNeedsApproval: boolean;
+  maxBodyBytes: number;
+  concurrency: number;
+  redactedDebug: boolean;
+  registryFile?: string;
+  llmUrl?: string;
+  gcpProject?: string;
+  logsDir: string;
+  role: 'all' | 'executor';
+}
+
+export type Env = Record<string, string | undefined>;
+export type Overrides = Partial<Pick<Config, 'host' | 'port' | 'dataDir' | 'role'>>;
+
+interface Setting {
+  name: string;
+  required?: boolean;
+  secret?: boolean;
+  /** Human description of the default used when the setting is absent. */
+  absent: string;
+  /** Returns a problem sentence, or null when the value is fine. */
+  check(value: string): string | null;
+}
+
+const intIn = (min: number, max: number) => (v: string) =>
+  /^\d+$/.test(v) && Number(v) >= min && Number(v) <= max ? null : `must be an integer from ${min} to ${max}`;
+const bool = (v: string) => (/^(1|0|true|false|yes|no|on|off)$/i.test(v) ? null : 'must be true or false');
+
+export const SETTINGS: Setting[] = [
+  { name: 'PRODUCT_OS_HOST', absent: '127.0.0.1 (this machine only)', check: (v) => (v.length > 0 ? null : 'must not be empty') },
+  { name: 'PRODUCT_OS_PORT', absent: '7331 for `serve`, a free port when embedded', check: intIn(0, 65535) },
+  { name: 'PRODUCT_OS_DATA', absent: `the per-user data folder (${defaultDataDir({})})`, check: (v) => (path.isAbsolute(v) ? null : 'must be an absolute path') },
+  {
+    name: 'DATABASE_URL',
+    secret: true,
+    absent: 'embedded PGlite in the data folder',
+    check: (v) => (/^postgres(ql)?:\/\//.test(v) ? null : 'must be a postgres:// or postgresql:// URL'),
+  },
+  { name: 'PRODUCT_OS_TOKEN', secret: true, absent: 'a random token kept in the data folder (mode 0600)', check: (v) => (v.length >= 16 ? null : 'must be at least 16 characters') },
+  {
+    name: 'PRODUCT_OS_ALLOWED_ORIGINS',
+    absent: 'no browser origins (editor and MCP clients send none)',
+    check: (v) => (v.split(',').every((o) => /^[a-z][a-z0-9+.-]*:\/\/[^/\s]+$/i.test(o.trim())) ? null : 'must be a comma-separated list of origins like https://example.com'),
+  },
+  { name: 'PRODUCT_OS_ALLOWED_HOSTS', absent: 'localhost, 127.0.0.1, [::1] and the bound host', check: (v) => (v.trim().length > 0 ? null : 'must not be empty') },
+  { name: 'PRODUCT_OS_MEDIUM_RISK', absent: 'auto (medium-risk tools run without approval)', check: (v) => (v === 'auto' || v === 'approval' ? null : 'must be auto or approval') },
+  { name: 'PRODUCT_OS_MAX_BODY_BYTES', absent: '1048576 (1 MiB)', check: intIn(1024, 64 * 1024 * 1024) },
+  { name: 'PRODUCT_OS_CONCURRENCY', absent: '4 runs at a time per backend', check: intIn(1, 256) },
+  { name: 'DEBUG_REDACTED_MODE', absent: 'true (logs mask emails, keys, IPs, user names, container ids)', check: bool },
+  { name: 'PRODUCT_OS_REGISTRY', absent: 'the bundled registry/tool-registry.yaml', check: (v) => (v.endsWith('.yaml') || v.endsWith('.yml') ? null : 'must be a .yaml file') },
+  { name: 'PRODUCT_OS_LLM_URL', absent: 'no LLM endpoint (LLM tasks use the llama.cpp worker)', check: (v) => (localEndpointProblem(v) ? `${localEndpointProblem(v)}` : null) },
+  { name: 'GOOGLE_CLOUD_PROJECT', absent: 'no Google Cloud project (everything stays local)', check: (v) => (/^[a-z][a-z0-9-]{4,28}[a-z0-9]$/.test(v) ? null : 'is not a valid project id') },
+  { name: 'PRODUCT_OS_LOGS', absent: './logs (for log triage)', check: (v) => (v.length > 0 ? null : 'must not be empty') },
+];
+
+export function validateConfig(env: Env): SettingReport[] {
+  return SETTINGS.map((s) => {
+    const raw = env[s.name];
+    if (raw === undefined || raw === '') {
+      return { name: s.name, status: s.required ? 'invalid' : 'missing', required: !!s.required, message: `not set: using ${s.absent}` };
+    }
+    const problem = s.check(raw);
+    const shown = s.secret ? undefined : raw;
+    if (problem) return { name: s.name, status: 'invalid', required: !!s.required, message: `${s.name} ${problem}`, value: shown };
+    return { name: s.name, status: 'ok', required: !!s.required, message: 'set and valid', value: shown };
+  });
+}
+
+export class ConfigError extends Error {
+  constructor(readonly problems: SettingReport[]) {
+    super(`invalid configuration: ${problems.map((p) => p.message).join('; ')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+/** Builds the config from the environment and CLI flags; throws naming every invalid setting. */
+export function loadConfig(env: Env, overrides: Overrides = {}): Config {
+  const problems = validateConfig(env).filter((r) => r.status === 'invalid');
+  if (problems.length > 0) throw new ConfigError(problems);
+  const flag = (v: string | undefined) => v !== undefined && /^(1|true|yes|on)$/i.test(v);
+  const host = overrides.host ?? env.PRODUCT_OS_HOST ?? '127.0.0.1';
+  const list = (v: string | undefined) => (v ? v.split(',').map((s) => s.trim()).filter(Boolean) : []);
+  return {
+    host,
+    port: overrides.port ?? (env.PRODUCT_OS_PORT ? Number(env.PRODUCT_OS_PORT) : 7331),
+    dataDir: overrides.dataDir ?? env.PRODUCT_OS_DATA ?? defaultDataDir(env),
+    databaseUrl: env.DATABASE_URL || undefined,
+    token: env.PRODUCT_OS_TOKEN || undefined,
+    allowedOrigins: list(env.PRODUCT_OS_ALLOWED_ORIGINS),
+    allowedHosts: [...new Set(['localhost', '127.0.0.1', '[::1]', host, ...list(env.PRODUCT_OS_ALLOWED_HOSTS)])],
+    mediumRiskNeedsApproval: env.PRODUCT_OS_MEDIUM_RISK === 'approval',
+    maxBodyBytes: env.PRODUCT_OS_MAX_BODY_BYTES ? Number(env.PRODUCT_OS_MAX_BODY_BYTES) : 1024 * 1024,
+    concurrency: env.PRODUCT_OS_CONCURRENCY ? Number(env.PRODUCT_OS_CONCURRENCY) : 4,
+    redactedDebug: env.DEBUG_REDACTED_MODE === undefined || env.DEBUG_REDACTED_MODE === '' ? true : flag(env.DEBUG_REDACTED_MODE),
+    registryFile: env.PRODUCT_OS_REGISTRY || undefined,
+    llmUrl: env.PRODUCT_OS_LLM_URL || undefined,
+    gcpProject: env.GOOGLE_CLOUD_PROJECT || undefined,
+    logsDir: path.resolve(env.PRODUCT_OS_LOGS ?? 'logs'),
+    role: overrides.role ?? 'all',
+  };
+}
+
+/** XDG on Linux, Application Support on macOS, %APPDATA% on Windows. */
+export function defaultDataDir(env: Env): string {
+  const home = os.homedir();
+  if (process.platform === 'darwin') return path.join(home, 'Library', 'Application Support', 'product-os');
+  if (process.platform === 'win32') return path.join(env.APPDATA ?? path.join(home, 'AppData', 'Roaming'), 'product-os');
+  return path.join(env.XDG_DATA_HOME ?? path.join(home, '.local', 'share'), 'product-os');
+}

@@ -1,0 +1,61 @@
+import type { Db } from './store/db';
+import { insertLog } from './store/logs';
+import type { Bus } from './runs/bus';
+import type { LogLevel } from './api/protocol';
+import { redact, redactValue } from './redact';
+
+export interface LogFields {
+  runId?: string | null;
+  [key: string]: unknown;
+}
+
+/**
+ * Structured logs: stored (GET /api/logs), streamed (GET /api/logs/stream) and mirrored to
+ * stderr as JSON lines, which the extension shows in its "Product OS" output channel. In
+ * redacted debug mode every string is masked before it goes anywhere.
+ */
+export class Logger {
+  private chain: Promise<unknown> = Promise.resolve();
+
+  constructor(
+    private readonly db: Db,
+    private readonly bus: Bus,
+    private readonly redacted: boolean,
+    private readonly stderr: (line: string) => void = (l) => process.stderr.write(`${l}\n`),
+  ) {}
+
+  debug(source: string, message: string, fields?: LogFields) {
+    return this.write('debug', source, message, fields);
+  }
+  info(source: string, message: string, fields?: LogFields) {
+    return this.write('info', source, message, fields);
+  }
+  warn(source: string, message: string, fields?: LogFields) {
+    return this.write('warn', source, message, fields);
+  }
+  error(source: string, message: string, fields?: LogFields) {
+    return this.write('error', source, message, fields);
+  }
+
+  /** Writes are chained so lines keep their order; a store failure never throws into the caller. */
+  write(level: LogLevel, source: string, message: string, fields: LogFields = {}): Promise<void> {
+    const { runId, ...rest } = fields;
+    const text = this.redacted ? redact(message) : message;
+    const extra = this.redacted ? redactValue(rest) : rest;
+    this.stderr(JSON.stringify({ ts: new Date().toISOString(), level, source, message: text, ...(runId ? { runId } : {}), ...extra }));
+    const next = this.chain.then(async () => {
+      try {
+        this.bus.emitLog(await insertLog(this.db, { level, source, runId: runId ?? null, message: text, fields: extra }));
+      } catch (err) {
+        this.stderr(JSON.stringify({ level: 'error', source: 'logger', message: `could not store a log line: ${(err as Error).message}` }));
+      }
+    });
+    this.chain = next;
+    return next;
+  }
+
+  /** Resolves when every line written so far is stored. */
+  flush(): Promise<unknown> {
+    return this.chain;
+  }
+}

@@ -1,0 +1,107 @@
+import { randomUUID } from 'node:crypto';
+import type { AddressInfo } from 'node:net';
+import type { FastifyInstance } from 'fastify';
+import { loadConfig, type Config, type Env, type Overrides } from './config';
+import { openDb, type Db } from './store/db';
+import { migrate } from './store/migrate';
+import { registerInstance, markStopped } from './store/instances';
+import { loadRegistry, type Registry } from '../registry/loader';
+import { Bus } from './runs/bus';
+import { Logger } from './logger';
+import { RunEngine } from './runs/engine';
+import { ExecutorRouter } from './executors/router';
+import { LocalExecutor } from './executors/local';
+import { UnimplementedExecutor } from './executors/unimplemented';
+import { LOCAL_HANDLERS } from './tools/handlers';
+import { buildApi } from './api/server';
+import type { ApiContext } from './api/context';
+import { resolveToken } from './token';
+import { lockDataDir } from './data-dir-lock';
+import type { McpOptions } from './mcp/tool-server';
+
+export const VERSION = '0.1.0';
+
+export interface Backend {
+  config: Config;
+  db: Db;
+  registry: Registry;
+  engine: RunEngine;
+  context: ApiContext;
+  app: FastifyInstance;
+  token: string;
+  /** Set once `listen` resolved. */
+  url?: string;
+  listen(): Promise<string>;
+  close(): Promise<void>;
+}
+
+export interface StartOptions {
+  env?: Env;
+  overrides?: Overrides;
+  mcp?: McpOptions;
+  /** Where log lines are mirrored (default: stderr). */
+  stderr?: (line: string) => void;
+}
+
+/**
+ * The composition root: config → registry → store (migrated) → engine → API. Nothing else
+ * in the backend holds global state. Every failure here stops start-up with its reason.
+ */
+export async function createBackend(opts: StartOptions = {}): Promise<Backend> {
+  const env = opts.env ?? process.env;
+  const config = loadConfig(env, opts.overrides);
+  const registry = loadRegistry(config.registryFile);
+  const unlock = config.databaseUrl ? () => undefined : lockDataDir(config.dataDir);
+  let db: Db | undefined;
+  try {
+    db = await openDb({ databaseUrl: config.databaseUrl, dataDir: config.dataDir });
+    await migrate(db);
+    const instanceId = randomUUID();
+    await registerInstance(db, instanceId);
+    const bus = new Bus();
+    const logger = new Logger(db, bus, config.redactedDebug, opts.stderr);
+    const executors = new ExecutorRouter({
+      local: new LocalExecutor(LOCAL_HANDLERS),
+      docker: new UnimplementedExecutor('docker'),
+      http: new UnimplementedExecutor('http'),
+    });
+    const engine = new RunEngine({ db, registry, bus, logger, config, executors, instanceId });
+    const { token } = resolveToken(config.dataDir, config.token);
+    const context: ApiContext = { db, registry, engine, bus, executors, config, env, logger, instanceId, startedAt: Date.now(), version: VERSION };
+    const app = await buildApi(context, token, opts.mcp);
+    await engine.start();
+    const openDbRef = db;
+    let closed = false;
+    const backend: Backend = {
+      config,
+      db,
+      registry,
+      engine,
+      context,
+      app,
+      token,
+      async listen() {
+        await app.listen({ host: config.host, port: config.port });
+        const { port } = app.server.address() as AddressInfo;
+        const host = config.host.includes(':') ? `[${config.host}]` : config.host;
+        backend.url = `http://${host}:${port}`;
+        return backend.url;
+      },
+      async close() {
+        if (closed) return;
+        closed = true;
+        await app.close();
+        await engine.stop();
+        await logger.flush();
+        await markStopped(openDbRef, instanceId).catch(() => undefined);
+        await openDbRef.close();
+        unlock();
+      },
+    };
+    return backend;
+  } catch (err) {
+    await db?.close().catch(() => undefined);
+    unlock();
+    throw err;
+  }
+}

@@ -1,0 +1,37 @@
+import { StdioServerTransport } from '@modelcontextprotocol/sdk/server/stdio.js';
+import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
+import { createBackend, type StartOptions } from '../main';
+import { createMcpServer } from './tool-server';
+
+/**
+ * `product-os mcp --stdio`: for MCP clients that launch a command. With PRODUCT_OS_URL it
+ * relays messages to that backend's /mcp (so the editor's backend and the agent share one
+ * store); otherwise it serves an embedded backend on the data folder.
+ */
+export async function runMcpStdio(opts: StartOptions): Promise<void> {
+  const stdio = new StdioServerTransport();
+  const remote = process.env.PRODUCT_OS_URL;
+  if (remote) {
+    const http = new StreamableHTTPClientTransport(new URL('/mcp', remote), {
+      requestInit: { headers: { authorization: `Bearer ${process.env.PRODUCT_OS_TOKEN ?? ''}` } },
+    });
+    stdio.onmessage = (m) => void http.send(m).catch((err: Error) => process.stderr.write(`product-os mcp: ${err.message}\n`));
+    http.onmessage = (m) => void stdio.send(m);
+    await http.start();
+    await stdio.start();
+    await new Promise<void>((resolve) => {
+      stdio.onclose = resolve;
+      process.stdin.once('end', resolve);
+    });
+    await http.close();
+    return;
+  }
+  const backend = await createBackend({ ...opts, overrides: { ...opts.overrides, port: 0 } });
+  const server = createMcpServer(backend.context);
+  await server.connect(stdio);
+  await new Promise<void>((resolve) => {
+    stdio.onclose = resolve;
+    process.stdin.once('end', resolve);
+  });
+  await backend.close();
+}

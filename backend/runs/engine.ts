@@ -1,0 +1,507 @@
+import type { Db } from '../store/db';
+import type { Registry, CompiledTool } from '../../registry/loader';
+import { describeViolations } from '../../registry/validation-error';
+import { ProductOsError, toErrorBody, type ErrorBody } from '../errors';
+import { shapeOf } from '../shape';
+import type { Logger } from '../logger';
+import type { Config } from '../config';
+import type { Bus } from './bus';
+import { needsApproval } from './policy';
+import { isTerminal } from './transitions';
+import type { ExecutorRouter } from '../executors/router';
+import type { AbortReason, ExecutionContext } from '../executors/executor';
+import * as store from '../store/runs';
+import type { StoredRun } from '../store/runs';
+import { audit } from '../store/audit';
+import type { Run, RunEvent, RunStatus, StateEventData, ListRunsQuery, RunPage, PatchRunBody } from '../api/protocol';
+
+export interface SubmitRequest {
+  tool: string;
+  input: unknown;
+  caller: string;
+  idempotencyKey?: string;
+  correlationId?: string;
+  traceId?: string;
+  labels?: Record<string, string>;
+  priority?: number;
+}
+
+interface InFlight {
+  abort: AbortController;
+  promise: Promise<void>;
+}
+
+export interface EngineDeps {
+  db: Db;
+  registry: Registry;
+  bus: Bus;
+  logger: Logger;
+  config: Config;
+  executors: ExecutorRouter;
+  instanceId: string;
+}
+
+const DISPATCH_POLL_MS = 500;
+const HEARTBEAT_MS = 2000;
+/** A backend whose heart has not beaten for this long is dead; its runs are settled. */
+export const STALE_AFTER_S = 15;
+
+/**
+ * The durable runs engine: submit (validate → policy → store), dispatch (claim from the
+ * Postgres queue), execute (executor, timeout, cancel, retry), settle (validated output or a
+ * named error), and recover what a dead backend left behind.
+ */
+export class RunEngine {
+  private readonly inFlight = new Map<string, InFlight>();
+  private readonly waiters = new Map<string, Set<(run: StoredRun) => void>>();
+  private timers: NodeJS.Timeout[] = [];
+  private dispatching = false;
+  private dispatchAgain = false;
+  private stopped = false;
+
+  constructor(private readonly deps: EngineDeps) {}
+
+  // ---- calls ------------------------------------------------------------------------------
+
+  /** Validates and stores a call. Returns the existing run when the idempotency key was used. */
+  async submit(req: SubmitRequest): Promise<{ run: Run; created: boolean }> {
+    const { registry, config, db } = this.deps;
+    const tool = registry.get(req.tool);
+    const argsShape = shapeOf(req.input);
+    if (!tool) {
+      await this.auditRefusal(req, argsShape, 'unknown_tool');
+      throw new ProductOsError('unknown_tool', `no tool named "${req.tool}"`, { tool: req.tool });
+    }
+    const availability = this.deps.executors.availability(tool);
+    if (!availability.available) {
+      await this.auditRefusal(req, argsShape, availability.code);
+      throw new ProductOsError(availability.code, availability.reason, { tool: tool.name });
+    }
+    // Ajv fills defaults in place: validate a copy so the caller's object is left alone.
+    const input = structuredClone(req.input);
+    const violations = tool.validateInput(input);
+    if (violations.length > 0) {
+      await this.auditRefusal(req, argsShape, 'invalid_input');
+      throw new ProductOsError('invalid_input', `invalid input for ${tool.name}: ${describeViolations(violations)}`, { violations });
+    }
+    const status = needsApproval(tool.spec.risk, { mediumRiskNeedsApproval: config.mediumRiskNeedsApproval }) ? 'awaiting_approval' : 'queued';
+    const inserted = await store.insertRun(db, {
+      tool: tool.name,
+      status,
+      risk: tool.spec.risk,
+      input,
+      caller: req.caller,
+      idempotencyKey: req.idempotencyKey,
+      correlationId: req.correlationId,
+      traceId: req.traceId,
+      labels: req.labels,
+      priority: req.priority,
+      maxAttempts: tool.spec.max_attempts ?? (tool.spec.idempotent ? 3 : 1),
+      audit: { argsShape, outcome: status },
+    });
+    if (!inserted) {
+      const existing = await store.getRunByIdempotencyKey(db, req.idempotencyKey!);
+      if (!existing) throw new ProductOsError('internal', 'idempotency key conflict but no run found');
+      if (existing.tool !== tool.name) {
+        throw new ProductOsError('conflict', `idempotency key "${req.idempotencyKey}" already names a run of ${existing.tool}`, { runId: existing.id });
+      }
+      return { run: store.publicRun(existing), created: false };
+    }
+    this.publish(inserted);
+    if (status === 'queued') this.dispatchDirect(inserted.run, tool);
+    return { run: store.publicRun(inserted.run), created: true };
+  }
+
+  async get(id: string): Promise<Run> {
+    return store.publicRun(await this.require(id));
+  }
+
+  list(query: ListRunsQuery): Promise<RunPage> {
+    return store.listRuns(this.deps.db, query);
+  }
+
+  async events(id: string, afterId = 0): Promise<RunEvent[]> {
+    await this.require(id);
+    return store.listRunEvents(this.deps.db, id, afterId);
+  }
+
+  async patch(id: string, body: PatchRunBody): Promise<Run> {
+    const updated = await store.patchRun(this.deps.db, id, body.ifVersion, { labels: body.labels, priority: body.priority });
+    if (!updated) {
+      const current = await this.require(id);
+      throw new ProductOsError('conflict', `run ${id} is at version ${current.version}, not ${body.ifVersion}`, { currentVersion: current.version });
+    }
+    this.deps.bus.emitRun(store.publicRun(updated));
+    return store.publicRun(updated);
+  }
+
+  async approve(id: string, by: string, reason?: string, ifVersion?: number): Promise<Run> {
+    const run = await this.decide(id, 'approved', by, reason, ifVersion, { from: 'awaiting_approval', to: 'queued', reason: `approved by ${by}` });
+    this.kick();
+    return run;
+  }
+
+  deny(id: string, by: string, reason?: string, ifVersion?: number): Promise<Run> {
+    return this.decide(id, 'denied', by, reason, ifVersion, { from: 'awaiting_approval', to: 'cancelled', reason: `denied by ${by}` }, {
+      code: 'cancelled',
+      message: `denied by ${by}${reason ? `: ${reason}` : ''}`,
+    });
+  }
+
+  async cancel(id: string, by: string): Promise<Run> {
+    const run = await this.require(id);
+    if (isTerminal(run.status)) throw new ProductOsError('invalid_state', `run ${id} is already ${run.status}`, { status: run.status });
+    if (run.status === 'queued' || run.status === 'awaiting_approval') {
+      const done = await store.advanceRun(this.deps.db, id, [run.status], [{ from: run.status, to: 'cancelled', reason: `cancelled by ${by}` }], {
+        finished: true,
+        error: { code: 'cancelled', message: `cancelled by ${by}` },
+        audit: { caller: by, action: 'run.cancel', tool: run.tool, outcome: 'cancelled' },
+      });
+      if (done) {
+        this.publish(done);
+        return store.publicRun(done.run);
+      }
+      return this.cancel(id, by); // it moved on meanwhile (dispatched): cancel it where it is now
+    }
+    // Dispatching or running: reach the executor. Here directly; elsewhere through the flag
+    // the owning backend's heartbeat reads.
+    const flagged = await store.setCancelRequested(this.deps.db, id);
+    await audit(this.deps.db, { caller: by, action: 'run.cancel', tool: run.tool, runId: id, outcome: 'requested' });
+    this.inFlight.get(id)?.abort.abort('cancel' satisfies AbortReason);
+    return store.publicRun(flagged ?? (await this.require(id)));
+  }
+
+  /** Resolves with the run once it is succeeded, failed, cancelled or timed out. */
+  async waitForTerminal(id: string, signal?: AbortSignal): Promise<Run> {
+    return new Promise<Run>((resolve, reject) => {
+      const set = this.waiters.get(id) ?? new Set();
+      this.waiters.set(id, set);
+      const done = (run: StoredRun) => {
+        cleanup();
+        resolve(store.publicRun(run));
+      };
+      const onAbort = () => {
+        cleanup();
+        reject(signal?.reason ?? new Error('aborted'));
+      };
+      const cleanup = () => {
+        set.delete(done);
+        if (set.size === 0) this.waiters.delete(id);
+        signal?.removeEventListener('abort', onAbort);
+      };
+      set.add(done);
+      signal?.addEventListener('abort', onAbort, { once: true });
+      // It may have finished before we started listening.
+      this.require(id).then((run) => isTerminal(run.status) && done(run), (err) => {
+        cleanup();
+        reject(err);
+      });
+    });
+  }
+
+  activeCount(): number {
+    return this.inFlight.size;
+  }
+
+  // ---- lifecycle --------------------------------------------------------------------------
+
+  /** Settles orphans, then starts the dispatcher and the heartbeat. */
+  async start(): Promise<void> {
+    await this.recoverOrphans();
+    this.timers.push(setInterval(() => this.kick(), DISPATCH_POLL_MS));
+    this.timers.push(setInterval(() => void this.beat(), HEARTBEAT_MS));
+    for (const t of this.timers) t.unref();
+    this.kick();
+  }
+
+  /** Stops taking work, lets in-flight runs finish for `graceMs`, then settles the rest. */
+  async stop(graceMs = 5000): Promise<void> {
+    this.stopped = true;
+    for (const t of this.timers) clearInterval(t);
+    this.timers = [];
+    const pending = [...this.inFlight.values()].map((f) => f.promise);
+    const grace = new Promise((r) => setTimeout(r, graceMs).unref());
+    await Promise.race([Promise.all(pending), grace]);
+    for (const f of this.inFlight.values()) f.abort.abort('shutdown' satisfies AbortReason);
+    await Promise.all([...this.inFlight.values()].map((f) => f.promise));
+  }
+
+  // ---- dispatch ---------------------------------------------------------------------------
+
+  /** Schedules a pass over the queue; passes never overlap. */
+  kick(): void {
+    if (this.stopped) return;
+    if (this.dispatching) {
+      this.dispatchAgain = true;
+      return;
+    }
+    this.dispatching = true;
+    void this.dispatchPass().finally(() => {
+      this.dispatching = false;
+      if (this.dispatchAgain) {
+        this.dispatchAgain = false;
+        this.kick();
+      }
+    });
+  }
+
+  private async dispatchPass(): Promise<void> {
+    try {
+      for (;;) {
+        const free = this.deps.config.concurrency - this.inFlight.size;
+        if (free <= 0 || this.stopped) return;
+        const claimed = await store.claimQueued(this.deps.db, this.deps.instanceId, free);
+        for (const c of claimed) {
+          this.publish(c);
+          this.execute(c.run, 'dispatching');
+        }
+        if (claimed.length < free) return;
+      }
+    } catch (err) {
+      await this.deps.logger.error('runs', `dispatch pass failed: ${(err as Error).message}`);
+    }
+  }
+
+  /**
+   * The hot path: a run this backend just stored is claimed by id, skipping the queue scan,
+   * when there is room. Otherwise it waits for the next dispatch pass like any other.
+   */
+  private dispatchDirect(run: StoredRun, tool: CompiledTool): void {
+    if (this.stopped || this.inFlight.size >= this.deps.config.concurrency) return this.kick();
+    this.execute(run, 'queued', tool);
+  }
+
+  private execute(run: StoredRun, from: 'queued' | 'dispatching', tool = this.deps.registry.get(run.tool)): void {
+    const abort = new AbortController();
+    const entry: InFlight = { abort, promise: Promise.resolve() };
+    this.inFlight.set(run.id, entry);
+    entry.promise = this.runToEnd(run, from, tool, abort).catch(async (err) => {
+      await this.deps.logger.error('runs', `run ${run.id} could not be settled: ${(err as Error).message}`, { runId: run.id });
+    }).finally(() => {
+      this.inFlight.delete(run.id);
+      this.kick();
+    });
+  }
+
+  private async runToEnd(queued: StoredRun, from: 'queued' | 'dispatching', tool: CompiledTool | undefined, abort: AbortController): Promise<void> {
+    const { db, instanceId } = this.deps;
+    const steps: StateEventData[] =
+      from === 'queued' ? [{ from: 'queued', to: 'dispatching' }, { from: 'dispatching', to: 'running' }] : [{ from: 'dispatching', to: 'running' }];
+    const started = await store.advanceRun(db, queued.id, [from], steps, { owner: instanceId, started: true, attempt: queued.attempt + 1 });
+    if (!started) return; // taken or cancelled meanwhile
+    this.publish(started);
+    const run = started.run;
+    if (!tool) {
+      await this.finish(run, 'failed', { error: { code: 'unknown_tool', message: `${run.tool} is no longer in the registry` } });
+      return;
+    }
+    const timeout = setTimeout(() => abort.abort('timeout' satisfies AbortReason), tool.spec.timeout_seconds * 1000);
+    try {
+      const output = await this.invoke(run, tool, abort.signal);
+      const violations = tool.validateOutput(output);
+      if (violations.length > 0) {
+        await this.finish(run, 'failed', {
+          error: { code: 'invalid_output', message: `${tool.name} returned output that does not match its outputSchema: ${describeViolations(violations)}`, details: { violations } },
+        });
+        return;
+      }
+      await this.finish(run, 'succeeded', { output });
+    } catch (err) {
+      await this.settleFailure(run, tool, err, abort.signal);
+    } finally {
+      clearTimeout(timeout);
+    }
+  }
+
+  /** Runs the executor, but never waits past an abort: an executor that ignores its signal cannot hold a run open. */
+  private invoke(run: StoredRun, tool: CompiledTool, signal: AbortSignal): Promise<unknown> {
+    const ctx = this.context(run, tool, signal);
+    return new Promise((resolve, reject) => {
+      const onAbort = () => reject(new AbortedError(signal.reason as AbortReason));
+      if (signal.aborted) return onAbort();
+      signal.addEventListener('abort', onAbort, { once: true });
+      this.deps.executors
+        .for(tool)
+        .execute(ctx)
+        .then(resolve, reject)
+        .finally(() => signal.removeEventListener('abort', onAbort));
+    });
+  }
+
+  private async settleFailure(run: StoredRun, tool: CompiledTool, err: unknown, signal: AbortSignal): Promise<void> {
+    const reason = err instanceof AbortedError ? err.reason : signal.aborted ? (signal.reason as AbortReason) : null;
+    if (reason === 'timeout') {
+      await this.finish(run, 'timed_out', { error: { code: 'timed_out', message: `${tool.name} did not finish within ${tool.spec.timeout_seconds} s` } });
+    } else if (reason === 'cancel') {
+      await this.finish(run, 'cancelled', { error: { code: 'cancelled', message: 'cancelled while running' } });
+    } else if (reason === 'shutdown') {
+      await this.settleOrphan(run, 'the backend shut down before the run finished');
+    } else {
+      const body = toErrorBody(err);
+      const retryable = err instanceof ProductOsError && err.retryable;
+      if (retryable && run.attempt < run.maxAttempts) {
+        const delayMs = 1000 * 2 ** (run.attempt - 1);
+        const requeued = await store.advanceRun(this.deps.db, run.id, ['running'], [{ from: 'running', to: 'queued', reason: `retry ${run.attempt + 1}/${run.maxAttempts} after ${body.code}` }], {
+          owner: null,
+          notBefore: new Date(Date.now() + delayMs),
+        });
+        if (requeued) this.publish(requeued);
+        return;
+      }
+      await this.finish(run, 'failed', { error: body.code === 'internal' ? { code: 'executor_failed', message: body.message } : body });
+    }
+  }
+
+  private async finish(run: StoredRun, to: 'succeeded' | 'failed' | 'cancelled' | 'timed_out', result: { output?: unknown; error?: ErrorBody }): Promise<void> {
+    const done = await store.advanceRun(this.deps.db, run.id, ['running'], [{ from: 'running', to, ...(result.error ? { reason: result.error.code } : {}) }], {
+      ...result,
+      finished: true,
+      audit: { caller: run.caller, action: 'tool.result', tool: run.tool, outcome: to },
+    });
+    if (done) this.publish(done);
+  }
+
+  private context(run: StoredRun, tool: CompiledTool, signal: AbortSignal): ExecutionContext {
+    const { db, config, logger } = this.deps;
+    return {
+      run,
+      tool,
+      signal,
+      db,
+      config,
+      registry: this.deps.registry,
+      progress: async (p) => this.publishEvent(await store.appendRunEvent(db, run.id, 'progress', p)),
+      log: async (level, message, fields = {}) => {
+        this.publishEvent(await store.appendRunEvent(db, run.id, 'log', { level, message, ...fields }));
+        await logger.write(level, tool.name, message, { ...fields, runId: run.id });
+      },
+      recordLlmUsage: async (model, promptTokens, completionTokens) => {
+        await db.query('INSERT INTO llm_usage (run_id, model, prompt_tokens, completion_tokens) VALUES ($1, $2, $3, $4)', [run.id, model, promptTokens, completionTokens]);
+      },
+    };
+  }
+
+  // ---- recovery ---------------------------------------------------------------------------
+
+  private async beat(): Promise<void> {
+    const { db, instanceId } = this.deps;
+    try {
+      await db.query('UPDATE backend_instances SET heartbeat_at = now() WHERE id = $1', [instanceId]);
+      // Cancels asked of another backend's API reach our runs through this flag.
+      if (this.inFlight.size > 0) {
+        const rows = await db.query<{ id: string }>(
+          `SELECT id FROM runs WHERE owner = $1 AND cancel_requested AND status IN ('dispatching','running')`,
+          [instanceId],
+        );
+        for (const { id } of rows) this.inFlight.get(id)?.abort.abort('cancel' satisfies AbortReason);
+      }
+      if (db.kind === 'postgres') await this.recoverOrphans();
+    } catch (err) {
+      await this.deps.logger.warn('runs', `heartbeat failed: ${(err as Error).message}`);
+    }
+  }
+
+  /** Runs left dispatching or running by a backend that is gone: re-queued or failed, never lost. */
+  async recoverOrphans(): Promise<number> {
+    const { db } = this.deps;
+    const live = await db.query<{ id: string }>(
+      `SELECT id FROM backend_instances WHERE stopped_at IS NULL AND heartbeat_at > now() - make_interval(secs => $1)`,
+      [STALE_AFTER_S],
+    );
+    const alive = new Set([this.deps.instanceId, ...live.map((r) => r.id)]);
+    // PGlite: one process per data folder, so any other owner is dead whatever its heartbeat says.
+    const liveOwners = db.kind === 'pglite' ? [this.deps.instanceId] : [...alive];
+    const orphans = await store.orphanedRuns(db, liveOwners);
+    for (const run of orphans) await this.settleOrphan(run, `backend ${run.owner ?? '(none)'} stopped before the run finished`);
+    if (orphans.length > 0) await this.deps.logger.warn('runs', `settled ${orphans.length} run(s) left behind by a stopped backend`);
+    return orphans.length;
+  }
+
+  /**
+   * A run whose backend went away: not started yet, or an idempotent tool with attempts left,
+   * goes back to the queue; anything else fails with the reason, so nothing is run twice that
+   * should not be.
+   */
+  private async settleOrphan(run: StoredRun, why: string): Promise<void> {
+    const tool = this.deps.registry.get(run.tool);
+    const status = run.status as 'dispatching' | 'running';
+    const rerun = status === 'dispatching' || (tool?.spec.idempotent === true && run.attempt < run.maxAttempts);
+    const settled = rerun
+      ? await store.advanceRun(this.deps.db, run.id, [status], [{ from: status, to: 'queued', reason: `${why}; re-queued` }], { owner: null }, run.owner)
+      : await store.advanceRun(
+          this.deps.db,
+          run.id,
+          [status],
+          [{ from: status, to: 'failed', reason: 'backend_crashed' }],
+          {
+            owner: null,
+            finished: true,
+            error: { code: 'backend_crashed', message: `${why}; ${run.tool} is not idempotent, so it was not run again` },
+            audit: { caller: 'system', action: 'run.recover', tool: run.tool, outcome: 'failed' },
+          },
+          run.owner,
+        );
+    if (settled) this.publish(settled);
+  }
+
+  // ---- helpers ----------------------------------------------------------------------------
+
+  private async decide(
+    id: string,
+    decision: 'approved' | 'denied',
+    by: string,
+    reason: string | undefined,
+    ifVersion: number | undefined,
+    step: StateEventData,
+    error?: ErrorBody,
+  ): Promise<Run> {
+    const result = await this.deps.db.transaction(async (tx) => {
+      const current = await store.getRun(tx, id);
+      if (!current) throw new ProductOsError('not_found', `no run ${id}`);
+      if (ifVersion !== undefined && current.version !== ifVersion) {
+        throw new ProductOsError('conflict', `run ${id} is at version ${current.version}, not ${ifVersion}`, { currentVersion: current.version });
+      }
+      const moved = await store.advanceRun(tx, id, ['awaiting_approval'], [step], {
+        ...(error ? { error, finished: true } : {}),
+        audit: { caller: by, action: `run.${decision === 'approved' ? 'approve' : 'deny'}`, tool: current.tool, outcome: decision },
+      });
+      if (!moved) throw new ProductOsError('invalid_state', `run ${id} is ${current.status}, not awaiting approval`, { status: current.status });
+      await tx.query('INSERT INTO approvals (run_id, decision, decided_by, reason) VALUES ($1, $2, $3, $4)', [id, decision, by, reason ?? null]);
+      return moved;
+    });
+    this.publish(result);
+    return store.publicRun(result.run);
+  }
+
+  private async require(id: string): Promise<StoredRun> {
+    if (!/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(id)) throw new ProductOsError('not_found', `no run ${id}`);
+    const run = await store.getRun(this.deps.db, id);
+    if (!run) throw new ProductOsError('not_found', `no run ${id}`);
+    return run;
+  }
+
+  private async auditRefusal(req: SubmitRequest, argsShape: unknown, outcome: string): Promise<void> {
+    await audit(this.deps.db, { caller: req.caller, action: 'tool.call', tool: req.tool, argsShape, outcome: `refused:${outcome}` });
+  }
+
+  private publish(change: { run: StoredRun; events: RunEvent[] }): void {
+    for (const e of change.events) this.publishEvent(e);
+    this.deps.bus.emitRun(store.publicRun(change.run));
+    if (isTerminal(change.run.status)) {
+      for (const w of [...(this.waiters.get(change.run.id) ?? [])]) w(change.run);
+    }
+  }
+
+  private publishEvent(e: RunEvent): void {
+    this.deps.bus.emitRunEvent(e);
+  }
+}
+
+class AbortedError extends Error {
+  constructor(readonly reason: AbortReason) {
+    super(`aborted: ${reason}`);
+  }
+}
+
+/** Exposed for tests: every status the engine may report. */
+export type { RunStatus };

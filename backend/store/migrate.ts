@@ -1,0 +1,38 @@
+import type { Db } from './db';
+import m0001 from './migrations/0001_core';
+import m0002 from './migrations/0002_board_and_brain';
+
+/** Numbered, append-only: a new change is a new entry, never an edit of an applied one. */
+export const MIGRATIONS: ReadonlyArray<{ version: number; name: string; sql: string }> = [
+  { version: 1, name: 'core', sql: m0001 },
+  { version: 2, name: 'board_and_brain', sql: m0002 },
+];
+
+/**
+ * Applies what is missing, each migration in its own transaction. An advisory lock keeps two
+ * backends starting against one PostgreSQL from racing (PGlite has one connection anyway).
+ */
+export async function migrate(db: Db): Promise<number[]> {
+  await db.exec(`CREATE TABLE IF NOT EXISTS schema_migrations (
+    version integer PRIMARY KEY, name text NOT NULL, applied_at timestamptz NOT NULL DEFAULT now())`);
+  return db.transaction(async (tx) => {
+    await tx.query('SELECT pg_advisory_xact_lock(7193501)');
+    const done = new Set((await tx.query<{ version: number }>('SELECT version FROM schema_migrations')).map((r) => r.version));
+    const applied: number[] = [];
+    for (const m of MIGRATIONS) {
+      if (done.has(m.version)) continue;
+      for (const statement of splitStatements(m.sql)) await tx.query(statement);
+      await tx.query('INSERT INTO schema_migrations (version, name) VALUES ($1, $2)', [m.version, m.name]);
+      applied.push(m.version);
+    }
+    return applied;
+  });
+}
+
+/** Our migrations hold no semicolons inside literals or bodies, so a split on `;` at line end is exact. */
+function splitStatements(sql: string): string[] {
+  return sql
+    .split(/;\s*$/m)
+    .map((s) => s.trim())
+    .filter((s) => s.length > 0);
+}

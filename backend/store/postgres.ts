@@ -1,0 +1,38 @@
+import { Pool, types } from 'pg';
+import type { Db } from './db';
+
+// int8 (bigint ids, counts) as JS numbers, like PGlite returns them; ids stay far below 2^53.
+types.setTypeParser(20, (v) => Number(v));
+
+export async function openPostgres(databaseUrl: string): Promise<Db> {
+  const pool = new Pool({ connectionString: databaseUrl, max: 10 });
+  // Fail at start-up with the server's own message rather than on the first request.
+  const probe = await pool.connect();
+  probe.release();
+  return {
+    kind: 'postgres',
+    async query<T>(sql: string, params: unknown[] = []) {
+      return (await pool.query(sql, params)).rows as T[];
+    },
+    async exec(sql: string) {
+      await pool.query(sql);
+    },
+    async transaction<T>(fn: (tx: { query: Db['query'] }) => Promise<T>) {
+      const client = await pool.connect();
+      try {
+        await client.query('BEGIN');
+        const result = await fn({ query: async <R>(sql: string, params: unknown[] = []) => (await client.query(sql, params)).rows as R[] });
+        await client.query('COMMIT');
+        return result;
+      } catch (err) {
+        await client.query('ROLLBACK').catch(() => undefined);
+        throw err;
+      } finally {
+        client.release();
+      }
+    },
+    async close() {
+      await pool.end();
+    },
+  };
+}

@@ -1,0 +1,333 @@
+import { randomUUID } from 'node:crypto';
+import type { Queryable } from './db';
+import type { ErrorBody } from '../errors';
+import type { Run, RunEvent, RunStatus, StateEventData, ListRunsQuery, RunPage } from '../api/protocol';
+
+/** Row of `runs` as the drivers return it. */
+interface RunRow {
+  id: string;
+  tool: string;
+  status: RunStatus;
+  risk: Run['risk'];
+  input: unknown;
+  output: unknown;
+  error: ErrorBody | null;
+  labels: Record<string, string>;
+  priority: number;
+  caller: string;
+  idempotency_key: string | null;
+  correlation_id: string | null;
+  trace_id: string;
+  version: number;
+  attempt: number;
+  max_attempts: number;
+  owner: string | null;
+  cancel_requested: boolean;
+  created_at: Date;
+  updated_at: Date;
+  started_at: Date | null;
+  finished_at: Date | null;
+}
+
+/** A run plus the fields only the engine needs. */
+export interface StoredRun extends Run {
+  owner: string | null;
+  cancelRequested: boolean;
+}
+
+export function toRun(r: RunRow): StoredRun {
+  return {
+    id: r.id,
+    tool: r.tool,
+    status: r.status,
+    risk: r.risk,
+    input: r.input,
+    ...(r.output === null ? {} : { output: r.output }),
+    ...(r.error === null ? {} : { error: r.error }),
+    labels: r.labels,
+    priority: r.priority,
+    caller: r.caller,
+    idempotencyKey: r.idempotency_key,
+    correlationId: r.correlation_id,
+    traceId: r.trace_id,
+    version: r.version,
+    attempt: r.attempt,
+    maxAttempts: r.max_attempts,
+    createdAt: iso(r.created_at),
+    updatedAt: iso(r.updated_at),
+    startedAt: r.started_at ? iso(r.started_at) : null,
+    finishedAt: r.finished_at ? iso(r.finished_at) : null,
+    owner: r.owner,
+    cancelRequested: r.cancel_requested,
+  };
+}
+
+/** The public view: drops engine-only fields. */
+export function publicRun(run: StoredRun): Run {
+  const { owner: _owner, cancelRequested: _cancel, ...rest } = run;
+  return rest;
+}
+
+const iso = (d: Date | string) => (d instanceof Date ? d.toISOString() : new Date(d).toISOString());
+
+interface EventRow {
+  id: number;
+  run_id: string;
+  type: RunEvent['type'];
+  data: unknown;
+  created_at: Date;
+}
+const toEvent = (e: EventRow): RunEvent => ({ id: Number(e.id), runId: e.run_id, type: e.type, data: e.data, createdAt: iso(e.created_at) });
+
+export interface NewRun {
+  tool: string;
+  status: 'queued' | 'awaiting_approval';
+  risk: Run['risk'];
+  input: unknown;
+  caller: string;
+  idempotencyKey?: string;
+  correlationId?: string;
+  traceId?: string;
+  labels?: Record<string, string>;
+  priority?: number;
+  maxAttempts: number;
+  audit: { argsShape: unknown; outcome: string };
+}
+
+/**
+ * Inserts the run, its first state event(s) and the audit row in one statement: one round
+ * trip on the hot path, and nothing half-written. Returns null when the idempotency key
+ * already names a run (the caller then reads that one).
+ */
+export async function insertRun(q: Queryable, n: NewRun): Promise<{ run: StoredRun; events: RunEvent[] } | null> {
+  const steps: StateEventData[] = [{ from: null, to: 'queued' }];
+  if (n.status === 'awaiting_approval') steps.push({ from: 'queued', to: 'awaiting_approval', reason: `${n.risk} risk needs approval` });
+  const rows = await q.query<RunRow & { events: EventRow[] }>(
+    `WITH r AS (
+       INSERT INTO runs (id, tool, status, risk, input, caller, idempotency_key, correlation_id, trace_id, labels, priority, max_attempts)
+       VALUES ($1, $2, $3, $4, $5::jsonb, $6, $7, $8, $9, $10::jsonb, $11, $12)
+       ON CONFLICT (idempotency_key) DO NOTHING
+       RETURNING *),
+     e AS (
+       INSERT INTO run_events (run_id, type, data)
+       SELECT r.id, 'state', s.data FROM r CROSS JOIN jsonb_array_elements($13::jsonb) WITH ORDINALITY AS s(data, n) ORDER BY s.n
+       RETURNING *),
+     a AS (
+       INSERT INTO audit_log (caller, action, tool, run_id, args_shape, outcome)
+       SELECT $6, 'tool.call', $2, r.id, $14::jsonb, $15 FROM r)
+     SELECT r.*, (SELECT coalesce(jsonb_agg(to_jsonb(e) ORDER BY e.id), '[]'::jsonb) FROM e) AS events FROM r`,
+    [
+      randomUUID(),
+      n.tool,
+      n.status,
+      n.risk,
+      JSON.stringify(n.input),
+      n.caller,
+      n.idempotencyKey ?? null,
+      n.correlationId ?? null,
+      n.traceId ?? randomUUID().replace(/-/g, ''),
+      JSON.stringify(n.labels ?? {}),
+      n.priority ?? 0,
+      n.maxAttempts,
+      JSON.stringify(steps),
+      JSON.stringify(n.audit.argsShape),
+      n.audit.outcome,
+    ],
+  );
+  if (rows.length === 0) return null;
+  const { events, ...run } = rows[0];
+  return { run: toRun(run), events: events.map((e) => toEvent({ ...e, created_at: new Date(e.created_at) })) };
+}
+
+export async function getRun(q: Queryable, id: string): Promise<StoredRun | null> {
+  const rows = await q.query<RunRow>('SELECT * FROM runs WHERE id = $1', [id]);
+  return rows[0] ? toRun(rows[0]) : null;
+}
+
+export async function getRunByIdempotencyKey(q: Queryable, key: string): Promise<StoredRun | null> {
+  const rows = await q.query<RunRow>('SELECT * FROM runs WHERE idempotency_key = $1', [key]);
+  return rows[0] ? toRun(rows[0]) : null;
+}
+
+/** Columns the engine may set along with a status change. */
+export interface RunChanges {
+  owner?: string | null;
+  output?: unknown;
+  error?: ErrorBody | null;
+  attempt?: number;
+  notBefore?: Date | null;
+  started?: boolean;
+  finished?: boolean;
+  cancelRequested?: boolean;
+  /** An audit row written in the same statement (the end of a call). */
+  audit?: { caller: string; action: string; tool: string; outcome: string };
+}
+
+/**
+ * Moves a run through one or more states in one statement, only if it is still in one of
+ * `from` (the guard that makes races lose cleanly). Every step becomes a state event.
+ * Returns null when the guard failed.
+ */
+export async function advanceRun(
+  q: Queryable,
+  id: string,
+  from: readonly RunStatus[],
+  steps: StateEventData[],
+  changes: RunChanges = {},
+  expectOwner?: string | null,
+): Promise<{ run: StoredRun; events: RunEvent[] } | null> {
+  const params: unknown[] = [id, from, steps[steps.length - 1].to, JSON.stringify(steps)];
+  let guard = '';
+  if (expectOwner !== undefined) {
+    params.push(expectOwner);
+    guard = ` AND owner IS NOT DISTINCT FROM $${params.length}`;
+  }
+  let auditCte = '';
+  if (changes.audit) {
+    const a = changes.audit;
+    params.push(a.caller, a.action, a.tool, a.outcome);
+    const n = params.length;
+    auditCte = `, a AS (INSERT INTO audit_log (caller, action, tool, run_id, outcome) SELECT $${n - 3}, $${n - 2}, $${n - 1}, u.id, $${n} FROM u)`;
+  }
+  const sets = ['status = $3', 'version = version + 1', 'updated_at = now()'];
+  const set = (column: string, value: unknown, cast = '') => {
+    params.push(value);
+    sets.push(`${column} = $${params.length}${cast}`);
+  };
+  if (changes.owner !== undefined) set('owner', changes.owner);
+  if (changes.output !== undefined) set('output', JSON.stringify(changes.output), '::jsonb');
+  if (changes.error !== undefined) set('error', changes.error === null ? null : JSON.stringify(changes.error), '::jsonb');
+  if (changes.attempt !== undefined) set('attempt', changes.attempt);
+  if (changes.notBefore !== undefined) set('not_before', changes.notBefore);
+  if (changes.cancelRequested !== undefined) set('cancel_requested', changes.cancelRequested);
+  if (changes.started) sets.push('started_at = coalesce(started_at, now())');
+  if (changes.finished) sets.push('finished_at = now()');
+  const rows = await q.query<RunRow & { events: EventRow[] }>(
+    `WITH u AS (
+       UPDATE runs SET ${sets.join(', ')} WHERE id = $1 AND status = ANY($2::text[])${guard} RETURNING *),
+     e AS (
+       INSERT INTO run_events (run_id, type, data)
+       SELECT u.id, 'state', s.data FROM u CROSS JOIN jsonb_array_elements($4::jsonb) WITH ORDINALITY AS s(data, n) ORDER BY s.n
+       RETURNING *)${auditCte}
+     SELECT u.*, (SELECT coalesce(jsonb_agg(to_jsonb(e) ORDER BY e.id), '[]'::jsonb) FROM e) AS events FROM u`,
+    params,
+  );
+  if (rows.length === 0) return null;
+  const { events, ...run } = rows[0];
+  return { run: toRun(run), events: events.map((e) => toEvent({ ...e, created_at: new Date(e.created_at) })) };
+}
+
+/**
+ * Takes up to `limit` queued runs for this backend. SKIP LOCKED lets several backends share
+ * one PostgreSQL queue without waiting on each other or taking the same run twice.
+ */
+export async function claimQueued(q: Queryable, owner: string, limit: number): Promise<Array<{ run: StoredRun; events: RunEvent[] }>> {
+  const rows = await q.query<RunRow & { event: EventRow }>(
+    `WITH c AS (
+       SELECT id FROM runs WHERE status = 'queued' AND (not_before IS NULL OR not_before <= now())
+       ORDER BY priority DESC, created_at LIMIT $2 FOR UPDATE SKIP LOCKED),
+     u AS (
+       UPDATE runs SET status = 'dispatching', owner = $1, version = version + 1, updated_at = now()
+       WHERE id IN (SELECT id FROM c) RETURNING *),
+     e AS (
+       INSERT INTO run_events (run_id, type, data)
+       SELECT u.id, 'state', jsonb_build_object('from', 'queued', 'to', 'dispatching') FROM u RETURNING *)
+     SELECT u.*, to_jsonb(e) AS event FROM u JOIN e ON e.run_id = u.id ORDER BY u.priority DESC, u.created_at`,
+    [owner, limit],
+  );
+  return rows.map(({ event, ...run }) => ({ run: toRun(run), events: [toEvent({ ...event, created_at: new Date(event.created_at) })] }));
+}
+
+export async function appendRunEvent(q: Queryable, runId: string, type: RunEvent['type'], data: unknown): Promise<RunEvent> {
+  const rows = await q.query<EventRow>('INSERT INTO run_events (run_id, type, data) VALUES ($1, $2, $3::jsonb) RETURNING *', [runId, type, JSON.stringify(data)]);
+  return toEvent(rows[0]);
+}
+
+export async function listRunEvents(q: Queryable, runId: string, afterId = 0): Promise<RunEvent[]> {
+  const rows = await q.query<EventRow>('SELECT * FROM run_events WHERE run_id = $1 AND id > $2 ORDER BY id', [runId, afterId]);
+  return rows.map(toEvent);
+}
+
+/** Optimistic update of the fields a user may change. */
+export async function patchRun(
+  q: Queryable,
+  id: string,
+  ifVersion: number,
+  patch: { labels?: Record<string, string>; priority?: number },
+): Promise<StoredRun | null> {
+  const rows = await q.query<RunRow>(
+    `UPDATE runs SET labels = coalesce($3::jsonb, labels), priority = coalesce($4, priority), version = version + 1, updated_at = now()
+     WHERE id = $1 AND version = $2 RETURNING *`,
+    [id, ifVersion, patch.labels === undefined ? null : JSON.stringify(patch.labels), patch.priority ?? null],
+  );
+  return rows[0] ? toRun(rows[0]) : null;
+}
+
+export async function setCancelRequested(q: Queryable, id: string): Promise<StoredRun | null> {
+  const rows = await q.query<RunRow>(
+    `UPDATE runs SET cancel_requested = true, version = version + 1, updated_at = now()
+     WHERE id = $1 AND status IN ('dispatching','running') RETURNING *`,
+    [id],
+  );
+  return rows[0] ? toRun(rows[0]) : null;
+}
+
+/** Newest first; the cursor is the last row's (created_at, id), so pages never shift. */
+export async function listRuns(q: Queryable, query: ListRunsQuery): Promise<RunPage> {
+  const where: string[] = [];
+  const params: unknown[] = [];
+  const add = (sql: string, value: unknown) => {
+    params.push(value);
+    where.push(sql.replace('?', `$${params.length}`));
+  };
+  if (query.status) add('status = ANY(?::text[])', query.status.split(','));
+  if (query.tool) add('tool = ?', query.tool);
+  if (query.correlationId) add('correlation_id = ?', query.correlationId);
+  if (query.since) add('created_at >= ?', new Date(query.since));
+  if (query.cursor) {
+    const [at, id] = decodeCursor(query.cursor);
+    params.push(at, id);
+    where.push(`(created_at, id) < ($${params.length - 1}::timestamptz, $${params.length}::uuid)`);
+  }
+  const limit = query.limit ?? 50;
+  params.push(limit + 1);
+  const rows = await q.query<RunRow & { created_text: string }>(
+    `SELECT *, created_at::text AS created_text FROM runs ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY created_at DESC, id DESC LIMIT $${params.length}`,
+    params,
+  );
+  const page = rows.slice(0, limit).map(({ created_text: _t, ...r }) => publicRun(toRun(r)));
+  const last = rows.length > limit ? rows[limit - 1] : null;
+  return { runs: page, nextCursor: last ? encodeCursor(last.created_text, last.id) : null };
+}
+
+export class CursorError extends Error {}
+
+/** The timestamp travels as Postgres text: microseconds matter, a JS Date would drop them and skip rows. */
+function encodeCursor(createdText: string, id: string): string {
+  return Buffer.from(JSON.stringify([createdText, id])).toString('base64url');
+}
+function decodeCursor(cursor: string): [string, string] {
+  try {
+    const v = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as unknown;
+    if (Array.isArray(v) && v.length === 2 && typeof v[0] === 'string' && typeof v[1] === 'string' && /^\d{4}-\d\d-\d\d [0-9:.+-]+$/.test(v[0]) && /^[0-9a-f-]{36}$/i.test(v[1])) {
+      return [v[0], v[1]];
+    }
+  } catch {
+    /* fall through */
+  }
+  throw new CursorError('cursor is not one this server issued');
+}
+
+/** Active runs owned by backends that are gone: what recovery must settle. */
+export async function orphanedRuns(q: Queryable, liveOwners: string[]): Promise<StoredRun[]> {
+  const rows = await q.query<RunRow>(
+    `SELECT * FROM runs WHERE status IN ('dispatching','running') AND (owner IS NULL OR NOT (owner = ANY($1::text[])))`,
+    [liveOwners],
+  );
+  return rows.map(toRun);
+}
+
+export async function countActive(q: Queryable): Promise<number> {
+  const rows = await q.query<{ n: number }>(`SELECT count(*)::int AS n FROM runs WHERE status IN ('queued','awaiting_approval','dispatching','running')`);
+  return rows[0].n;
+}

@@ -1,0 +1,43 @@
+import type { LocalHandler } from '../executors/local';
+import { ProductOsError } from '../errors';
+import { applyMergePatch } from '../merge-patch';
+import { getBrand, saveBrand } from '../store/brand';
+import { audit } from '../store/audit';
+import { shapeOf } from '../shape';
+
+export const getProfile: LocalHandler = async (input: { profile_id: string }, ctx) => {
+  const row = await getBrand(ctx.db, input.profile_id);
+  if (!row) throw new ProductOsError('not_found', `no brand profile "${input.profile_id}"`);
+  return { profile_id: row.profileId, brand: row.brand };
+};
+
+/**
+ * Applies `patch` as a JSON Merge Patch, checks the result against the profile schema (the
+ * output schema of brand.get_profile, so there is one definition of a profile), then writes a
+ * new version with history and audit in one transaction.
+ */
+export const updateProfile: LocalHandler = async (input: { profile_id: string; patch: Record<string, unknown> }, ctx) => {
+  const profileTool = ctx.registry.get('brand.get_profile');
+  if (!profileTool) throw new ProductOsError('internal', 'brand.get_profile is missing from the registry');
+  const saved = await ctx.db.transaction(async (tx) => {
+    const current = await getBrand(tx, input.profile_id);
+    const next = applyMergePatch(current?.brand ?? EMPTY_BRAND, input.patch);
+    const violations = profileTool.validateOutput({ profile_id: input.profile_id, brand: next });
+    if (violations.length > 0) {
+      const named = violations.map((v) => ({ ...v, pointer: v.pointer.replace(/^\/brand/, '/patch'), message: v.message.replace(/\/brand/g, '/patch') }));
+      throw new ProductOsError('invalid_input', `the patch would make an invalid profile: ${named.map((v) => v.message).join('; ')}`, { violations: named });
+    }
+    const row = await saveBrand(tx, input.profile_id, current?.version ?? 0, next, ctx.run.caller, ctx.run.id);
+    if (!row) throw new ProductOsError('conflict', `brand profile "${input.profile_id}" changed while this update ran; try again`, undefined, { retryable: true });
+    await audit(tx, { caller: ctx.run.caller, action: 'brand.update', tool: ctx.tool.name, runId: ctx.run.id, argsShape: shapeOf(input.patch), outcome: `version ${row.version}` });
+    return row;
+  });
+  return { ok: true, updated_at: saved.updatedAt };
+};
+
+const EMPTY_BRAND = {
+  name: '',
+  voice: { tone: [], style_notes: [], do: [], dont: [] },
+  audience: {},
+  claims_policy: {},
+};
