@@ -37,11 +37,15 @@ export class Logger {
     return this.write('error', source, message, fields);
   }
 
+  /** A message and its fields as they may be stored or shown (masked in redacted debug mode). */
+  scrub<F extends Record<string, unknown>>(message: string, fields: F): { message: string; fields: F } {
+    return this.redacted ? { message: redact(message), fields: redactValue(fields) } : { message, fields };
+  }
+
   /** Writes are chained so lines keep their order; a store failure never throws into the caller. */
   write(level: LogLevel, source: string, message: string, fields: LogFields = {}): Promise<void> {
     const { runId, ...rest } = fields;
-    const text = this.redacted ? redact(message) : message;
-    const extra = this.redacted ? redactValue(rest) : rest;
+    const { message: text, fields: extra } = this.scrub(message, rest);
     this.stderr(JSON.stringify({ ts: new Date().toISOString(), level, source, message: text, ...(runId ? { runId } : {}), ...extra }));
     const next = this.chain.then(async () => {
       try {

@@ -10,7 +10,7 @@ import { Bus } from './runs/bus';
 import { Logger } from './logger';
 import { RunEngine } from './runs/engine';
 import { ExecutorRouter } from './executors/router';
-import { LocalExecutor } from './executors/local';
+import { LocalExecutor, type LocalHandler } from './executors/local';
 import { UnimplementedExecutor } from './executors/unimplemented';
 import { LOCAL_HANDLERS } from './tools/handlers';
 import { buildApi } from './api/server';
@@ -41,6 +41,8 @@ export interface StartOptions {
   mcp?: McpOptions;
   /** Where log lines are mirrored (default: stderr). */
   stderr?: (line: string) => void;
+  /** Extra in-process handlers (tests and embedders), next to the built-in ones. */
+  handlers?: ReadonlyMap<string, LocalHandler>;
 }
 
 /**
@@ -61,7 +63,7 @@ export async function createBackend(opts: StartOptions = {}): Promise<Backend> {
     const bus = new Bus();
     const logger = new Logger(db, bus, config.redactedDebug, opts.stderr);
     const executors = new ExecutorRouter({
-      local: new LocalExecutor(LOCAL_HANDLERS),
+      local: new LocalExecutor(new Map([...LOCAL_HANDLERS, ...(opts.handlers ?? [])])),
       docker: new UnimplementedExecutor('docker'),
       http: new UnimplementedExecutor('http'),
     });

@@ -372,7 +372,8 @@ export class RunEngine {
       registry: this.deps.registry,
       progress: async (p) => this.publishEvent(await store.appendRunEvent(db, run.id, 'progress', p)),
       log: async (level, message, fields = {}) => {
-        this.publishEvent(await store.appendRunEvent(db, run.id, 'log', { level, message, ...fields }));
+        const clean = logger.scrub(message, fields);
+        this.publishEvent(await store.appendRunEvent(db, run.id, 'log', { level, message: clean.message, ...clean.fields }));
         await logger.write(level, tool.name, message, { ...fields, runId: run.id });
       },
       recordLlmUsage: async (model, promptTokens, completionTokens) => {

@@ -1,0 +1,133 @@
+import assert from 'node:assert/strict';
+import { startBackend, until, type TestBackend } from '../helpers/backend';
+import { testRegistryFile, TEST_HANDLERS } from '../helpers/test-tools';
+import type { Run, RunEvent, StateEventData } from '../../backend/api/protocol';
+
+async function states(t: TestBackend, runId: string): Promise<string[]> {
+  const events: RunEvent[] = await t.backend.engine.events(runId);
+  return events.filter((e) => e.type === 'state').map((e) => (e.data as StateEventData).to);
+}
+
+describe('runs engine', function () {
+  let t: TestBackend;
+  before(async () => {
+    t = await startBackend({ env: { PRODUCT_OS_REGISTRY: testRegistryFile(), PRODUCT_OS_MEDIUM_RISK: 'approval' }, handlers: TEST_HANDLERS });
+  });
+  after(() => t.close());
+
+  const submit = (tool: string, input: unknown, extra: object = {}) => t.backend.engine.submit({ tool, input, caller: 'test', ...extra });
+
+  it('records every state of a successful run as an append-only event, in order', async () => {
+    const { run } = await submit('test.sleep', { ms: 10 });
+    const done = await t.backend.engine.waitForTerminal(run.id);
+    assert.equal(done.status, 'succeeded');
+    assert.deepEqual(done.output, { slept: 10 });
+    assert.deepEqual(await states(t, run.id), ['queued', 'dispatching', 'running', 'succeeded']);
+    assert.ok(done.startedAt && done.finishedAt);
+    assert.equal(done.attempt, 1);
+  });
+
+  it('times a run out after the tool timeout and says so', async () => {
+    const { run } = await submit('test.sleep', { ms: 10_000 });
+    const done = await t.backend.engine.waitForTerminal(run.id);
+    assert.equal(done.status, 'timed_out');
+    assert.equal(done.error?.code, 'timed_out');
+    assert.match(done.error!.message, /within 2 s/);
+  });
+
+  it('cancellation reaches a running executor', async () => {
+    const { run } = await submit('test.sleep', { ms: 5000 });
+    await until(async () => (await t.backend.engine.get(run.id)).status === 'running', 'running');
+    const started = Date.now();
+    await t.backend.engine.cancel(run.id, 'test');
+    const done = await t.backend.engine.waitForTerminal(run.id);
+    assert.equal(done.status, 'cancelled');
+    assert.ok(Date.now() - started < 2000, 'cancelled promptly');
+    assert.deepEqual(await states(t, run.id), ['queued', 'dispatching', 'running', 'cancelled']);
+  });
+
+  it('retries errors marked retryable, and only those', async () => {
+    const { run } = await submit('test.flaky', { failures: 1, retryable: true });
+    const done = await t.backend.engine.waitForTerminal(run.id);
+    assert.equal(done.status, 'succeeded');
+    assert.deepEqual(done.output, { attempt: 2 });
+    assert.deepEqual(await states(t, run.id), ['queued', 'dispatching', 'running', 'queued', 'dispatching', 'running', 'succeeded']);
+
+    const { run: hard } = await submit('test.flaky', { failures: 1, retryable: false });
+    const failed = await t.backend.engine.waitForTerminal(hard.id);
+    assert.equal(failed.status, 'failed');
+    assert.equal(failed.attempt, 1);
+    assert.match(failed.error!.message, /flaky failure on attempt 1/);
+  });
+
+  it('fails a run whose output breaks the outputSchema, naming the field', async () => {
+    const { run } = await submit('test.bad_output', {});
+    const done = await t.backend.engine.waitForTerminal(run.id);
+    assert.equal(done.status, 'failed');
+    assert.equal(done.error?.code, 'invalid_output');
+    assert.match(done.error!.message, /\/count/);
+    assert.equal(done.output, undefined, 'the bad output never reaches the caller');
+  });
+
+  it('streams progress and log lines as run events; logs are redacted', async () => {
+    const seen: RunEvent[] = [];
+    const { run } = await submit('test.chatty', { lines: 3, ms: 5 });
+    const off = t.backend.context.bus.onRunEvents(run.id, (e) => seen.push(e));
+    await t.backend.engine.waitForTerminal(run.id);
+    off();
+    await t.backend.context.logger.flush();
+    const events = await t.backend.engine.events(run.id);
+    assert.equal(events.filter((e) => e.type === 'progress').length, 3);
+    assert.equal(events.filter((e) => e.type === 'log').length, 3);
+    const lines = await t.api('GET', `/api/logs?runId=${run.id}`);
+    assert.equal(lines.body.lines.length, 3);
+    for (const l of lines.body.lines) assert.doesNotMatch(l.message, /bob@example\.com/);
+    assert.doesNotMatch(JSON.stringify(events), /bob@example\.com/, 'run events are redacted too');
+  });
+
+  it('holds medium risk for approval when configured; approve runs it, deny cancels it', async () => {
+    const { run } = await submit('brand.update_profile', { profile_id: 'eng', patch: { name: 'Eng' } });
+    assert.equal(run.status, 'awaiting_approval');
+    await new Promise((r) => setTimeout(r, 100));
+    assert.equal((await t.backend.engine.get(run.id)).status, 'awaiting_approval', 'never dispatched without approval');
+    await t.backend.engine.approve(run.id, 'founder');
+    assert.equal((await t.backend.engine.waitForTerminal(run.id)).status, 'succeeded');
+    const approvals = await t.backend.db.query<{ decision: string; decided_by: string }>('SELECT decision, decided_by FROM approvals WHERE run_id = $1', [run.id]);
+    assert.deepEqual(approvals, [{ decision: 'approved', decided_by: 'founder' }]);
+
+    const { run: other } = await submit('brand.update_profile', { profile_id: 'eng', patch: { name: 'Nope' } });
+    const denied = await t.backend.engine.deny(other.id, 'founder', 'not now');
+    assert.equal(denied.status, 'cancelled');
+    assert.match(denied.error!.message, /denied by founder: not now/);
+    await assert.rejects(t.backend.engine.approve(other.id, 'founder'), /not awaiting approval/);
+  });
+
+  it('honours idempotency keys: a retried call returns the first run', async () => {
+    const a = await submit('test.sleep', { ms: 1 }, { idempotencyKey: 'same-key-1' });
+    const b = await submit('test.sleep', { ms: 1 }, { idempotencyKey: 'same-key-1' });
+    assert.equal(a.created, true);
+    assert.equal(b.created, false);
+    assert.equal(a.run.id, b.run.id);
+    await assert.rejects(submit('system.ping', {}, { idempotencyKey: 'same-key-1' }), /already names a run of test\.sleep/);
+  });
+
+  it('audits every call with the shape of its arguments, not their values', async () => {
+    const { run } = await submit('test.sleep', { ms: 4242 }, { correlationId: 'corr-audit' });
+    await t.backend.engine.cancel(run.id, 'test');
+    const rows = await t.backend.db.query<{ action: string; args_shape: unknown; outcome: string }>('SELECT action, args_shape, outcome FROM audit_log WHERE run_id = $1 ORDER BY id', [run.id]);
+    assert.deepEqual(rows[0], { action: 'tool.call', args_shape: { ms: 'number' }, outcome: 'queued' });
+    assert.doesNotMatch(JSON.stringify(rows), /4242/);
+    await assert.rejects(submit('test.sleep', { ms: 'soon' }), /\/ms must be integer/);
+    const refused = await t.backend.db.query<{ outcome: string }>(`SELECT outcome FROM audit_log WHERE tool = 'test.sleep' ORDER BY id DESC LIMIT 1`);
+    assert.equal(refused[0].outcome, 'refused:invalid_input');
+  });
+
+  it('runs at most the configured number of runs at once; the rest wait queued', async () => {
+    const runs: Run[] = [];
+    for (let i = 0; i < 6; i++) runs.push((await submit('test.sleep_idempotent', { ms: 300 })).run);
+    const snapshot = await Promise.all(runs.map((r) => t.backend.engine.get(r.id)));
+    assert.ok(snapshot.filter((r) => r.status === 'running').length <= 4);
+    const done = await Promise.all(runs.map((r) => t.backend.engine.waitForTerminal(r.id)));
+    assert.ok(done.every((r) => r.status === 'succeeded'));
+  });
+});
