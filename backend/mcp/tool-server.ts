@@ -1,5 +1,5 @@
 import { Server } from '@modelcontextprotocol/sdk/server/index.js';
-import { CallToolRequestSchema, ListToolsRequestSchema, McpError, ErrorCode, type CallToolResult, type Tool } from '@modelcontextprotocol/sdk/types.js';
+import { CallToolRequestSchema, ListToolsRequestSchema, ErrorCode, type CallToolResult, type Tool } from '@modelcontextprotocol/sdk/types.js';
 import type { ApiContext } from '../api/context';
 import { ProductOsError, toErrorBody } from '../errors';
 import type { Run, RunEvent, StateEventData, ProgressEventData } from '../api/protocol';
@@ -42,7 +42,6 @@ export function createMcpServer(ctx: ApiContext, opts: McpOptions = {}): Server 
 
   server.setRequestHandler(CallToolRequestSchema, async (req, extra): Promise<CallToolResult> => {
     const name = req.params.name;
-    if (!ctx.registry.get(name)) throw new McpError(ErrorCode.InvalidParams, `Unknown tool: ${name}`);
     const client = server.getClientVersion()?.name;
     let run: Run;
     try {
@@ -52,6 +51,9 @@ export function createMcpServer(ctx: ApiContext, opts: McpOptions = {}): Server 
         caller: client ? `mcp:${client.replace(/[^A-Za-z0-9._-]/g, '').slice(0, 60)}` : 'mcp',
       }));
     } catch (err) {
+      // An unknown tool is a protocol error (the spec's -32602), not a result the model can
+      // fix; submit has audited the refusal like any other.
+      if (err instanceof ProductOsError && err.code === 'unknown_tool') throw rpcError(ErrorCode.InvalidParams, `Unknown tool: ${name}`);
       return errorResult(err);
     }
     const token = req.params._meta?.progressToken;
@@ -65,14 +67,25 @@ export function createMcpServer(ctx: ApiContext, opts: McpOptions = {}): Server 
             step += 1;
             void extra.sendNotification({ method: 'notifications/progress', params: { progressToken: token, progress: step, message } }).catch(() => undefined);
           });
-    // The MCP client's notifications/cancelled aborts extra.signal: that cancels the run.
-    const onCancel = () => void ctx.engine.cancel(run.id, 'mcp').catch(() => undefined);
-    extra.signal.addEventListener('abort', onCancel, { once: true });
+    // The client's notifications/cancelled aborts extra.signal: that cancels the run. The SDK
+    // also aborts every handler when the connection closes (session DELETE, idle sweep,
+    // backend shutdown, stdin end), and then drops the transport; a disconnection is not a
+    // cancellation (Streamable HTTP spec), so a run waiting for a person stays for them.
+    const onCancel = () =>
+      queueMicrotask(() => {
+        if (server.transport) void ctx.engine.cancel(run.id, 'mcp').catch(() => undefined);
+      });
+    if (extra.signal.aborted) onCancel(); // cancelled while submit was storing it
+    else extra.signal.addEventListener('abort', onCancel, { once: true });
     try {
       if (token !== undefined && run.status === 'awaiting_approval') {
         step += 1;
-        await extra.sendNotification({ method: 'notifications/progress', params: { progressToken: token, progress: step, message: `run ${run.id} awaits approval in Product OS (Runs panel)` } });
+        await extra
+          .sendNotification({ method: 'notifications/progress', params: { progressToken: token, progress: step, message: `run ${run.id} awaits approval in Product OS (Runs panel)` } })
+          .catch(() => undefined);
       }
+      // waitForTerminal would wait on an already-aborted signal for ever.
+      if (extra.signal.aborted) throw extra.signal.reason ?? new Error('cancelled');
       const done = await ctx.engine.waitForTerminal(run.id, extra.signal);
       if (done.status === 'succeeded') {
         return { content: [{ type: 'text', text: JSON.stringify(done.output) }], structuredContent: done.output as Record<string, unknown> };
@@ -107,9 +120,20 @@ function progressMessage(e: RunEvent): string | null {
   return null;
 }
 
+/** Only a cursor this server issued: the base64url of an offset inside the list. */
 function decodeCursor(cursor: string | undefined, total: number): number {
   if (cursor === undefined) return 0;
-  const n = Number(Buffer.from(cursor, 'base64url').toString('utf8'));
-  if (!Number.isInteger(n) || n < 0 || n > total) throw new McpError(ErrorCode.InvalidParams, 'Invalid cursor');
+  const text = /^[A-Za-z0-9_-]+$/.test(cursor) ? Buffer.from(cursor, 'base64url').toString('utf8') : '';
+  const n = /^[1-9][0-9]{0,8}$/.test(text) ? Number(text) : NaN;
+  if (!(n < total)) throw rpcError(ErrorCode.InvalidParams, 'Invalid cursor');
   return n;
+}
+
+/**
+ * A JSON-RPC error with its message as given. (The SDK's McpError prefixes "MCP error
+ * <code>:" to its message, and the client prefixes it again: "MCP error -32602: MCP error
+ * -32602: …". The SDK's Protocol sends any thrown error's `code` and `message`.)
+ */
+function rpcError(code: ErrorCode, message: string): Error {
+  return Object.assign(new Error(message), { code });
 }

@@ -42,6 +42,16 @@ export interface EngineDeps {
 }
 
 const DISPATCH_POLL_MS = 500;
+const RECENTLY_ENDED_MAX = 1000;
+/** How long an idempotent run may go before its "running" state is stored (see runToEnd). */
+const RUNNING_WRITE_DELAY_MS = 50;
+
+/** A run being executed here: what the executor sees, and what the store has. */
+interface RunHandle {
+  run: StoredRun;
+  stored: 'dispatching' | 'running';
+  runningWrite: Promise<boolean> | null;
+}
 const HEARTBEAT_MS = 2000;
 /** A backend whose heart has not beaten for this long is dead; its runs are settled. */
 export const STALE_AFTER_S = 15;
@@ -54,8 +64,12 @@ export const STALE_AFTER_S = 15;
 export class RunEngine {
   private readonly inFlight = new Map<string, InFlight>();
   private readonly waiters = new Map<string, Set<(run: StoredRun) => void>>();
+  /** Runs that just ended, so a caller that starts waiting a moment late needs no query. */
+  private readonly recentlyEnded = new Map<string, StoredRun>();
   private timers: NodeJS.Timeout[] = [];
   private dispatching = false;
+  /** Slots promised to runs being inserted as claimed (see submit). */
+  private reserved = 0;
   private dispatchAgain = false;
   private stopped = false;
 
@@ -85,6 +99,10 @@ export class RunEngine {
       throw new ProductOsError('invalid_input', `invalid input for ${tool.name}: ${describeViolations(violations)}`, { violations });
     }
     const status = needsApproval(tool.spec.risk, { mediumRiskNeedsApproval: config.mediumRiskNeedsApproval }) ? 'awaiting_approval' : 'queued';
+    // With room to run it now, the run is stored already claimed by this backend: no queue
+    // scan and no separate claim write. The slot is reserved across the insert's await.
+    const claim = status === 'queued' && !this.stopped && this.inFlight.size + this.reserved < config.concurrency;
+    if (claim) this.reserved += 1;
     const inserted = await store.insertRun(db, {
       tool: tool.name,
       status,
@@ -98,6 +116,9 @@ export class RunEngine {
       priority: req.priority,
       maxAttempts: tool.spec.max_attempts ?? (tool.spec.idempotent ? 3 : 1),
       audit: { argsShape, outcome: status },
+      claimedBy: claim ? this.deps.instanceId : undefined,
+    }).finally(() => {
+      if (claim) this.reserved -= 1;
     });
     if (!inserted) {
       const existing = await store.getRunByIdempotencyKey(db, req.idempotencyKey!);
@@ -108,7 +129,8 @@ export class RunEngine {
       return { run: store.publicRun(existing), created: false };
     }
     this.publish(inserted);
-    if (status === 'queued') this.dispatchDirect(inserted.run, tool);
+    if (inserted.run.status === 'dispatching') this.execute(inserted.run, tool);
+    else if (status === 'queued') this.kick();
     return { run: store.publicRun(inserted.run), created: true };
   }
 
@@ -173,6 +195,8 @@ export class RunEngine {
 
   /** Resolves with the run once it is succeeded, failed, cancelled or timed out. */
   async waitForTerminal(id: string, signal?: AbortSignal): Promise<Run> {
+    const ended = this.recentlyEnded.get(id);
+    if (ended) return store.publicRun(ended);
     return new Promise<Run>((resolve, reject) => {
       const set = this.waiters.get(id) ?? new Set();
       this.waiters.set(id, set);
@@ -248,12 +272,12 @@ export class RunEngine {
   private async dispatchPass(): Promise<void> {
     try {
       for (;;) {
-        const free = this.deps.config.concurrency - this.inFlight.size;
+        const free = this.deps.config.concurrency - this.inFlight.size - this.reserved;
         if (free <= 0 || this.stopped) return;
         const claimed = await store.claimQueued(this.deps.db, this.deps.instanceId, free);
         for (const c of claimed) {
           this.publish(c);
-          this.execute(c.run, 'dispatching');
+          this.execute(c.run);
         }
         if (claimed.length < free) return;
       }
@@ -262,54 +286,64 @@ export class RunEngine {
     }
   }
 
-  /**
-   * The hot path: a run this backend just stored is claimed by id, skipping the queue scan,
-   * when there is room. Otherwise it waits for the next dispatch pass like any other.
-   */
-  private dispatchDirect(run: StoredRun, tool: CompiledTool): void {
-    if (this.stopped || this.inFlight.size >= this.deps.config.concurrency) return this.kick();
-    this.execute(run, 'queued', tool);
-  }
-
-  private execute(run: StoredRun, from: 'queued' | 'dispatching', tool = this.deps.registry.get(run.tool)): void {
+  private execute(run: StoredRun, tool = this.deps.registry.get(run.tool)): void {
     const abort = new AbortController();
     const entry: InFlight = { abort, promise: Promise.resolve() };
     this.inFlight.set(run.id, entry);
-    entry.promise = this.runToEnd(run, from, tool, abort).catch(async (err) => {
-      await this.deps.logger.error('runs', `run ${run.id} could not be settled: ${(err as Error).message}`, { runId: run.id });
-    }).finally(() => {
-      this.inFlight.delete(run.id);
-      this.kick();
-    });
+    entry.promise = this.runToEnd(run, tool, abort)
+      .catch(async (err) => {
+        await this.deps.logger.error('runs', `run ${run.id} could not be settled: ${(err as Error).message}`, { runId: run.id });
+      })
+      .finally(() => {
+        this.inFlight.delete(run.id);
+        this.kick();
+      });
   }
 
-  private async runToEnd(queued: StoredRun, from: 'queued' | 'dispatching', tool: CompiledTool | undefined, abort: AbortController): Promise<void> {
+  /**
+   * Takes a claimed (dispatching) run to its end. "running" is stored before a
+   * non-idempotent tool starts, so a crash can never make it run twice. For an idempotent
+   * tool, re-running after a crash is harmless by definition, so "running" is written only if
+   * it lasts longer than RUNNING_WRITE_DELAY_MS; a quick one records dispatching → running →
+   * its end in a single statement. That halves the writes of a fast call.
+   */
+  private async runToEnd(claimed: StoredRun, tool: CompiledTool | undefined, abort: AbortController): Promise<void> {
     const { db, instanceId } = this.deps;
-    const steps: StateEventData[] =
-      from === 'queued' ? [{ from: 'queued', to: 'dispatching' }, { from: 'dispatching', to: 'running' }] : [{ from: 'dispatching', to: 'running' }];
-    const started = await store.advanceRun(db, queued.id, [from], steps, { owner: instanceId, started: true, attempt: queued.attempt + 1 });
-    if (!started) return; // taken or cancelled meanwhile
-    this.publish(started);
-    const run = started.run;
+    const attempt = claimed.attempt + 1;
+    const handle: RunHandle = { run: { ...claimed, status: 'running', attempt }, stored: 'dispatching', runningWrite: null };
+    const writeRunning = async (): Promise<boolean> => {
+      const started = await store.advanceRun(db, claimed.id, ['dispatching'], [{ from: 'dispatching', to: 'running' }], { owner: instanceId, started: true, attempt });
+      if (!started) return false;
+      handle.stored = 'running';
+      this.publish(started);
+      return true;
+    };
     if (!tool) {
-      await this.finish(run, 'failed', { error: { code: 'unknown_tool', message: `${run.tool} is no longer in the registry` } });
+      await this.settle(handle, 'failed', { error: { code: 'unknown_tool', message: `${claimed.tool} is no longer in the registry` } });
       return;
+    }
+    let lazy: NodeJS.Timeout | undefined;
+    if (tool.spec.idempotent) {
+      lazy = setTimeout(() => (handle.runningWrite = writeRunning()), RUNNING_WRITE_DELAY_MS);
+    } else if (!(await writeRunning())) {
+      return; // cancelled or taken meanwhile
     }
     const timeout = setTimeout(() => abort.abort('timeout' satisfies AbortReason), tool.spec.timeout_seconds * 1000);
     try {
-      const output = await this.invoke(run, tool, abort.signal);
+      const output = await this.invoke(handle.run, tool, abort.signal);
       const violations = tool.validateOutput(output);
       if (violations.length > 0) {
-        await this.finish(run, 'failed', {
+        await this.settle(handle, 'failed', {
           error: { code: 'invalid_output', message: `${tool.name} returned output that does not match its outputSchema: ${describeViolations(violations)}`, details: { violations } },
         });
         return;
       }
-      await this.finish(run, 'succeeded', { output });
+      await this.settle(handle, 'succeeded', { output });
     } catch (err) {
-      await this.settleFailure(run, tool, err, abort.signal);
+      await this.settleFailure(handle, tool, err, abort.signal);
     } finally {
       clearTimeout(timeout);
+      clearTimeout(lazy);
     }
   }
 
@@ -328,36 +362,50 @@ export class RunEngine {
     });
   }
 
-  private async settleFailure(run: StoredRun, tool: CompiledTool, err: unknown, signal: AbortSignal): Promise<void> {
+  private async settleFailure(handle: RunHandle, tool: CompiledTool, err: unknown, signal: AbortSignal): Promise<void> {
+    const run = handle.run;
     const reason = err instanceof AbortedError ? err.reason : signal.aborted ? (signal.reason as AbortReason) : null;
     if (reason === 'timeout') {
-      await this.finish(run, 'timed_out', { error: { code: 'timed_out', message: `${tool.name} did not finish within ${tool.spec.timeout_seconds} s` } });
+      await this.settle(handle, 'timed_out', { error: { code: 'timed_out', message: `${tool.name} did not finish within ${tool.spec.timeout_seconds} s` } });
     } else if (reason === 'cancel') {
-      await this.finish(run, 'cancelled', { error: { code: 'cancelled', message: 'cancelled while running' } });
+      await this.settle(handle, 'cancelled', { error: { code: 'cancelled', message: 'cancelled while running' } });
     } else if (reason === 'shutdown') {
-      await this.settleOrphan(run, 'the backend shut down before the run finished');
+      await handle.runningWrite;
+      await this.settleOrphan({ ...run, status: handle.stored, owner: this.deps.instanceId }, 'the backend shut down before the run finished');
     } else {
       const body = toErrorBody(err);
       const retryable = err instanceof ProductOsError && err.retryable;
       if (retryable && run.attempt < run.maxAttempts) {
         const delayMs = 1000 * 2 ** (run.attempt - 1);
-        const requeued = await store.advanceRun(this.deps.db, run.id, ['running'], [{ from: 'running', to: 'queued', reason: `retry ${run.attempt + 1}/${run.maxAttempts} after ${body.code}` }], {
-          owner: null,
-          notBefore: new Date(Date.now() + delayMs),
-        });
-        if (requeued) this.publish(requeued);
+        await this.settle(handle, 'queued', { owner: null, notBefore: new Date(Date.now() + delayMs) }, `retry ${run.attempt + 1}/${run.maxAttempts} after ${body.code}`);
         return;
       }
-      await this.finish(run, 'failed', { error: body.code === 'internal' ? { code: 'executor_failed', message: body.message } : body });
+      await this.settle(handle, 'failed', { error: body.code === 'internal' ? { code: 'executor_failed', message: body.message } : body });
     }
   }
 
-  private async finish(run: StoredRun, to: 'succeeded' | 'failed' | 'cancelled' | 'timed_out', result: { output?: unknown; error?: ErrorBody }): Promise<void> {
-    const done = await store.advanceRun(this.deps.db, run.id, ['running'], [{ from: 'running', to, ...(result.error ? { reason: result.error.code } : {}) }], {
-      ...result,
-      finished: true,
-      audit: { caller: run.caller, action: 'tool.result', tool: run.tool, outcome: to },
-    });
+  /** The run's last write: from running, or from dispatching when "running" was never stored. */
+  private async settle(
+    handle: RunHandle,
+    to: 'succeeded' | 'failed' | 'cancelled' | 'timed_out' | 'queued',
+    changes: { output?: unknown; error?: ErrorBody; owner?: null; notBefore?: Date },
+    reason?: string,
+  ): Promise<void> {
+    await handle.runningWrite;
+    const last: StateEventData = { from: 'running', to, ...(reason ? { reason } : changes.error ? { reason: changes.error.code } : {}) };
+    const fromDispatching = handle.stored === 'dispatching';
+    const terminal = to !== 'queued';
+    const done = await store.advanceRun(
+      this.deps.db,
+      handle.run.id,
+      [handle.stored],
+      fromDispatching ? [{ from: 'dispatching', to: 'running' }, last] : [last],
+      {
+        ...changes,
+        ...(fromDispatching ? { started: true, attempt: handle.run.attempt } : {}),
+        ...(terminal ? { finished: true, audit: { caller: handle.run.caller, action: 'tool.result', tool: handle.run.tool, outcome: to } } : {}),
+      },
+    );
     if (done) this.publish(done);
   }
 
@@ -489,6 +537,8 @@ export class RunEngine {
     for (const e of change.events) this.publishEvent(e);
     this.deps.bus.emitRun(store.publicRun(change.run));
     if (isTerminal(change.run.status)) {
+      this.recentlyEnded.set(change.run.id, change.run);
+      if (this.recentlyEnded.size > RECENTLY_ENDED_MAX) this.recentlyEnded.delete(this.recentlyEnded.keys().next().value!);
       for (const w of [...(this.waiters.get(change.run.id) ?? [])]) w(change.run);
     }
   }

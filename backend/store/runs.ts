@@ -92,6 +92,8 @@ export interface NewRun {
   priority?: number;
   maxAttempts: number;
   audit: { argsShape: unknown; outcome: string };
+  /** Store it already dispatching, owned by this backend instance (a queued run only). */
+  claimedBy?: string;
 }
 
 /**
@@ -102,41 +104,66 @@ export interface NewRun {
 export async function insertRun(q: Queryable, n: NewRun): Promise<{ run: StoredRun; events: RunEvent[] } | null> {
   const steps: StateEventData[] = [{ from: null, to: 'queued' }];
   if (n.status === 'awaiting_approval') steps.push({ from: 'queued', to: 'awaiting_approval', reason: `${n.risk} risk needs approval` });
-  const rows = await q.query<RunRow & { events: EventRow[] }>(
+  else if (n.claimedBy) steps.push({ from: 'queued', to: 'dispatching' });
+  const params: unknown[] = [
+    randomUUID(),
+    n.tool,
+    n.claimedBy && n.status === 'queued' ? 'dispatching' : n.status,
+    n.risk,
+    JSON.stringify(n.input),
+    n.caller,
+    n.idempotencyKey ?? null,
+    n.correlationId ?? null,
+    n.traceId ?? randomUUID().replace(/-/g, ''),
+    JSON.stringify(n.labels ?? {}),
+    n.priority ?? 0,
+    n.maxAttempts,
+    JSON.stringify(n.audit.argsShape),
+    n.audit.outcome,
+    n.status === 'queued' ? (n.claimedBy ?? null) : null,
+  ];
+  const rows = await q.query<RunWithEventRow>(
     `WITH r AS (
-       INSERT INTO runs (id, tool, status, risk, input, caller, idempotency_key, correlation_id, trace_id, labels, priority, max_attempts)
-       VALUES ($1, $2, $3, $4, $5::jsonb, $6, $7, $8, $9, $10::jsonb, $11, $12)
+       INSERT INTO runs (id, tool, status, risk, input, caller, idempotency_key, correlation_id, trace_id, labels, priority, max_attempts, owner)
+       VALUES ($1, $2, $3, $4, $5::jsonb, $6, $7, $8, $9, $10::jsonb, $11, $12, $15)
        ON CONFLICT (idempotency_key) DO NOTHING
        RETURNING *),
-     e AS (
-       INSERT INTO run_events (run_id, type, data)
-       SELECT r.id, 'state', s.data FROM r CROSS JOIN jsonb_array_elements($13::jsonb) WITH ORDINALITY AS s(data, n) ORDER BY s.n
-       RETURNING *),
+     ${stateEventsCte('r', steps, params)},
      a AS (
        INSERT INTO audit_log (caller, action, tool, run_id, args_shape, outcome)
-       SELECT $6, 'tool.call', $2, r.id, $14::jsonb, $15 FROM r)
-     SELECT r.*, (SELECT coalesce(jsonb_agg(to_jsonb(e) ORDER BY e.id), '[]'::jsonb) FROM e) AS events FROM r`,
-    [
-      randomUUID(),
-      n.tool,
-      n.status,
-      n.risk,
-      JSON.stringify(n.input),
-      n.caller,
-      n.idempotencyKey ?? null,
-      n.correlationId ?? null,
-      n.traceId ?? randomUUID().replace(/-/g, ''),
-      JSON.stringify(n.labels ?? {}),
-      n.priority ?? 0,
-      n.maxAttempts,
-      JSON.stringify(steps),
-      JSON.stringify(n.audit.argsShape),
-      n.audit.outcome,
-    ],
+       SELECT $6, 'tool.call', $2, r.id, $13::jsonb, $14 FROM r)
+     SELECT r.*, e.event_id, e.event_data, e.event_at FROM r CROSS JOIN e ORDER BY e.event_id`,
+    params,
   );
+  return splitRows(rows);
+}
+
+/**
+ * The state events of one change, inserted by the same statement that changes the run (CTE
+ * `e`, reading the changed row from CTE `source`). The steps go in as a VALUES list: cheaper
+ * to plan than unpacking a JSON array, which matters on the hot path.
+ */
+function stateEventsCte(source: string, steps: StateEventData[], params: unknown[]): string {
+  const values = steps.map((step, i) => {
+    params.push(JSON.stringify(step));
+    return `($${params.length}::jsonb, ${i})`;
+  });
+  return `e AS (
+       INSERT INTO run_events (run_id, type, data)
+       SELECT ${source}.id, 'state', v.d FROM ${source}, (VALUES ${values.join(', ')}) AS v(d, n) ORDER BY v.n
+       RETURNING id AS event_id, data AS event_data, created_at AS event_at)`;
+}
+
+type RunWithEventRow = RunRow & { event_id: number; event_data: unknown; event_at: Date };
+
+/** One row per event, each carrying the run: back to one run and its events. */
+function splitRows(rows: RunWithEventRow[]): { run: StoredRun; events: RunEvent[] } | null {
   if (rows.length === 0) return null;
-  const { events, ...run } = rows[0];
-  return { run: toRun(run), events: events.map((e) => toEvent({ ...e, created_at: new Date(e.created_at) })) };
+  const { event_id: _i, event_data: _d, event_at: _a, ...run } = rows[0];
+  return {
+    run: toRun(run),
+    events: rows.map((r) => toEvent({ id: r.event_id, run_id: r.id, type: 'state', data: r.event_data, created_at: r.event_at })),
+  };
 }
 
 export async function getRun(q: Queryable, id: string): Promise<StoredRun | null> {
@@ -176,7 +203,7 @@ export async function advanceRun(
   changes: RunChanges = {},
   expectOwner?: string | null,
 ): Promise<{ run: StoredRun; events: RunEvent[] } | null> {
-  const params: unknown[] = [id, from, steps[steps.length - 1].to, JSON.stringify(steps)];
+  const params: unknown[] = [id, from, steps[steps.length - 1].to];
   let guard = '';
   if (expectOwner !== undefined) {
     params.push(expectOwner);
@@ -202,19 +229,14 @@ export async function advanceRun(
   if (changes.cancelRequested !== undefined) set('cancel_requested', changes.cancelRequested);
   if (changes.started) sets.push('started_at = coalesce(started_at, now())');
   if (changes.finished) sets.push('finished_at = now()');
-  const rows = await q.query<RunRow & { events: EventRow[] }>(
+  const rows = await q.query<RunWithEventRow>(
     `WITH u AS (
        UPDATE runs SET ${sets.join(', ')} WHERE id = $1 AND status = ANY($2::text[])${guard} RETURNING *),
-     e AS (
-       INSERT INTO run_events (run_id, type, data)
-       SELECT u.id, 'state', s.data FROM u CROSS JOIN jsonb_array_elements($4::jsonb) WITH ORDINALITY AS s(data, n) ORDER BY s.n
-       RETURNING *)${auditCte}
-     SELECT u.*, (SELECT coalesce(jsonb_agg(to_jsonb(e) ORDER BY e.id), '[]'::jsonb) FROM e) AS events FROM u`,
+     ${stateEventsCte('u', steps, params)}${auditCte}
+     SELECT u.*, e.event_id, e.event_data, e.event_at FROM u CROSS JOIN e ORDER BY e.event_id`,
     params,
   );
-  if (rows.length === 0) return null;
-  const { events, ...run } = rows[0];
-  return { run: toRun(run), events: events.map((e) => toEvent({ ...e, created_at: new Date(e.created_at) })) };
+  return splitRows(rows);
 }
 
 /**
