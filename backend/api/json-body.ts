@@ -6,7 +6,8 @@ import { ProductOsError } from '../errors';
  * a 400 that says where it broke.
  */
 export function registerJsonParser(app: FastifyInstance): void {
-  app.removeContentTypeParser('application/json');
+  // JSON only: anything else (text/plain included) is 415, not a string body.
+  app.removeAllContentTypeParsers();
   app.addContentTypeParser('application/json', { parseAs: 'string' }, (_req, body, done) => {
     const text = body as string;
     if (text.trim() === '') return done(null, undefined);

@@ -1,11 +1,16 @@
 import { randomUUID } from 'node:crypto';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/streamableHttp.js';
-import { isInitializeRequest } from '@modelcontextprotocol/sdk/types.js';
+import { StreamableHTTPServerTransport, type EventStore } from '@modelcontextprotocol/sdk/server/streamableHttp.js';
+import { isInitializeRequest, type JSONRPCMessage } from '@modelcontextprotocol/sdk/types.js';
 import type { ApiContext } from '../api/context';
 import { createMcpServer, type McpOptions } from './tool-server';
 
 const IDLE_SESSION_MS = 30 * 60 * 1000;
+/** Events kept per session for clients that reconnect with Last-Event-ID. */
+const REPLAY_EVENTS = 1000;
+const REPLAY_BYTES = 8 * 1024 * 1024;
+/** The SSE `retry:` we suggest: how soon a client reconnects after a stream drops. */
+const RETRY_MS = 1000;
 
 interface Session {
   transport: StreamableHTTPServerTransport;
@@ -45,6 +50,10 @@ export function registerMcpRoute(app: FastifyInstance, ctx: ApiContext, opts: Mc
     }
     const transport: StreamableHTTPServerTransport = new StreamableHTTPServerTransport({
       sessionIdGenerator: () => randomUUID(),
+      // Resumable streams: a call that waits long (for approval) survives a dropped
+      // connection; the client resumes with Last-Event-ID and gets what it missed.
+      eventStore: new SessionEventStore(),
+      retryInterval: RETRY_MS,
       onsessioninitialized: (id) => void sessions.set(id, { transport, lastSeen: Date.now() }),
     });
     transport.onclose = () => {
@@ -56,4 +65,55 @@ export function registerMcpRoute(app: FastifyInstance, ctx: ApiContext, opts: Mc
   };
 
   app.route({ method: ['GET', 'POST', 'DELETE'], url: '/mcp', schema: { summary: 'MCP over Streamable HTTP', hide: true } as object, handler: handle });
+}
+
+interface StoredEvent {
+  seq: number;
+  streamId: string;
+  message: JSONRPCMessage;
+  bytes: number;
+}
+
+/**
+ * The recent events of one session's SSE streams, in memory and bounded (by count and by
+ * size): enough to resume after a dropped connection, not a durable log. Event ids are a
+ * per-session sequence number; an id that was never issued or has been evicted is refused
+ * (400), and the client starts over.
+ */
+export class SessionEventStore implements EventStore {
+  private readonly events: StoredEvent[] = [];
+  private readonly bySeq = new Map<number, StoredEvent>();
+  private seq = 0;
+  private bytes = 0;
+
+  async storeEvent(streamId: string, message: JSONRPCMessage): Promise<string> {
+    const event: StoredEvent = { seq: ++this.seq, streamId, message, bytes: JSON.stringify(message).length };
+    this.events.push(event);
+    this.bySeq.set(event.seq, event);
+    this.bytes += event.bytes;
+    while (this.events.length > REPLAY_EVENTS || (this.bytes > REPLAY_BYTES && this.events.length > 1)) {
+      const old = this.events.shift()!;
+      this.bySeq.delete(old.seq);
+      this.bytes -= old.bytes;
+    }
+    return String(event.seq);
+  }
+
+  async getStreamIdForEventId(eventId: string): Promise<string | undefined> {
+    return this.find(eventId)?.streamId;
+  }
+
+  async replayEventsAfter(lastEventId: string, { send }: { send: (eventId: string, message: JSONRPCMessage) => Promise<void> }): Promise<string> {
+    const last = this.find(lastEventId);
+    if (!last) throw new Error(`unknown event id ${lastEventId}`);
+    for (const e of this.events) {
+      // Priming events (an empty message) only carry an id: nothing to replay.
+      if (e.seq > last.seq && e.streamId === last.streamId && Object.keys(e.message).length > 0) await send(String(e.seq), e.message);
+    }
+    return last.streamId;
+  }
+
+  private find(eventId: string): StoredEvent | undefined {
+    return /^[1-9][0-9]{0,15}$/.test(eventId) ? this.bySeq.get(Number(eventId)) : undefined;
+  }
 }

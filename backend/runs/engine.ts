@@ -148,6 +148,7 @@ export class RunEngine {
   }
 
   async patch(id: string, body: PatchRunBody): Promise<Run> {
+    assertRunId(id);
     const updated = await store.patchRun(this.deps.db, id, body.ifVersion, { labels: body.labels, priority: body.priority });
     if (!updated) {
       const current = await this.require(id);
@@ -504,6 +505,7 @@ export class RunEngine {
     step: StateEventData,
     error?: ErrorBody,
   ): Promise<Run> {
+    assertRunId(id);
     const result = await this.deps.db.transaction(async (tx) => {
       const current = await store.getRun(tx, id);
       if (!current) throw new ProductOsError('not_found', `no run ${id}`);
@@ -523,7 +525,7 @@ export class RunEngine {
   }
 
   private async require(id: string): Promise<StoredRun> {
-    if (!/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(id)) throw new ProductOsError('not_found', `no run ${id}`);
+    assertRunId(id);
     const run = await store.getRun(this.deps.db, id);
     if (!run) throw new ProductOsError('not_found', `no run ${id}`);
     return run;
@@ -546,6 +548,11 @@ export class RunEngine {
   private publishEvent(e: RunEvent): void {
     this.deps.bus.emitRunEvent(e);
   }
+}
+
+/** Run ids are UUIDs: anything else is a run that does not exist, answered before any query. */
+function assertRunId(id: string): void {
+  if (!/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(id)) throw new ProductOsError('not_found', `no run ${id}`);
 }
 
 class AbortedError extends Error {

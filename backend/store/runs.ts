@@ -313,16 +313,25 @@ export async function listRuns(q: Queryable, query: ListRunsQuery): Promise<RunP
   }
   const limit = query.limit ?? 50;
   params.push(limit + 1);
-  const rows = await q.query<RunRow & { created_text: string }>(
-    `SELECT *, created_at::text AS created_text FROM runs ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY created_at DESC, id DESC LIMIT $${params.length}`,
-    params,
-  );
+  const rows = await q
+    .query<RunRow & { created_text: string }>(
+      `SELECT *, created_at::text AS created_text FROM runs ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY created_at DESC, id DESC LIMIT $${params.length}`,
+      params,
+    )
+    .catch((err: { code?: string }) => {
+      // A cursor can look right and still hold an impossible date (2024-02-31): Postgres says so.
+      if (query.cursor && ['22007', '22008', '22P02'].includes(err.code ?? '')) throw new CursorError('cursor is not one this server issued');
+      throw err;
+    });
   const page = rows.slice(0, limit).map(({ created_text: _t, ...r }) => publicRun(toRun(r)));
   const last = rows.length > limit ? rows[limit - 1] : null;
   return { runs: page, nextCursor: last ? encodeCursor(last.created_text, last.id) : null };
 }
 
 export class CursorError extends Error {}
+
+const CURSOR_TIME = /^\d{4}-(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01]) ([01]\d|2[0-3]):[0-5]\d:[0-5]\d(\.\d{1,6})?[+-]\d\d(:\d\d)?$/;
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 /** The timestamp travels as Postgres text: microseconds matter, a JS Date would drop them and skip rows. */
 function encodeCursor(createdText: string, id: string): string {
@@ -331,7 +340,7 @@ function encodeCursor(createdText: string, id: string): string {
 function decodeCursor(cursor: string): [string, string] {
   try {
     const v = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as unknown;
-    if (Array.isArray(v) && v.length === 2 && typeof v[0] === 'string' && typeof v[1] === 'string' && /^\d{4}-\d\d-\d\d [0-9:.+-]+$/.test(v[0]) && /^[0-9a-f-]{36}$/i.test(v[1])) {
+    if (Array.isArray(v) && v.length === 2 && typeof v[0] === 'string' && typeof v[1] === 'string' && CURSOR_TIME.test(v[0]) && UUID.test(v[1])) {
       return [v[0], v[1]];
     }
   } catch {

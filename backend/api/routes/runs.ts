@@ -49,7 +49,13 @@ export function runRoutes(app: FastifyInstance, ctx: ApiContext): void {
   for (const decision of ['approve', 'deny'] as const) {
     app.post<{ Params: { id: string }; Body: DecisionBody | undefined }>(
       `/api/runs/:id/${decision}`,
-      { schema: { params: IdParams, body: Type.Optional(DecisionBody), response: { 200: Run } } },
+      {
+        schema: { params: IdParams, body: DecisionBody, response: { 200: Run } },
+        // The body is optional (the reason is): no body means {}.
+        preValidation: async (req) => {
+          req.body ??= {};
+        },
+      },
       async (req) => engine[decision](req.params.id, callerOf(req), req.body?.reason, req.body?.ifVersion),
     );
   }
@@ -59,7 +65,7 @@ export function runRoutes(app: FastifyInstance, ctx: ApiContext): void {
     { schema: { summary: 'Server-Sent Events of one run; resumable with Last-Event-ID; ends after the final state', params: IdParams } },
     async (req: IdReq, reply) => {
       const id = req.params.id;
-      await engine.get(id); // 404 before the stream starts
+      const atStart = await engine.get(id); // 404 before the stream starts
       let sentUpTo = lastEventId(req);
       const pending: RunEvent[] = [];
       let replaying = true;
@@ -75,6 +81,8 @@ export function runRoutes(app: FastifyInstance, ctx: ApiContext): void {
       for (const e of await engine.events(id, sentUpTo)) send(e);
       replaying = false;
       for (const e of pending) send(e);
+      // Resumed after the final event (EventSource reconnects with it): nothing more will come.
+      if (TERMINAL_STATUSES.has(atStart.status)) stream.end();
       if (stream.closed) off();
     },
   );
