@@ -15,6 +15,8 @@ const RETRY_MS = 1000;
 interface Session {
   transport: StreamableHTTPServerTransport;
   lastSeen: number;
+  /** Responses still open (a call's SSE stream, the GET stream): the client is there. */
+  open: number;
 }
 
 /**
@@ -23,10 +25,13 @@ interface Session {
  */
 export function registerMcpRoute(app: FastifyInstance, ctx: ApiContext, opts: McpOptions = {}): void {
   const sessions = new Map<string, Session>();
+  const idleMs = opts.idleSessionMs ?? IDLE_SESSION_MS;
+  // Idle means no request for idleMs and no response open: a call that waits an hour for
+  // approval on an open stream is not idle.
   const sweep = setInterval(() => {
-    const cutoff = Date.now() - IDLE_SESSION_MS;
-    for (const [id, s] of sessions) if (s.lastSeen < cutoff) void s.transport.close();
-  }, 60_000);
+    const cutoff = Date.now() - idleMs;
+    for (const s of sessions.values()) if (s.open === 0 && s.lastSeen < cutoff) void s.transport.close();
+  }, Math.min(60_000, Math.max(10, Math.floor(idleMs / 2))));
   sweep.unref();
   app.addHook('onClose', async () => {
     clearInterval(sweep);
@@ -38,6 +43,11 @@ export function registerMcpRoute(app: FastifyInstance, ctx: ApiContext, opts: Mc
     const existing = typeof sessionId === 'string' ? sessions.get(sessionId) : undefined;
     if (existing) {
       existing.lastSeen = Date.now();
+      existing.open += 1;
+      reply.raw.once('close', () => {
+        existing.open -= 1;
+        existing.lastSeen = Date.now();
+      });
       reply.hijack();
       await existing.transport.handleRequest(req.raw, reply.raw, req.body);
       return;
@@ -54,7 +64,7 @@ export function registerMcpRoute(app: FastifyInstance, ctx: ApiContext, opts: Mc
       // connection; the client resumes with Last-Event-ID and gets what it missed.
       eventStore: new SessionEventStore(),
       retryInterval: RETRY_MS,
-      onsessioninitialized: (id) => void sessions.set(id, { transport, lastSeen: Date.now() }),
+      onsessioninitialized: (id) => void sessions.set(id, { transport, lastSeen: Date.now(), open: 0 }),
     });
     transport.onclose = () => {
       if (transport.sessionId) sessions.delete(transport.sessionId);

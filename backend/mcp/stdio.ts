@@ -1,5 +1,6 @@
 import { StdioServerTransport } from '@modelcontextprotocol/sdk/server/stdio.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
+import { ErrorCode, isJSONRPCRequest } from '@modelcontextprotocol/sdk/types.js';
 import { createBackend, type StartOptions } from '../main';
 import { createMcpServer } from './tool-server';
 
@@ -15,7 +16,13 @@ export async function runMcpStdio(opts: StartOptions): Promise<void> {
     const http = new StreamableHTTPClientTransport(new URL('/mcp', remote), {
       requestInit: { headers: { authorization: `Bearer ${process.env.PRODUCT_OS_TOKEN ?? ''}` } },
     });
-    stdio.onmessage = (m) => void http.send(m).catch((err: Error) => process.stderr.write(`product-os mcp: ${err.message}\n`));
+    // A request the backend cannot take (down, wrong token) gets an error response now,
+    // rather than the client waiting out its own timeout.
+    stdio.onmessage = (m) =>
+      void http.send(m).catch((err: Error) => {
+        process.stderr.write(`product-os mcp: ${err.message}\n`);
+        if (isJSONRPCRequest(m)) void stdio.send({ jsonrpc: '2.0', id: m.id, error: { code: ErrorCode.InternalError, message: `Product OS backend at ${remote}: ${err.message}` } });
+      });
     http.onmessage = (m) => void stdio.send(m);
     await http.start();
     await stdio.start();

@@ -7,6 +7,8 @@ import type { Run, RunEvent, StateEventData, ProgressEventData } from '../api/pr
 export interface McpOptions {
   /** tools/list page size; the cursor is the offset, opaque to clients. */
   pageSize?: number;
+  /** /mcp closes a session after this long without requests or open streams (30 min). */
+  idleSessionMs?: number;
 }
 
 /**

@@ -68,6 +68,12 @@ export class RunEngine {
   private readonly recentlyEnded = new Map<string, StoredRun>();
   private timers: NodeJS.Timeout[] = [];
   private dispatching = false;
+  /**
+   * Whether this backend knows of queued work (a submit that found no free slot, an
+   * approval, a retry, a recovery). Finishing a run scans the queue only then; work queued by
+   * other backends is found by the poll.
+   */
+  private maybeQueued = true;
   /** Slots promised to runs being inserted as claimed (see submit). */
   private reserved = 0;
   private dispatchAgain = false;
@@ -216,7 +222,8 @@ export class RunEngine {
       };
       set.add(done);
       signal?.addEventListener('abort', onAbort, { once: true });
-      // It may have finished before we started listening.
+      // Executing here: its end will be published to us. Otherwise it may have ended elsewhere.
+      if (this.inFlight.has(id)) return;
       this.require(id).then((run) => isTerminal(run.status) && done(run), (err) => {
         cleanup();
         reject(err);
@@ -275,12 +282,14 @@ export class RunEngine {
       for (;;) {
         const free = this.deps.config.concurrency - this.inFlight.size - this.reserved;
         if (free <= 0 || this.stopped) return;
+        this.maybeQueued = false;
         const claimed = await store.claimQueued(this.deps.db, this.deps.instanceId, free);
         for (const c of claimed) {
           this.publish(c);
           this.execute(c.run);
         }
         if (claimed.length < free) return;
+        this.maybeQueued = true;
       }
     } catch (err) {
       await this.deps.logger.error('runs', `dispatch pass failed: ${(err as Error).message}`);
@@ -297,7 +306,7 @@ export class RunEngine {
       })
       .finally(() => {
         this.inFlight.delete(run.id);
-        this.kick();
+        if (this.maybeQueued) this.kick();
       });
   }
 
@@ -536,6 +545,7 @@ export class RunEngine {
   }
 
   private publish(change: { run: StoredRun; events: RunEvent[] }): void {
+    if (change.run.status === 'queued') this.maybeQueued = true;
     for (const e of change.events) this.publishEvent(e);
     this.deps.bus.emitRun(store.publicRun(change.run));
     if (isTerminal(change.run.status)) {

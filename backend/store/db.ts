@@ -9,11 +9,12 @@ export interface Db {
   /** Several statements, no parameters (migrations). */
   exec(sql: string): Promise<void>;
   /** Runs `fn` in one transaction on one connection; rolls back when it throws. */
-  transaction<T>(fn: (tx: Queryable) => Promise<T>): Promise<T>;
+  transaction<T>(fn: (tx: Transaction) => Promise<T>): Promise<T>;
   close(): Promise<void>;
 }
 
 export type Queryable = Pick<Db, 'query'>;
+export type Transaction = Pick<Db, 'query' | 'exec'>;
 
 export async function openDb(opts: { databaseUrl?: string; dataDir: string }): Promise<Db> {
   if (opts.databaseUrl) {

@@ -1,11 +1,13 @@
 import type { Db } from './db';
 import m0001 from './migrations/0001_core';
 import m0002 from './migrations/0002_board_and_brain';
+import m0003 from './migrations/0003_run_functions';
 
 /** Numbered, append-only: a new change is a new entry, never an edit of an applied one. */
 export const MIGRATIONS: ReadonlyArray<{ version: number; name: string; sql: string }> = [
   { version: 1, name: 'core', sql: m0001 },
   { version: 2, name: 'board_and_brain', sql: m0002 },
+  { version: 3, name: 'run_functions', sql: m0003 },
 ];
 
 /**
@@ -21,18 +23,10 @@ export async function migrate(db: Db): Promise<number[]> {
     const applied: number[] = [];
     for (const m of MIGRATIONS) {
       if (done.has(m.version)) continue;
-      for (const statement of splitStatements(m.sql)) await tx.query(statement);
+      await tx.exec(m.sql);
       await tx.query('INSERT INTO schema_migrations (version, name) VALUES ($1, $2)', [m.version, m.name]);
       applied.push(m.version);
     }
     return applied;
   });
-}
-
-/** Our migrations hold no semicolons inside literals or bodies, so a split on `;` at line end is exact. */
-function splitStatements(sql: string): string[] {
-  return sql
-    .split(/;\s*$/m)
-    .map((s) => s.trim())
-    .filter((s) => s.length > 0);
 }

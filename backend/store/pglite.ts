@@ -1,7 +1,7 @@
 import * as path from 'node:path';
 import * as fs from 'node:fs';
 import { PGlite } from '@electric-sql/pglite';
-import type { Db } from './db';
+import type { Db, Transaction } from './db';
 
 /** Embedded Postgres in the data directory. One process at a time: see data-dir-lock.ts. */
 export async function openPglite(dataDir: string): Promise<Db> {
@@ -16,9 +16,12 @@ export async function openPglite(dataDir: string): Promise<Db> {
     async exec(sql: string) {
       await pg.exec(sql);
     },
-    transaction<T>(fn: (tx: { query: Db['query'] }) => Promise<T>) {
+    transaction<T>(fn: (tx: Transaction) => Promise<T>) {
       return pg.transaction(async (tx) =>
-        fn({ query: async <R>(sql: string, params: unknown[] = []) => (await tx.query(sql, params)).rows as R[] }),
+        fn({
+          query: async <R>(sql: string, params: unknown[] = []) => (await tx.query(sql, params)).rows as R[],
+          exec: async (sql: string) => void (await tx.exec(sql)),
+        }),
       );
     },
     async close() {

@@ -1,5 +1,5 @@
 import { Pool, types } from 'pg';
-import type { Db } from './db';
+import type { Db, Transaction } from './db';
 
 // int8 (bigint ids, counts) as JS numbers, like PGlite returns them; ids stay far below 2^53.
 types.setTypeParser(20, (v) => Number(v));
@@ -17,11 +17,14 @@ export async function openPostgres(databaseUrl: string): Promise<Db> {
     async exec(sql: string) {
       await pool.query(sql);
     },
-    async transaction<T>(fn: (tx: { query: Db['query'] }) => Promise<T>) {
+    async transaction<T>(fn: (tx: Transaction) => Promise<T>) {
       const client = await pool.connect();
       try {
         await client.query('BEGIN');
-        const result = await fn({ query: async <R>(sql: string, params: unknown[] = []) => (await client.query(sql, params)).rows as R[] });
+        const result = await fn({
+          query: async <R>(sql: string, params: unknown[] = []) => (await client.query(sql, params)).rows as R[],
+          exec: async (sql: string) => void (await client.query(sql)),
+        });
         await client.query('COMMIT');
         return result;
       } catch (err) {

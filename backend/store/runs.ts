@@ -23,11 +23,14 @@ interface RunRow {
   max_attempts: number;
   owner: string | null;
   cancel_requested: boolean;
-  created_at: Date;
-  updated_at: Date;
-  started_at: Date | null;
-  finished_at: Date | null;
+  created_at: Timestamp;
+  updated_at: Timestamp;
+  started_at: Timestamp | null;
+  finished_at: Timestamp | null;
 }
+
+/** Drivers give Dates for columns, ISO strings inside jsonb (what the run functions return). */
+type Timestamp = Date | string;
 
 /** A run plus the fields only the engine needs. */
 export interface StoredRun extends Run {
@@ -68,14 +71,14 @@ export function publicRun(run: StoredRun): Run {
   return rest;
 }
 
-const iso = (d: Date | string) => (d instanceof Date ? d.toISOString() : new Date(d).toISOString());
+const iso = (d: Timestamp) => (d instanceof Date ? d.toISOString() : new Date(d).toISOString());
 
 interface EventRow {
   id: number;
   run_id: string;
   type: RunEvent['type'];
   data: unknown;
-  created_at: Date;
+  created_at: Timestamp;
 }
 const toEvent = (e: EventRow): RunEvent => ({ id: Number(e.id), runId: e.run_id, type: e.type, data: e.data, createdAt: iso(e.created_at) });
 
@@ -105,65 +108,38 @@ export async function insertRun(q: Queryable, n: NewRun): Promise<{ run: StoredR
   const steps: StateEventData[] = [{ from: null, to: 'queued' }];
   if (n.status === 'awaiting_approval') steps.push({ from: 'queued', to: 'awaiting_approval', reason: `${n.risk} risk needs approval` });
   else if (n.claimedBy) steps.push({ from: 'queued', to: 'dispatching' });
-  const params: unknown[] = [
-    randomUUID(),
-    n.tool,
-    n.claimedBy && n.status === 'queued' ? 'dispatching' : n.status,
-    n.risk,
-    JSON.stringify(n.input),
-    n.caller,
-    n.idempotencyKey ?? null,
-    n.correlationId ?? null,
-    n.traceId ?? randomUUID().replace(/-/g, ''),
-    JSON.stringify(n.labels ?? {}),
-    n.priority ?? 0,
-    n.maxAttempts,
-    JSON.stringify(n.audit.argsShape),
-    n.audit.outcome,
-    n.status === 'queued' ? (n.claimedBy ?? null) : null,
-  ];
-  const rows = await q.query<RunWithEventRow>(
-    `WITH r AS (
-       INSERT INTO runs (id, tool, status, risk, input, caller, idempotency_key, correlation_id, trace_id, labels, priority, max_attempts, owner)
-       VALUES ($1, $2, $3, $4, $5::jsonb, $6, $7, $8, $9, $10::jsonb, $11, $12, $15)
-       ON CONFLICT (idempotency_key) DO NOTHING
-       RETURNING *),
-     ${stateEventsCte('r', steps, params)},
-     a AS (
-       INSERT INTO audit_log (caller, action, tool, run_id, args_shape, outcome)
-       SELECT $6, 'tool.call', $2, r.id, $13::jsonb, $14 FROM r)
-     SELECT r.*, e.event_id, e.event_data, e.event_at FROM r CROSS JOIN e ORDER BY e.event_id`,
-    params,
+  const result = await q.query<{ r: Change | null }>(
+    'SELECT po_insert_run($1, $2, $3, $4, $5::jsonb, $6, $7, $8, $9, $10::jsonb, $11, $12, $13, $14::jsonb, $15::jsonb, $16) AS r',
+    [
+      randomUUID(),
+      n.tool,
+      n.claimedBy && n.status === 'queued' ? 'dispatching' : n.status,
+      n.risk,
+      JSON.stringify(n.input),
+      n.caller,
+      n.idempotencyKey ?? null,
+      n.correlationId ?? null,
+      n.traceId ?? randomUUID().replace(/-/g, ''),
+      JSON.stringify(n.labels ?? {}),
+      n.priority ?? 0,
+      n.maxAttempts,
+      n.status === 'queued' ? (n.claimedBy ?? null) : null,
+      JSON.stringify(steps),
+      JSON.stringify(n.audit.argsShape),
+      n.audit.outcome,
+    ],
   );
-  return splitRows(rows);
+  return fromChange(result[0].r);
 }
 
-/**
- * The state events of one change, inserted by the same statement that changes the run (CTE
- * `e`, reading the changed row from CTE `source`). The steps go in as a VALUES list: cheaper
- * to plan than unpacking a JSON array, which matters on the hot path.
- */
-function stateEventsCte(source: string, steps: StateEventData[], params: unknown[]): string {
-  const values = steps.map((step, i) => {
-    params.push(JSON.stringify(step));
-    return `($${params.length}::jsonb, ${i})`;
-  });
-  return `e AS (
-       INSERT INTO run_events (run_id, type, data)
-       SELECT ${source}.id, 'state', v.d FROM ${source}, (VALUES ${values.join(', ')}) AS v(d, n) ORDER BY v.n
-       RETURNING id AS event_id, data AS event_data, created_at AS event_at)`;
+/** What po_insert_run and po_advance_run return: the row and its new state events, as JSON. */
+interface Change {
+  run: RunRow;
+  events: EventRow[];
 }
 
-type RunWithEventRow = RunRow & { event_id: number; event_data: unknown; event_at: Date };
-
-/** One row per event, each carrying the run: back to one run and its events. */
-function splitRows(rows: RunWithEventRow[]): { run: StoredRun; events: RunEvent[] } | null {
-  if (rows.length === 0) return null;
-  const { event_id: _i, event_data: _d, event_at: _a, ...run } = rows[0];
-  return {
-    run: toRun(run),
-    events: rows.map((r) => toEvent({ id: r.event_id, run_id: r.id, type: 'state', data: r.event_data, created_at: r.event_at })),
-  };
+function fromChange(c: Change | null): { run: StoredRun; events: RunEvent[] } | null {
+  return c ? { run: toRun(c.run), events: c.events.map(toEvent) } : null;
 }
 
 export async function getRun(q: Queryable, id: string): Promise<StoredRun | null> {
@@ -203,40 +179,25 @@ export async function advanceRun(
   changes: RunChanges = {},
   expectOwner?: string | null,
 ): Promise<{ run: StoredRun; events: RunEvent[] } | null> {
-  const params: unknown[] = [id, from, steps[steps.length - 1].to];
-  let guard = '';
-  if (expectOwner !== undefined) {
-    params.push(expectOwner);
-    guard = ` AND owner IS NOT DISTINCT FROM $${params.length}`;
-  }
-  let auditCte = '';
-  if (changes.audit) {
-    const a = changes.audit;
-    params.push(a.caller, a.action, a.tool, a.outcome);
-    const n = params.length;
-    auditCte = `, a AS (INSERT INTO audit_log (caller, action, tool, run_id, outcome) SELECT $${n - 3}, $${n - 2}, $${n - 1}, u.id, $${n} FROM u)`;
-  }
-  const sets = ['status = $3', 'version = version + 1', 'updated_at = now()'];
-  const set = (column: string, value: unknown, cast = '') => {
-    params.push(value);
-    sets.push(`${column} = $${params.length}${cast}`);
-  };
-  if (changes.owner !== undefined) set('owner', changes.owner);
-  if (changes.output !== undefined) set('output', JSON.stringify(changes.output), '::jsonb');
-  if (changes.error !== undefined) set('error', changes.error === null ? null : JSON.stringify(changes.error), '::jsonb');
-  if (changes.attempt !== undefined) set('attempt', changes.attempt);
-  if (changes.notBefore !== undefined) set('not_before', changes.notBefore);
-  if (changes.cancelRequested !== undefined) set('cancel_requested', changes.cancelRequested);
-  if (changes.started) sets.push('started_at = coalesce(started_at, now())');
-  if (changes.finished) sets.push('finished_at = now()');
-  const rows = await q.query<RunWithEventRow>(
-    `WITH u AS (
-       UPDATE runs SET ${sets.join(', ')} WHERE id = $1 AND status = ANY($2::text[])${guard} RETURNING *),
-     ${stateEventsCte('u', steps, params)}${auditCte}
-     SELECT u.*, e.event_id, e.event_data, e.event_at FROM u CROSS JOIN e ORDER BY e.event_id`,
-    params,
-  );
-  return splitRows(rows);
+  const set: Record<string, unknown> = {};
+  if (changes.owner !== undefined) set.owner = changes.owner;
+  if (changes.output !== undefined) set.output = changes.output;
+  if (changes.error !== undefined) set.error = changes.error;
+  if (changes.attempt !== undefined) set.attempt = changes.attempt;
+  if (changes.notBefore !== undefined) set.not_before = changes.notBefore?.toISOString() ?? null;
+  if (changes.cancelRequested !== undefined) set.cancel_requested = changes.cancelRequested;
+  if (changes.started) set.started = true;
+  if (changes.finished) set.finished = true;
+  const result = await q.query<{ r: Change | null }>('SELECT po_advance_run($1, $2::text[], $3::jsonb, $4, $5, $6::jsonb, $7::jsonb) AS r', [
+    id,
+    from,
+    JSON.stringify(steps),
+    expectOwner !== undefined,
+    expectOwner ?? null,
+    JSON.stringify(set),
+    changes.audit ? JSON.stringify(changes.audit) : null,
+  ]);
+  return fromChange(result[0].r);
 }
 
 /**
