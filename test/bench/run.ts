@@ -1,0 +1,55 @@
+/**
+ * Benchmark runner: `npm run bench` runs every benchmark, `npm run bench -- <name> …` the
+ * ones named. Each benchmark prints one JSON line on stdout:
+ * `{"bench": "<name>", …figures…, "ratio": <ours ÷ reference>, "target": …, "pass": …}`.
+ * Progress and diagnostics go to stderr, so stdout stays machine-readable.
+ *
+ * Exit status: 2 for an unknown name (the known names are listed), 1 when a benchmark threw,
+ * and, only with BENCH_STRICT=1, 1 when a benchmark missed its target. Otherwise 0.
+ */
+import type { BenchResult } from './bench';
+
+/** Every benchmark, by name; each module is loaded only when it runs. */
+const BENCHMARKS: Record<string, { description: string; load: () => Promise<{ run(): Promise<BenchResult> }> }> = {
+  'mcp-tools-call': {
+    description: 'MCP tools/call of system.ping: our /mcp vs a bare @modelcontextprotocol/sdk server',
+    load: () => import('./mcp-tools-call'),
+  },
+};
+
+async function main(argv: string[]): Promise<number> {
+  const names = argv.filter((a) => !a.startsWith('-'));
+  if (argv.includes('--list') || argv.includes('-l')) {
+    for (const [name, b] of Object.entries(BENCHMARKS)) process.stdout.write(`${name}\t${b.description}\n`);
+    return 0;
+  }
+  const unknown = names.filter((n) => !(n in BENCHMARKS));
+  if (unknown.length > 0) {
+    process.stderr.write(`unknown benchmark${unknown.length > 1 ? 's' : ''}: ${unknown.join(', ')}\nknown: ${Object.keys(BENCHMARKS).join(', ')}\n`);
+    return 2;
+  }
+  let status = 0;
+  for (const name of names.length > 0 ? names : Object.keys(BENCHMARKS)) {
+    try {
+      const result = await (await BENCHMARKS[name].load()).run();
+      process.stdout.write(`${JSON.stringify({ bench: name, ...result })}\n`);
+      if (process.env.BENCH_STRICT === '1' && result.pass === false) status = 1;
+    } catch (err) {
+      process.stderr.write(`bench ${name} failed: ${(err as Error).stack ?? String(err)}\n`);
+      status = 1;
+    }
+  }
+  return status;
+}
+
+main(process.argv.slice(2)).then(
+  (code) => {
+    process.exitCode = code;
+    // Nothing a benchmark left behind (a pool, a timer) may keep the runner alive.
+    setTimeout(() => process.exit(code), 2000).unref();
+  },
+  (err) => {
+    process.stderr.write(`${(err as Error).stack ?? String(err)}\n`);
+    process.exit(1);
+  },
+);
