@@ -13,4 +13,13 @@ npx tsc -p tsconfig.json --noEmit
 TEST_DATABASE_URL=$(bash scripts/ensure-postgres.sh)
 export TEST_DATABASE_URL
 
-npx mocha 'test/unit/**/*.test.ts' 'test/integration/**/*.test.ts'
+log=$(mktemp)
+status=0
+npx mocha 'test/unit/**/*.test.ts' 'test/integration/**/*.test.ts' 2>&1 | tee "$log" || status=$?
+# One plain closing line with the totals, whatever the reporter printed above it.
+passed=$(grep -Eo '^ +[0-9]+ passing' "$log" | grep -Eo '[0-9]+' | tail -n 1 || true)
+failed=$(grep -Eo '^ +[0-9]+ failing' "$log" | grep -Eo '[0-9]+' | tail -n 1 || true)
+rm -f "$log"
+echo "${passed:-0} passed, ${failed:-0} failed"
+if [ "${passed:-0}" = 0 ]; then echo "no test ran" >&2; exit 1; fi
+exit "$status"

@@ -10,8 +10,8 @@ export interface SecurityOptions {
 
 /**
  * Runs before every route, /mcp included (the MCP SDK checks neither Origin nor Host for us):
- * a Host we do not serve (DNS rebinding) and a browser Origin we do not allow get 403; a
- * missing or wrong bearer token gets 401.
+ * a Host we do not serve (DNS rebinding) and a browser Origin that is neither this server nor
+ * allowed get 403; a missing or wrong bearer token gets 401.
  */
 export function securityHook(opts: SecurityOptions) {
   const expected = digest(opts.token);
@@ -23,7 +23,7 @@ export function securityHook(opts: SecurityOptions) {
       throw new ProductOsError('forbidden_host', `Host "${req.headers.host ?? ''}" is not served here`);
     }
     const origin = req.headers.origin;
-    if (origin !== undefined && !origins.has(origin.toLowerCase())) {
+    if (origin !== undefined && !origins.has(origin.toLowerCase()) && !sameOrigin(origin, req.headers.host)) {
       throw new ProductOsError('forbidden_origin', `Origin ${origin} is not allowed (set PRODUCT_OS_ALLOWED_ORIGINS to allow it)`);
     }
     const auth = req.headers.authorization;
@@ -42,6 +42,15 @@ export function securityHook(opts: SecurityOptions) {
 /** Fixed-length digests, so comparing tokens of different lengths takes the same time. */
 function digest(s: string): Buffer {
   return createHash('sha256').update(s).digest();
+}
+
+/** A page served from this very host:port (already a Host we serve) is not a foreign origin. */
+function sameOrigin(origin: string, host: string | undefined): boolean {
+  try {
+    return !!host && new URL(origin).host === host.toLowerCase();
+  } catch {
+    return false;
+  }
 }
 
 function hostName(header: string | undefined): string | null {

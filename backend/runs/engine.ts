@@ -204,6 +204,7 @@ export class RunEngine {
   async waitForTerminal(id: string, signal?: AbortSignal): Promise<Run> {
     const ended = this.recentlyEnded.get(id);
     if (ended) return store.publicRun(ended);
+    if (signal?.aborted) throw signal.reason ?? new Error('aborted');
     return new Promise<Run>((resolve, reject) => {
       const set = this.waiters.get(id) ?? new Set();
       this.waiters.set(id, set);
