@@ -111,6 +111,14 @@ describe('runs engine', function () {
     await assert.rejects(submit('system.ping', {}, { idempotencyKey: 'same-key-1' }), /already names a run of test\.sleep/);
   });
 
+  it('takes the trace id from a W3C traceparent header, else makes one', async () => {
+    const traced = await t.api('POST', '/api/runs', { tool: 'system.ping', input: {} }, { traceparent: '00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01' });
+    assert.equal(traced.body.traceId, '4bf92f3577b34da6a3ce929d0e0e4736');
+    const untraced = await t.api('POST', '/api/runs', { tool: 'system.ping', input: {} }, { traceparent: 'garbage' });
+    assert.match(untraced.body.traceId, /^[0-9a-f]{32}$/);
+    assert.notEqual(untraced.body.traceId, traced.body.traceId);
+  });
+
   it('audits every call with the shape of its arguments, not their values', async () => {
     const { run } = await submit('test.sleep', { ms: 4242 }, { correlationId: 'corr-audit' });
     await t.backend.engine.cancel(run.id, 'test');

@@ -15,6 +15,13 @@ export function callerOf(req: FastifyRequest): string {
   return typeof c === 'string' && /^[a-z][a-z0-9:_-]{0,63}$/i.test(c) ? `api:${c}` : 'api';
 }
 
+/** The trace id of a W3C `traceparent` header, so a run joins the caller's trace. */
+function traceIdOf(req: FastifyRequest): string | undefined {
+  const h = req.headers.traceparent;
+  const m = typeof h === 'string' ? /^[0-9a-f]{2}-([0-9a-f]{32})-[0-9a-f]{16}-[0-9a-f]{2}$/.exec(h.trim()) : null;
+  return m && !/^0+$/.test(m[1]) ? m[1] : undefined;
+}
+
 export function runRoutes(app: FastifyInstance, ctx: ApiContext): void {
   const { engine } = ctx;
 
@@ -22,7 +29,7 @@ export function runRoutes(app: FastifyInstance, ctx: ApiContext): void {
     '/api/runs',
     { schema: { summary: 'Call a tool: validated, policy-checked, stored and queued', body: CreateRunBody, response: { 200: Run, 201: Run } } },
     async (req, reply) => {
-      const { run, created } = await engine.submit({ ...req.body, caller: callerOf(req) });
+      const { run, created } = await engine.submit({ ...req.body, caller: callerOf(req), traceId: traceIdOf(req) });
       return reply.status(created ? 201 : 200).send(run);
     },
   );
