@@ -12,6 +12,7 @@ import { RunEngine } from './runs/engine';
 import { ExecutorRouter } from './executors/router';
 import { LocalExecutor, type LocalHandler } from './executors/local';
 import { UnimplementedExecutor } from './executors/unimplemented';
+import type { Executor } from './executors/executor';
 import { LOCAL_HANDLERS } from './tools/handlers';
 import { buildApi } from './api/server';
 import type { ApiContext } from './api/context';
@@ -43,6 +44,8 @@ export interface StartOptions {
   stderr?: (line: string) => void;
   /** Extra in-process handlers (tests and embedders), next to the built-in ones. */
   handlers?: ReadonlyMap<string, LocalHandler>;
+  /** Executors to use instead of the defaults for docker or http tools. */
+  executors?: { docker?: Executor; http?: Executor };
 }
 
 /**
@@ -64,8 +67,8 @@ export async function createBackend(opts: StartOptions = {}): Promise<Backend> {
     const logger = new Logger(db, bus, config.redactedDebug, opts.stderr);
     const executors = new ExecutorRouter({
       local: new LocalExecutor(new Map([...LOCAL_HANDLERS, ...(opts.handlers ?? [])])),
-      docker: new UnimplementedExecutor('docker'),
-      http: new UnimplementedExecutor('http'),
+      docker: opts.executors?.docker ?? new UnimplementedExecutor('docker'),
+      http: opts.executors?.http ?? new UnimplementedExecutor('http'),
     });
     const engine = new RunEngine({ db, registry, bus, logger, config, executors, instanceId });
     const { token } = resolveToken(config.dataDir, config.token);
