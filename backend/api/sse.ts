@@ -8,7 +8,7 @@ export class SseStream {
   private readonly keepAlive: NodeJS.Timeout;
   closed = false;
 
-  constructor(private readonly req: FastifyRequest, private readonly reply: FastifyReply, onClose: () => void) {
+  constructor(req: FastifyRequest, private readonly reply: FastifyReply, onClose: () => void) {
     reply.hijack();
     reply.raw.writeHead(200, {
       'Content-Type': 'text/event-stream; charset=utf-8',

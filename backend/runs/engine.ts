@@ -12,6 +12,7 @@ import type { ExecutorRouter } from '../executors/router';
 import type { AbortReason, ExecutionContext } from '../executors/executor';
 import * as store from '../store/runs';
 import type { StoredRun } from '../store/runs';
+import { RunWriter } from '../store/run-writer';
 import { audit } from '../store/audit';
 import type { Run, RunEvent, RunStatus, StateEventData, ListRunsQuery, RunPage, PatchRunBody } from '../api/protocol';
 
@@ -79,7 +80,11 @@ export class RunEngine {
   private dispatchAgain = false;
   private stopped = false;
 
-  constructor(private readonly deps: EngineDeps) {}
+  private readonly writer: RunWriter;
+
+  constructor(private readonly deps: EngineDeps) {
+    this.writer = new RunWriter(deps.db);
+  }
 
   // ---- calls ------------------------------------------------------------------------------
 
@@ -109,7 +114,7 @@ export class RunEngine {
     // scan and no separate claim write. The slot is reserved across the insert's await.
     const claim = status === 'queued' && !this.stopped && this.inFlight.size + this.reserved < config.concurrency;
     if (claim) this.reserved += 1;
-    const inserted = await store.insertRun(db, {
+    const inserted = await this.writer.insert({
       tool: tool.name,
       status,
       risk: tool.spec.risk,
@@ -181,10 +186,15 @@ export class RunEngine {
     const run = await this.require(id);
     if (isTerminal(run.status)) throw new ProductOsError('invalid_state', `run ${id} is already ${run.status}`, { status: run.status });
     if (run.status === 'queued' || run.status === 'awaiting_approval') {
-      const done = await store.advanceRun(this.deps.db, id, [run.status], [{ from: run.status, to: 'cancelled', reason: `cancelled by ${by}` }], {
-        finished: true,
-        error: { code: 'cancelled', message: `cancelled by ${by}` },
-        audit: { caller: by, action: 'run.cancel', tool: run.tool, outcome: 'cancelled' },
+      const done = await this.writer.advance({
+        id,
+        from: [run.status],
+        steps: [{ from: run.status, to: 'cancelled', reason: `cancelled by ${by}` }],
+        changes: {
+          finished: true,
+          error: { code: 'cancelled', message: `cancelled by ${by}` },
+          audit: { caller: by, action: 'run.cancel', tool: run.tool, outcome: 'cancelled' },
+        },
       });
       if (done) {
         this.publish(done);
@@ -319,11 +329,16 @@ export class RunEngine {
    * its end in a single statement. That halves the writes of a fast call.
    */
   private async runToEnd(claimed: StoredRun, tool: CompiledTool | undefined, abort: AbortController): Promise<void> {
-    const { db, instanceId } = this.deps;
+    const { instanceId } = this.deps;
     const attempt = claimed.attempt + 1;
     const handle: RunHandle = { run: { ...claimed, status: 'running', attempt }, stored: 'dispatching', runningWrite: null };
     const writeRunning = async (): Promise<boolean> => {
-      const started = await store.advanceRun(db, claimed.id, ['dispatching'], [{ from: 'dispatching', to: 'running' }], { owner: instanceId, started: true, attempt });
+      const started = await this.writer.advance({
+        id: claimed.id,
+        from: ['dispatching'],
+        steps: [{ from: 'dispatching', to: 'running' }],
+        changes: { owner: instanceId, started: true, attempt },
+      });
       if (!started) return false;
       handle.stored = 'running';
       this.publish(started);
@@ -406,17 +421,16 @@ export class RunEngine {
     const last: StateEventData = { from: 'running', to, ...(reason ? { reason } : changes.error ? { reason: changes.error.code } : {}) };
     const fromDispatching = handle.stored === 'dispatching';
     const terminal = to !== 'queued';
-    const done = await store.advanceRun(
-      this.deps.db,
-      handle.run.id,
-      [handle.stored],
-      fromDispatching ? [{ from: 'dispatching', to: 'running' }, last] : [last],
-      {
+    const done = await this.writer.advance({
+      id: handle.run.id,
+      from: [handle.stored],
+      steps: fromDispatching ? [{ from: 'dispatching', to: 'running' }, last] : [last],
+      changes: {
         ...changes,
         ...(fromDispatching ? { started: true, attempt: handle.run.attempt } : {}),
         ...(terminal ? { finished: true, audit: { caller: handle.run.caller, action: 'tool.result', tool: handle.run.tool, outcome: to } } : {}),
       },
-    );
+    });
     if (done) this.publish(done);
   }
 
@@ -487,20 +501,19 @@ export class RunEngine {
     const status = run.status as 'dispatching' | 'running';
     const rerun = status === 'dispatching' || (tool?.spec.idempotent === true && run.attempt < run.maxAttempts);
     const settled = rerun
-      ? await store.advanceRun(this.deps.db, run.id, [status], [{ from: status, to: 'queued', reason: `${why}; re-queued` }], { owner: null }, run.owner)
-      : await store.advanceRun(
-          this.deps.db,
-          run.id,
-          [status],
-          [{ from: status, to: 'failed', reason: 'backend_crashed' }],
-          {
+      ? await this.writer.advance({ id: run.id, from: [status], steps: [{ from: status, to: 'queued', reason: `${why}; re-queued` }], changes: { owner: null }, expectOwner: run.owner })
+      : await this.writer.advance({
+          id: run.id,
+          from: [status],
+          steps: [{ from: status, to: 'failed', reason: 'backend_crashed' }],
+          changes: {
             owner: null,
             finished: true,
             error: { code: 'backend_crashed', message: `${why}; ${run.tool} is not idempotent, so it was not run again` },
             audit: { caller: 'system', action: 'run.recover', tool: run.tool, outcome: 'failed' },
           },
-          run.owner,
-        );
+          expectOwner: run.owner,
+        });
     if (settled) this.publish(settled);
   }
 

@@ -6,6 +6,9 @@ types.setTypeParser(20, (v) => Number(v));
 
 export async function openPostgres(databaseUrl: string): Promise<Db> {
   const pool = new Pool({ connectionString: databaseUrl, max: 10 });
+  // An idle connection the server drops (restart, failover, admin) must not crash the backend:
+  // the pool replaces it on the next query, which then fails or succeeds on its own.
+  pool.on('error', (err) => process.stderr.write(`${JSON.stringify({ level: 'warn', source: 'store', message: `PostgreSQL dropped an idle connection: ${err.message}` })}\n`));
   // Fail at start-up with the server's own message rather than on the first request.
   const probe = await pool.connect();
   probe.release();

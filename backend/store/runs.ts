@@ -100,39 +100,44 @@ export interface NewRun {
 }
 
 /**
- * Inserts the run, its first state event(s) and the audit row in one statement: one round
- * trip on the hot path, and nothing half-written. Returns null when the idempotency key
- * already names a run (the caller then reads that one).
+ * Inserts runs, each with its first state event(s) and its audit row, in one statement:
+ * nothing half-written. A null in the result means the idempotency key already names a run
+ * (the caller then reads that one).
  */
+export async function insertRuns(q: Queryable, items: NewRun[]): Promise<Array<{ run: StoredRun; events: RunEvent[] } | null>> {
+  const rows = await q.query<{ r: Array<Change | null> }>('SELECT po_insert_runs($1::jsonb) AS r', [JSON.stringify(items.map(insertItem))]);
+  return rows[0].r.map(fromChange);
+}
+
 export async function insertRun(q: Queryable, n: NewRun): Promise<{ run: StoredRun; events: RunEvent[] } | null> {
+  return (await insertRuns(q, [n]))[0];
+}
+
+function insertItem(n: NewRun): Record<string, unknown> {
   const steps: StateEventData[] = [{ from: null, to: 'queued' }];
   if (n.status === 'awaiting_approval') steps.push({ from: 'queued', to: 'awaiting_approval', reason: `${n.risk} risk needs approval` });
   else if (n.claimedBy) steps.push({ from: 'queued', to: 'dispatching' });
-  const result = await q.query<{ r: Change | null }>(
-    'SELECT po_insert_run($1, $2, $3, $4, $5::jsonb, $6, $7, $8, $9, $10::jsonb, $11, $12, $13, $14::jsonb, $15::jsonb, $16) AS r',
-    [
-      randomUUID(),
-      n.tool,
-      n.claimedBy && n.status === 'queued' ? 'dispatching' : n.status,
-      n.risk,
-      JSON.stringify(n.input),
-      n.caller,
-      n.idempotencyKey ?? null,
-      n.correlationId ?? null,
-      n.traceId ?? randomUUID().replace(/-/g, ''),
-      JSON.stringify(n.labels ?? {}),
-      n.priority ?? 0,
-      n.maxAttempts,
-      n.status === 'queued' ? (n.claimedBy ?? null) : null,
-      JSON.stringify(steps),
-      JSON.stringify(n.audit.argsShape),
-      n.audit.outcome,
-    ],
-  );
-  return fromChange(result[0].r);
+  return {
+    id: randomUUID(),
+    tool: n.tool,
+    status: n.claimedBy && n.status === 'queued' ? 'dispatching' : n.status,
+    risk: n.risk,
+    input: n.input,
+    caller: n.caller,
+    idempotency_key: n.idempotencyKey ?? null,
+    correlation_id: n.correlationId ?? null,
+    trace_id: n.traceId ?? randomUUID().replace(/-/g, ''),
+    labels: n.labels ?? {},
+    priority: n.priority ?? 0,
+    max_attempts: n.maxAttempts,
+    owner: n.status === 'queued' ? (n.claimedBy ?? null) : null,
+    steps,
+    args_shape: n.audit.argsShape,
+    outcome: n.audit.outcome,
+  };
 }
 
-/** What po_insert_run and po_advance_run return: the row and its new state events, as JSON. */
+/** What the run functions return per item: the row and its new state events, as JSON. */
 interface Change {
   run: RunRow;
   events: EventRow[];
@@ -166,11 +171,26 @@ export interface RunChanges {
   audit?: { caller: string; action: string; tool: string; outcome: string };
 }
 
+/** One status change: the run moves through `steps` only if it is still in one of `from`. */
+export interface Advance {
+  id: string;
+  from: readonly RunStatus[];
+  steps: StateEventData[];
+  changes?: RunChanges;
+  /** Also require this owner (null: no owner), so a stale view cannot settle another's run. */
+  expectOwner?: string | null;
+}
+
 /**
- * Moves a run through one or more states in one statement, only if it is still in one of
- * `from` (the guard that makes races lose cleanly). Every step becomes a state event.
- * Returns null when the guard failed.
+ * Applies status changes in one statement, each guarded by its expected current status (the
+ * guard that makes races lose cleanly); every step becomes a state event. A null in the
+ * result means that item's guard failed and it changed nothing.
  */
+export async function advanceRuns(q: Queryable, items: Advance[]): Promise<Array<{ run: StoredRun; events: RunEvent[] } | null>> {
+  const rows = await q.query<{ r: Array<Change | null> }>('SELECT po_advance_runs($1::jsonb) AS r', [JSON.stringify(items.map(advanceItem))]);
+  return rows[0].r.map(fromChange);
+}
+
 export async function advanceRun(
   q: Queryable,
   id: string,
@@ -179,25 +199,28 @@ export async function advanceRun(
   changes: RunChanges = {},
   expectOwner?: string | null,
 ): Promise<{ run: StoredRun; events: RunEvent[] } | null> {
+  return (await advanceRuns(q, [{ id, from, steps, changes, expectOwner }]))[0];
+}
+
+function advanceItem(a: Advance): Record<string, unknown> {
+  const c = a.changes ?? {};
   const set: Record<string, unknown> = {};
-  if (changes.owner !== undefined) set.owner = changes.owner;
-  if (changes.output !== undefined) set.output = changes.output;
-  if (changes.error !== undefined) set.error = changes.error;
-  if (changes.attempt !== undefined) set.attempt = changes.attempt;
-  if (changes.notBefore !== undefined) set.not_before = changes.notBefore?.toISOString() ?? null;
-  if (changes.cancelRequested !== undefined) set.cancel_requested = changes.cancelRequested;
-  if (changes.started) set.started = true;
-  if (changes.finished) set.finished = true;
-  const result = await q.query<{ r: Change | null }>('SELECT po_advance_run($1, $2::text[], $3::jsonb, $4, $5, $6::jsonb, $7::jsonb) AS r', [
-    id,
-    from,
-    JSON.stringify(steps),
-    expectOwner !== undefined,
-    expectOwner ?? null,
-    JSON.stringify(set),
-    changes.audit ? JSON.stringify(changes.audit) : null,
-  ]);
-  return fromChange(result[0].r);
+  if (c.owner !== undefined) set.owner = c.owner;
+  if (c.output !== undefined) set.output = c.output;
+  if (c.error !== undefined) set.error = c.error;
+  if (c.attempt !== undefined) set.attempt = c.attempt;
+  if (c.notBefore !== undefined) set.not_before = c.notBefore?.toISOString() ?? null;
+  if (c.cancelRequested !== undefined) set.cancel_requested = c.cancelRequested;
+  if (c.started) set.started = true;
+  if (c.finished) set.finished = true;
+  return {
+    id: a.id,
+    from: a.from,
+    steps: a.steps,
+    set,
+    ...(a.expectOwner === undefined ? {} : { expected_owner: a.expectOwner }),
+    ...(c.audit ? { audit: c.audit } : {}),
+  };
 }
 
 /**
