@@ -1,8 +1,10 @@
 /**
- * Group commit: writes that arrive while a write is in flight wait and go together as one
- * statement. Nothing is delayed on purpose: an idle store takes a write at once, and the batch
- * is whatever piled up meanwhile. If a batch fails, its items are retried one by one, so one
- * bad item cannot fail its neighbours.
+ * Group commit: writes that arrive together go as one statement. A batch starts on the next
+ * turn of the event loop (setImmediate), after the I/O that is already waiting has been read,
+ * so the writes of requests that arrived together share it; writes that arrive while a batch
+ * is in flight form the next one. PGlite runs its queries on this thread, so without that turn
+ * nothing could ever pile up. If a batch fails, its items are retried one by one, so one bad
+ * item cannot fail its neighbours.
  */
 export class GroupCommit<A, R> {
   private pending: Array<{ item: A; resolve: (r: R) => void; reject: (e: unknown) => void }> = [];
@@ -16,12 +18,14 @@ export class GroupCommit<A, R> {
   write(item: A): Promise<R> {
     return new Promise<R>((resolve, reject) => {
       this.pending.push({ item, resolve, reject });
-      if (!this.draining) void this.drain();
+      if (!this.draining) {
+        this.draining = true;
+        setImmediate(() => void this.drain());
+      }
     });
   }
 
   private async drain(): Promise<void> {
-    this.draining = true;
     try {
       while (this.pending.length > 0) {
         const batch = this.pending.splice(0, this.maxBatch);

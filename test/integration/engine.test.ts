@@ -11,7 +11,7 @@ async function states(t: TestBackend, runId: string): Promise<string[]> {
 describe('runs engine', function () {
   let t: TestBackend;
   before(async () => {
-    t = await startBackend({ env: { PRODUCT_OS_REGISTRY: testRegistryFile(), PRODUCT_OS_MEDIUM_RISK: 'approval' }, handlers: TEST_HANDLERS });
+    t = await startBackend({ env: { PRODUCT_OS_REGISTRY: testRegistryFile(), PRODUCT_OS_MEDIUM_RISK: 'approval', PRODUCT_OS_CONCURRENCY: '4' }, handlers: TEST_HANDLERS });
   });
   after(() => t.close());
 
