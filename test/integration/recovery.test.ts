@@ -4,6 +4,7 @@ import * as path from 'node:path';
 import { request, tempDir, until } from '../helpers/backend';
 import { spawnTestServe, type ServeProcess } from '../helpers/serve-process';
 import { testRegistryFile } from '../helpers/test-tools';
+import { freshDatabase } from '../helpers/postgres';
 import type { Run } from '../../backend/api/protocol';
 
 const TOKEN = 'recovery-token-0123456789';
@@ -64,5 +65,45 @@ describe('crash recovery (kill -9 mid-run)', function () {
     assert.equal(list.body.runs.length, all.length, 'no run lost, none invented');
     const events = await request<string>(proc.url, TOKEN, 'GET', `/api/runs/${idempotent.id}/events`);
     assert.match(events.body, /re-queued/);
+  });
+});
+
+describe('several backends on one PostgreSQL', function () {
+  this.timeout(120_000);
+  const procs: ServeProcess[] = [];
+  let drop: (() => Promise<void>) | undefined;
+  after(async () => {
+    for (const p of procs) if (p.child.exitCode === null) p.child.kill('SIGKILL');
+    await Promise.all(procs.map((p) => p.exited));
+    await drop?.();
+  });
+
+  it('share the queue, and a live backend settles the runs of one that was killed', async () => {
+    const db = await freshDatabase();
+    drop = db.drop;
+    const env = { PRODUCT_OS_TOKEN: TOKEN, PRODUCT_OS_REGISTRY: testRegistryFile(), DATABASE_URL: db.url, PRODUCT_OS_CONCURRENCY: '1' };
+    const a = await spawnTestServe(tempDir(), env);
+    procs.push(a);
+    const b = await spawnTestServe(tempDir(), env);
+    procs.push(b);
+    const onA = (method: string, p: string, body?: unknown) => request<Run>(a.url, TOKEN, method, p, body);
+    const onB = (method: string, p: string, body?: unknown) => request<Run>(b.url, TOKEN, method, p, body);
+
+    // A takes a long non-idempotent run; its next runs wait in the shared queue, where B takes them.
+    const long = (await onA('POST', '/api/runs', { tool: 'test.sleep', input: { ms: 1900 } })).body;
+    await until(async () => (await onA('GET', `/api/runs/${long.id}`)).body.status === 'running', 'A to run it');
+    const queued = [];
+    for (let i = 0; i < 3; i++) queued.push((await onA('POST', '/api/runs', { tool: 'system.ping', input: {} })).body);
+    for (const q of queued) await until(async () => (await onB('GET', `/api/runs/${q.id}`)).body.status === 'succeeded', 'B to run the queued pings');
+
+    a.child.kill('SIGKILL');
+    await a.exited;
+    // B notices A's heart stopped (15 s without a beat) and settles what A held.
+    const settled = await until(async () => {
+      const r = (await onB('GET', `/api/runs/${long.id}`)).body;
+      return r.status === 'running' ? null : r;
+    }, "B to settle A's run", 40_000);
+    assert.equal(settled.status, 'failed');
+    assert.equal(settled.error?.code, 'backend_crashed');
   });
 });
