@@ -2,6 +2,7 @@ import { parseArgs } from 'node:util';
 import * as path from 'node:path';
 import { createBackend, VERSION, type Backend } from './main';
 import { ConfigError, type Overrides } from './config';
+import { remoteToken } from './remote-token';
 import { RegistryError } from '../registry/loader';
 import { ProductOsError } from './errors';
 import { seedDemo } from './demo';
@@ -100,7 +101,7 @@ async function call(args: string[]): Promise<number> {
   }
   if (typeof input !== 'object' || input === null || Array.isArray(input)) throw new UsageError('--input must be a JSON object');
   const request = { tool: positionals[0], input: input as Record<string, unknown>, idempotencyKey: values['idempotency-key'], correlationId: values['correlation-id'] };
-  const run = process.env.PRODUCT_OS_URL ? await callRemote(process.env.PRODUCT_OS_URL, request) : await callEmbedded(values.data, request);
+  const run = process.env.PRODUCT_OS_URL ? await callRemote(process.env.PRODUCT_OS_URL, values.data, request) : await callEmbedded(values.data, request);
   return report(run);
 }
 
@@ -115,13 +116,19 @@ async function callEmbedded(data: string | undefined, request: { tool: string; i
   }
 }
 
-async function callRemote(base: string, request: object): Promise<Run> {
-  const token = process.env.PRODUCT_OS_TOKEN;
-  if (!token) throw new UsageError('PRODUCT_OS_URL is set but PRODUCT_OS_TOKEN is not');
+async function callRemote(base: string, data: string | undefined, request: object): Promise<Run> {
+  const token = remoteToken(data);
   const headers = { authorization: `Bearer ${token}`, 'content-type': 'application/json', 'x-product-os-caller': 'cli' };
   const api = async (method: string, p: string, body?: object): Promise<Run> => {
-    const res = await fetch(new URL(p, base), { method, headers, body: body ? JSON.stringify(body) : undefined });
-    const json = (await res.json()) as Run & { error?: { code: string; message: string; details?: unknown } };
+    let res: Response;
+    let json: Run & { error?: { code: string; message: string; details?: unknown } };
+    try {
+      res = await fetch(new URL(p, base), { method, headers, body: body ? JSON.stringify(body) : undefined });
+      json = (await res.json()) as typeof json;
+    } catch (err) {
+      const cause = (err as { cause?: { code?: string } }).cause?.code ?? (err as Error).message;
+      throw new ProductOsError('not_configured', `no Product OS backend answers at PRODUCT_OS_URL=${base} (${cause})`);
+    }
     if (!res.ok) throw new ProductOsError((json.error?.code ?? 'internal') as never, json.error?.message ?? `HTTP ${res.status}`, json.error?.details);
     return json;
   };

@@ -69,7 +69,7 @@ export const SETTINGS: Setting[] = [
   { name: 'PRODUCT_OS_CONCURRENCY', absent: '16 runs at a time per backend', check: intIn(1, 256) },
   { name: 'DEBUG_REDACTED_MODE', absent: 'true (logs mask emails, keys, IPs, user names, container ids)', check: bool },
   { name: 'PRODUCT_OS_REGISTRY', absent: 'the bundled registry/tool-registry.yaml', check: (v) => (v.endsWith('.yaml') || v.endsWith('.yml') ? null : 'must be a .yaml file') },
-  { name: 'PRODUCT_OS_LLM_URL', absent: 'no LLM endpoint (LLM tasks use the llama.cpp worker)', check: (v) => (localEndpointProblem(v) ? `${localEndpointProblem(v)}` : null) },
+  { name: 'PRODUCT_OS_LLM_URL', absent: 'no LLM endpoint (LLM tasks use the llama.cpp worker)', check: localEndpointProblem },
   { name: 'GOOGLE_CLOUD_PROJECT', absent: 'no Google Cloud project (everything stays local)', check: (v) => (/^[a-z][a-z0-9-]{4,28}[a-z0-9]$/.test(v) ? null : 'is not a valid project id') },
   { name: 'PRODUCT_OS_LOGS', absent: './logs (for log triage)', check: (v) => (v.length > 0 ? null : 'must not be empty') },
 ];

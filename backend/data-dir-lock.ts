@@ -7,7 +7,7 @@ import { ProductOsError } from './errors';
  * it. The lock file holds the owner's pid; a lock whose process is gone (kill -9) is taken over.
  */
 export function lockDataDir(dataDir: string): () => void {
-  fs.mkdirSync(dataDir, { recursive: true });
+  fs.mkdirSync(dataDir, { recursive: true, mode: 0o700 });
   const file = path.join(dataDir, 'backend.lock');
   for (let attempt = 0; attempt < 2; attempt++) {
     try {
@@ -22,7 +22,8 @@ export function lockDataDir(dataDir: string): () => void {
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
       const pid = Number(fs.readFileSync(file, 'utf8'));
-      if (pid && pid !== process.pid && isAlive(pid)) {
+      // Our own pid too: a second backend in this process would open the same PGlite files.
+      if (pid && isAlive(pid)) {
         throw new ProductOsError('data_dir_locked', `the data folder ${dataDir} is in use by another Product OS backend (pid ${pid}); point PRODUCT_OS_URL at it or use another --data folder`);
       }
       fs.rmSync(file, { force: true });

@@ -21,6 +21,7 @@ export type ErrorCode =
   | 'timed_out'
   | 'cancelled'
   | 'backend_crashed'
+  | 'backend_stopped'
   | 'executor_failed'
   | 'data_dir_locked'
   | 'internal';

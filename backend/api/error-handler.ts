@@ -24,6 +24,10 @@ export function errorHandler(logger: Logger) {
         error: { code: where === 'body' ? 'invalid_input' : 'bad_request', message: `invalid ${where}: ${violations.map((v) => v.message).join('; ')}`, details: { violations } },
       });
     }
+    // Postgres "data exception" (22xxx): a value the schema let through but the store cannot hold.
+    if (typeof fe.code === 'string' && /^22[0-9A-Z]{3}$/.test(fe.code)) {
+      return reply.status(400).send({ error: { code: 'bad_request', message: `a value in the request cannot be stored: ${fe.message}` } });
+    }
     const known = fe.code ? FASTIFY_CODES[fe.code] : undefined;
     if (known) return reply.status(known[0]).send({ error: { code: known[1], message: fe.message } });
     if (fe.statusCode && fe.statusCode >= 400 && fe.statusCode < 500) {

@@ -11,6 +11,10 @@ export function registerJsonParser(app: FastifyInstance): void {
   app.addContentTypeParser('application/json', { parseAs: 'string' }, (_req, body, done) => {
     const text = body as string;
     if (text.trim() === '') return done(null, undefined);
+    // Postgres text and jsonb cannot hold NUL: refuse it here with a clear reason.
+    if (/(^|[^\\])(\\\\)*\\u0000/.test(text)) {
+      return done(new ProductOsError('invalid_json', 'request body contains a NUL character (\\u0000), which is not supported'), undefined);
+    }
     try {
       done(null, JSON.parse(text));
     } catch (err) {

@@ -5,6 +5,8 @@
  */
 import { Type, type Static, type TSchema } from '@sinclair/typebox';
 
+/** Versions are Postgres integers: anything larger is refused at the boundary, not by the store. */
+const MAX_INT4 = 2147483647;
 const Nullable = <T extends TSchema>(t: T) => Type.Union([t, Type.Null()]);
 const Json = Type.Unknown({ description: 'any JSON value' });
 const Timestamp = Type.String({ format: 'date-time' });
@@ -108,7 +110,7 @@ export type ToolInfo = Static<typeof ToolInfo>;
 
 export const CreateRunBody = Type.Object(
   {
-    tool: Type.String({ minLength: 1, maxLength: 200 }),
+    tool: Type.String({ minLength: 1, maxLength: 200, pattern: '^[A-Za-z0-9_.-]+$' }),
     input: Type.Record(Type.String(), Json),
     idempotencyKey: Type.Optional(Type.String({ minLength: 1, maxLength: 200 })),
     correlationId: Type.Optional(Type.String({ minLength: 1, maxLength: 200 })),
@@ -121,7 +123,7 @@ export type CreateRunBody = Static<typeof CreateRunBody>;
 
 export const PatchRunBody = Type.Object(
   {
-    ifVersion: Type.Integer({ minimum: 1 }),
+    ifVersion: Type.Integer({ minimum: 1, maximum: MAX_INT4 }),
     labels: Type.Optional(Labels),
     priority: Type.Optional(Type.Integer({ minimum: -100, maximum: 100 })),
   },
@@ -130,7 +132,7 @@ export const PatchRunBody = Type.Object(
 export type PatchRunBody = Static<typeof PatchRunBody>;
 
 export const DecisionBody = Type.Object(
-  { reason: Type.Optional(Type.String({ maxLength: 2000 })), ifVersion: Type.Optional(Type.Integer({ minimum: 1 })) },
+  { reason: Type.Optional(Type.String({ maxLength: 2000 })), ifVersion: Type.Optional(Type.Integer({ minimum: 1, maximum: MAX_INT4 })) },
   { additionalProperties: false },
 );
 export type DecisionBody = Static<typeof DecisionBody>;
@@ -154,7 +156,7 @@ export const ListLogsQuery = Type.Object(
   {
     runId: Type.Optional(Type.String({ format: 'uuid' })),
     level: Type.Optional(Type.Union([Type.Literal('debug'), Type.Literal('info'), Type.Literal('warn'), Type.Literal('error')])),
-    afterId: Type.Optional(Type.Integer({ minimum: 0 })),
+    afterId: Type.Optional(Type.Integer({ minimum: 0, maximum: Number.MAX_SAFE_INTEGER })),
     limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 1000, default: 200 })),
   },
   { additionalProperties: false },
@@ -194,7 +196,7 @@ export const CreateCardBody = Type.Object(
 export type CreateCardBody = Static<typeof CreateCardBody>;
 export const PatchCardBody = Type.Object(
   {
-    ifVersion: Type.Integer({ minimum: 1 }),
+    ifVersion: Type.Integer({ minimum: 1, maximum: MAX_INT4 }),
     title: Type.Optional(Type.String({ minLength: 1, maxLength: 300 })),
     description: Type.Optional(Type.String({ maxLength: 50000 })),
     lane: Type.Optional(Type.String({ minLength: 1, maxLength: 100 })),

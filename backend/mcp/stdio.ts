@@ -3,6 +3,7 @@ import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/
 import { ErrorCode, isJSONRPCRequest } from '@modelcontextprotocol/sdk/types.js';
 import { createBackend, type StartOptions } from '../main';
 import { createMcpServer } from './tool-server';
+import { remoteToken } from '../remote-token';
 
 /**
  * `product-os mcp --stdio`: for MCP clients that launch a command. With PRODUCT_OS_URL it
@@ -14,7 +15,7 @@ export async function runMcpStdio(opts: StartOptions): Promise<void> {
   const remote = process.env.PRODUCT_OS_URL;
   if (remote) {
     const http = new StreamableHTTPClientTransport(new URL('/mcp', remote), {
-      requestInit: { headers: { authorization: `Bearer ${process.env.PRODUCT_OS_TOKEN ?? ''}` } },
+      requestInit: { headers: { authorization: `Bearer ${remoteToken(opts.overrides?.dataDir)}` } },
     });
     // A request the backend cannot take (down, wrong token) gets an error response now,
     // rather than the client waiting out its own timeout.
@@ -36,8 +37,9 @@ export async function runMcpStdio(opts: StartOptions): Promise<void> {
   const backend = await createBackend({ ...opts, overrides: { ...opts.overrides, port: 0 } });
   const server = createMcpServer(backend.context);
   await server.connect(stdio);
+  // The server owns the transport's onclose once connected; listen on the server's.
   await new Promise<void>((resolve) => {
-    stdio.onclose = resolve;
+    server.onclose = resolve;
     process.stdin.once('end', resolve);
   });
   await backend.close();

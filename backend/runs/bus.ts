@@ -15,7 +15,6 @@ export class Bus {
 
   emitRunEvent(event: RunEvent): void {
     this.emitter.emit(`run:${event.runId}`, event);
-    this.emitter.emit('run-event', event);
   }
   emitRun(run: Run): void {
     this.emitter.emit('run', run);
@@ -26,9 +25,6 @@ export class Bus {
 
   onRunEvents(runId: string, fn: (e: RunEvent) => void): () => void {
     return this.on(`run:${runId}`, fn);
-  }
-  onAnyRunEvent(fn: (e: RunEvent) => void): () => void {
-    return this.on('run-event', fn);
   }
   onRun(fn: (r: Run) => void): () => void {
     return this.on('run', fn);

@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import type { Db } from '../store/db';
 import type { Registry, CompiledTool } from '../../registry/loader';
 import { describeViolations } from '../../registry/validation-error';
@@ -14,6 +15,7 @@ import * as store from '../store/runs';
 import type { StoredRun } from '../store/runs';
 import { RunWriter } from '../store/run-writer';
 import { audit } from '../store/audit';
+import { heartbeat, liveInstances } from '../store/instances';
 import type { Run, RunEvent, RunStatus, StateEventData, ListRunsQuery, RunPage, PatchRunBody } from '../api/protocol';
 
 export interface SubmitRequest {
@@ -44,6 +46,10 @@ export interface EngineDeps {
 
 const DISPATCH_POLL_MS = 500;
 const RECENTLY_ENDED_MAX = 1000;
+/** How often a caller waiting on a run that executes elsewhere re-reads it. */
+const REMOTE_POLL_MS = 500;
+/** Writes of a run's end tried before it is left to recovery (stuck runs are swept by the heartbeat). */
+const SETTLE_ATTEMPTS = 4;
 /** How long an idempotent run may go before its "running" state is stored (see runToEnd). */
 const RUNNING_WRITE_DELAY_MS = 50;
 
@@ -112,9 +118,11 @@ export class RunEngine {
     const status = needsApproval(tool.spec.risk, { mediumRiskNeedsApproval: config.mediumRiskNeedsApproval }) ? 'awaiting_approval' : 'queued';
     // With room to run it now, the run is stored already claimed by this backend: no queue
     // scan and no separate claim write. The slot is reserved across the insert's await.
-    const claim = status === 'queued' && !this.stopped && this.inFlight.size + this.reserved < config.concurrency;
+    // Not when runs are known to be waiting: a new run must not jump the queue.
+    const claim = status === 'queued' && !this.stopped && !this.maybeQueued && this.inFlight.size + this.reserved < config.concurrency;
     if (claim) this.reserved += 1;
     const inserted = await this.writer.insert({
+      id: randomUUID(),
       tool: tool.name,
       status,
       risk: tool.spec.risk,
@@ -205,9 +213,10 @@ export class RunEngine {
     // Dispatching or running: reach the executor. Here directly; elsewhere through the flag
     // the owning backend's heartbeat reads.
     const flagged = await store.setCancelRequested(this.deps.db, id);
+    if (!flagged) return this.cancel(id, by); // it ended or went back to the queue meanwhile
     await audit(this.deps.db, { caller: by, action: 'run.cancel', tool: run.tool, runId: id, outcome: 'requested' });
     this.inFlight.get(id)?.abort.abort('cancel' satisfies AbortReason);
-    return store.publicRun(flagged ?? (await this.require(id)));
+    return store.publicRun(flagged);
   }
 
   /** Resolves with the run once it is succeeded, failed, cancelled or timed out. */
@@ -226,19 +235,34 @@ export class RunEngine {
         cleanup();
         reject(signal?.reason ?? new Error('aborted'));
       };
-      const cleanup = () => {
+      let cleanup = () => {
         set.delete(done);
         if (set.size === 0) this.waiters.delete(id);
         signal?.removeEventListener('abort', onAbort);
       };
       set.add(done);
       signal?.addEventListener('abort', onAbort, { once: true });
-      // Executing here: its end will be published to us. Otherwise it may have ended elsewhere.
+      // Executing here: its end will be published to us. Otherwise it may have ended already,
+      // or be executed by another backend sharing the store: poll until it ends.
       if (this.inFlight.has(id)) return;
-      this.require(id).then((run) => isTerminal(run.status) && done(run), (err) => {
-        cleanup();
-        reject(err);
-      });
+      let poll: NodeJS.Timeout | undefined;
+      const check = () =>
+        this.require(id).then(
+          (run) => {
+            if (isTerminal(run.status)) done(run);
+            else if (set.has(done)) poll = setTimeout(check, REMOTE_POLL_MS);
+          },
+          (err) => {
+            cleanup();
+            reject(err);
+          },
+        );
+      const cleanupLocal = cleanup;
+      cleanup = () => {
+        clearTimeout(poll);
+        cleanupLocal();
+      };
+      void check();
     });
   }
 
@@ -294,7 +318,11 @@ export class RunEngine {
         const free = this.deps.config.concurrency - this.inFlight.size - this.reserved;
         if (free <= 0 || this.stopped) return;
         this.maybeQueued = false;
-        const claimed = await store.claimQueued(this.deps.db, this.deps.instanceId, free);
+        // Reserved across the claim's await, so a submit meanwhile cannot take the same slots.
+        this.reserved += free;
+        const claimed = await store.claimQueued(this.deps.db, this.deps.instanceId, free).finally(() => {
+          this.reserved -= free;
+        });
         for (const c of claimed) {
           this.publish(c);
           this.execute(c.run);
@@ -308,6 +336,8 @@ export class RunEngine {
   }
 
   private execute(run: StoredRun, tool = this.deps.registry.get(run.tool)): void {
+    // Claimed while stopping: left dispatching, it is re-queued by the next start (or another backend).
+    if (this.stopped) return;
     const abort = new AbortController();
     const entry: InFlight = { abort, promise: Promise.resolve() };
     this.inFlight.set(run.id, entry);
@@ -338,10 +368,13 @@ export class RunEngine {
         from: ['dispatching'],
         steps: [{ from: 'dispatching', to: 'running' }],
         changes: { owner: instanceId, started: true, attempt },
+        expectOwner: instanceId,
       });
       if (!started) return false;
       handle.stored = 'running';
       this.publish(started);
+      // A cancel that landed while the run was being stored reached only the flag.
+      if (started.run.cancelRequested) abort.abort('cancel' satisfies AbortReason);
       return true;
     };
     if (!tool) {
@@ -350,7 +383,13 @@ export class RunEngine {
     }
     let lazy: NodeJS.Timeout | undefined;
     if (tool.spec.idempotent) {
-      lazy = setTimeout(() => (handle.runningWrite = writeRunning()), RUNNING_WRITE_DELAY_MS);
+      lazy = setTimeout(() => {
+        handle.runningWrite = writeRunning().catch(async (err) => {
+          // The run goes on; its end is written from dispatching instead.
+          await this.deps.logger.warn('runs', `could not record run ${claimed.id} as running: ${(err as Error).message}`, { runId: claimed.id });
+          return false;
+        });
+      }, RUNNING_WRITE_DELAY_MS);
     } else if (!(await writeRunning())) {
       return; // cancelled or taken meanwhile
     }
@@ -397,7 +436,7 @@ export class RunEngine {
       await this.settle(handle, 'cancelled', { error: { code: 'cancelled', message: 'cancelled while running' } });
     } else if (reason === 'shutdown') {
       await handle.runningWrite;
-      await this.settleOrphan({ ...run, status: handle.stored, owner: this.deps.instanceId }, 'the backend shut down before the run finished');
+      await this.settleOrphan({ ...run, status: handle.stored, owner: this.deps.instanceId }, 'the backend shut down before the run finished', 'backend_stopped');
     } else {
       const body = toErrorBody(err);
       const retryable = err instanceof ProductOsError && err.retryable;
@@ -421,17 +460,30 @@ export class RunEngine {
     const last: StateEventData = { from: 'running', to, ...(reason ? { reason } : changes.error ? { reason: changes.error.code } : {}) };
     const fromDispatching = handle.stored === 'dispatching';
     const terminal = to !== 'queued';
-    const done = await this.writer.advance({
-      id: handle.run.id,
-      from: [handle.stored],
-      steps: fromDispatching ? [{ from: 'dispatching', to: 'running' }, last] : [last],
-      changes: {
-        ...changes,
-        ...(fromDispatching ? { started: true, attempt: handle.run.attempt } : {}),
-        ...(terminal ? { finished: true, audit: { caller: handle.run.caller, action: 'tool.result', tool: handle.run.tool, outcome: to } } : {}),
-      },
-    });
-    if (done) this.publish(done);
+    const write = () =>
+      this.writer.advance({
+        id: handle.run.id,
+        from: [handle.stored],
+        steps: fromDispatching ? [{ from: 'dispatching', to: 'running' }, last] : [last],
+        changes: {
+          ...changes,
+          ...(fromDispatching ? { started: true, attempt: handle.run.attempt } : {}),
+          ...(terminal ? { finished: true, audit: { caller: handle.run.caller, action: 'tool.result', tool: handle.run.tool, outcome: to } } : {}),
+        },
+        // Only while it is still ours: a backend that stalled must not overwrite a run another took over.
+        expectOwner: this.deps.instanceId,
+      });
+    // A store hiccup must not leave the run open forever: retry, then leave it to recovery.
+    for (let attempt = 1; ; attempt++) {
+      try {
+        const done = await write();
+        if (done) this.publish(done);
+        return;
+      } catch (err) {
+        if (attempt >= SETTLE_ATTEMPTS) throw err;
+        await new Promise((r) => setTimeout(r, 250 * 2 ** attempt));
+      }
+    }
   }
 
   private context(run: StoredRun, tool: CompiledTool, signal: AbortSignal): ExecutionContext {
@@ -460,14 +512,21 @@ export class RunEngine {
   private async beat(): Promise<void> {
     const { db, instanceId } = this.deps;
     try {
-      await db.query('UPDATE backend_instances SET heartbeat_at = now() WHERE id = $1', [instanceId]);
-      // Cancels asked of another backend's API reach our runs through this flag.
-      if (this.inFlight.size > 0) {
-        const rows = await db.query<{ id: string }>(
-          `SELECT id FROM runs WHERE owner = $1 AND cancel_requested AND status IN ('dispatching','running')`,
-          [instanceId],
-        );
-        for (const { id } of rows) this.inFlight.get(id)?.abort.abort('cancel' satisfies AbortReason);
+      await heartbeat(db, instanceId);
+      const mine = await db.query<{ id: string; cancel_requested: boolean; stale: boolean }>(
+        `SELECT id, cancel_requested, updated_at < now() - make_interval(secs => $2) AS stale
+         FROM runs WHERE owner = $1 AND status IN ('dispatching','running')`,
+        [instanceId, STALE_AFTER_S],
+      );
+      for (const row of mine) {
+        const here = this.inFlight.get(row.id);
+        // Cancels asked of another backend's API reach our runs through this flag.
+        if (here && row.cancel_requested) here.abort.abort('cancel' satisfies AbortReason);
+        // Ours in the store but not executing here (its end could not be written): settle it.
+        if (!here && row.stale) {
+          const run = await store.getRun(db, row.id);
+          if (run && (run.status === 'dispatching' || run.status === 'running')) await this.settleOrphan(run, 'its end could not be recorded');
+        }
       }
       if (db.kind === 'postgres') await this.recoverOrphans();
     } catch (err) {
@@ -477,14 +536,9 @@ export class RunEngine {
 
   /** Runs left dispatching or running by a backend that is gone: re-queued or failed, never lost. */
   async recoverOrphans(): Promise<number> {
-    const { db } = this.deps;
-    const live = await db.query<{ id: string }>(
-      `SELECT id FROM backend_instances WHERE stopped_at IS NULL AND heartbeat_at > now() - make_interval(secs => $1)`,
-      [STALE_AFTER_S],
-    );
-    const alive = new Set([this.deps.instanceId, ...live.map((r) => r.id)]);
+    const { db, instanceId } = this.deps;
     // PGlite: one process per data folder, so any other owner is dead whatever its heartbeat says.
-    const liveOwners = db.kind === 'pglite' ? [this.deps.instanceId] : [...alive];
+    const liveOwners = db.kind === 'pglite' ? [instanceId] : [instanceId, ...(await liveInstances(db, STALE_AFTER_S))];
     const orphans = await store.orphanedRuns(db, liveOwners);
     for (const run of orphans) await this.settleOrphan(run, `backend ${run.owner ?? '(none)'} stopped before the run finished`);
     if (orphans.length > 0) await this.deps.logger.warn('runs', `settled ${orphans.length} run(s) left behind by a stopped backend`);
@@ -496,7 +550,7 @@ export class RunEngine {
    * goes back to the queue; anything else fails with the reason, so nothing is run twice that
    * should not be.
    */
-  private async settleOrphan(run: StoredRun, why: string): Promise<void> {
+  private async settleOrphan(run: StoredRun, why: string, code: 'backend_crashed' | 'backend_stopped' = 'backend_crashed'): Promise<void> {
     const tool = this.deps.registry.get(run.tool);
     const status = run.status as 'dispatching' | 'running';
     const rerun = status === 'dispatching' || (tool?.spec.idempotent === true && run.attempt < run.maxAttempts);
@@ -505,11 +559,11 @@ export class RunEngine {
       : await this.writer.advance({
           id: run.id,
           from: [status],
-          steps: [{ from: status, to: 'failed', reason: 'backend_crashed' }],
+          steps: [{ from: status, to: 'failed', reason: code }],
           changes: {
             owner: null,
             finished: true,
-            error: { code: 'backend_crashed', message: `${why}; ${run.tool} is not idempotent, so it was not run again` },
+            error: { code, message: `${why}; ${run.tool} is not idempotent, so it was not run again` },
             audit: { caller: 'system', action: 'run.recover', tool: run.tool, outcome: 'failed' },
           },
           expectOwner: run.owner,
@@ -530,7 +584,7 @@ export class RunEngine {
   ): Promise<Run> {
     assertRunId(id);
     const result = await this.deps.db.transaction(async (tx) => {
-      const current = await store.getRun(tx, id);
+      const current = await store.getRun(tx, id, true);
       if (!current) throw new ProductOsError('not_found', `no run ${id}`);
       if (ifVersion !== undefined && current.version !== ifVersion) {
         throw new ProductOsError('conflict', `run ${id} is at version ${current.version}, not ${ifVersion}`, { currentVersion: current.version });
@@ -576,7 +630,7 @@ export class RunEngine {
 
 /** Run ids are UUIDs: anything else is a run that does not exist, answered before any query. */
 function assertRunId(id: string): void {
-  if (!/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(id)) throw new ProductOsError('not_found', `no run ${id}`);
+  if (!store.UUID.test(id)) throw new ProductOsError('not_found', `no run ${id}`);
 }
 
 class AbortedError extends Error {
@@ -585,5 +639,3 @@ class AbortedError extends Error {
   }
 }
 
-/** Exposed for tests: every status the engine may report. */
-export type { RunStatus };

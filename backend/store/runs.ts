@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { Queryable } from './db';
+import { assertTransition } from '../runs/transitions';
 import type { ErrorBody } from '../errors';
 import type { Run, RunEvent, RunStatus, StateEventData, ListRunsQuery, RunPage } from '../api/protocol';
 
@@ -83,6 +84,8 @@ interface EventRow {
 const toEvent = (e: EventRow): RunEvent => ({ id: Number(e.id), runId: e.run_id, type: e.type, data: e.data, createdAt: iso(e.created_at) });
 
 export interface NewRun {
+  /** Chosen by the caller, so a retried write can never store the same call twice. */
+  id: string;
   tool: string;
   status: 'queued' | 'awaiting_approval';
   risk: Run['risk'];
@@ -118,7 +121,7 @@ function insertItem(n: NewRun): Record<string, unknown> {
   if (n.status === 'awaiting_approval') steps.push({ from: 'queued', to: 'awaiting_approval', reason: `${n.risk} risk needs approval` });
   else if (n.claimedBy) steps.push({ from: 'queued', to: 'dispatching' });
   return {
-    id: randomUUID(),
+    id: n.id,
     tool: n.tool,
     status: n.claimedBy && n.status === 'queued' ? 'dispatching' : n.status,
     risk: n.risk,
@@ -147,8 +150,9 @@ function fromChange(c: Change | null): { run: StoredRun; events: RunEvent[] } | 
   return c ? { run: toRun(c.run), events: c.events.map(toEvent) } : null;
 }
 
-export async function getRun(q: Queryable, id: string): Promise<StoredRun | null> {
-  const rows = await q.query<RunRow>('SELECT * FROM runs WHERE id = $1', [id]);
+/** `forUpdate` (inside a transaction) holds the row until commit, so a decision on it is atomic. */
+export async function getRun(q: Queryable, id: string, forUpdate = false): Promise<StoredRun | null> {
+  const rows = await q.query<RunRow>(`SELECT * FROM runs WHERE id = $1${forUpdate ? ' FOR UPDATE' : ''}`, [id]);
   return rows[0] ? toRun(rows[0]) : null;
 }
 
@@ -203,6 +207,7 @@ export async function advanceRun(
 }
 
 function advanceItem(a: Advance): Record<string, unknown> {
+  for (const step of a.steps) if (step.from !== null) assertTransition(step.from, step.to);
   const c = a.changes ?? {};
   const set: Record<string, unknown> = {};
   if (c.owner !== undefined) set.owner = c.owner;
@@ -289,7 +294,8 @@ export async function listRuns(q: Queryable, query: ListRunsQuery): Promise<RunP
   if (query.status) add('status = ANY(?::text[])', query.status.split(','));
   if (query.tool) add('tool = ?', query.tool);
   if (query.correlationId) add('correlation_id = ?', query.correlationId);
-  if (query.since) add('created_at >= ?', new Date(query.since));
+  // As text: Postgres reads RFC 3339 itself (leap seconds included), where a JS Date would not.
+  if (query.since) add('created_at >= ?::timestamptz', query.since);
   if (query.cursor) {
     const [at, id] = decodeCursor(query.cursor);
     params.push(at, id);
@@ -315,7 +321,7 @@ export async function listRuns(q: Queryable, query: ListRunsQuery): Promise<RunP
 export class CursorError extends Error {}
 
 const CURSOR_TIME = /^\d{4}-(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01]) ([01]\d|2[0-3]):[0-5]\d:[0-5]\d(\.\d{1,6})?[+-]\d\d(:\d\d)?$/;
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+export const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 /** The timestamp travels as Postgres text: microseconds matter, a JS Date would drop them and skip rows. */
 function encodeCursor(createdText: string, id: string): string {
@@ -342,7 +348,3 @@ export async function orphanedRuns(q: Queryable, liveOwners: string[]): Promise<
   return rows.map(toRun);
 }
 
-export async function countActive(q: Queryable): Promise<number> {
-  const rows = await q.query<{ n: number }>(`SELECT count(*)::int AS n FROM runs WHERE status IN ('queued','awaiting_approval','dispatching','running')`);
-  return rows[0].n;
-}

@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 /**
  * The store, run twice: on embedded PGlite (a temp data folder) and on a real PostgreSQL
  * server (a fresh database from TEST_DATABASE_URL). Same SQL, same expectations.
@@ -18,6 +19,7 @@ type Driver = 'pglite' | 'postgres';
 
 function newRun(over: Partial<runs.NewRun> = {}): runs.NewRun {
   return {
+    id: randomUUID(),
     tool: 'system.ping',
     status: 'queued',
     risk: 'low',

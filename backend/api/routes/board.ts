@@ -5,7 +5,7 @@ import { BrandVersion, Card, CardEvent, CreateCardBody, Lane, PatchCardBody } fr
 import * as cards from '../../store/cards';
 import { brandHistory } from '../../store/brand';
 import { ProductOsError } from '../../errors';
-import { callerOf } from './runs';
+import { callerOf } from '../caller';
 
 const KeyParams = Type.Object({ key: Type.String({ pattern: '^[A-Z][A-Z0-9]*-[0-9]+$' }) });
 type KeyReq = FastifyRequest<{ Params: { key: string } }>;

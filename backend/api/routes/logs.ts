@@ -33,8 +33,11 @@ export function logRoutes(app: FastifyInstance, ctx: ApiContext): void {
       };
       const off = ctx.bus.onLog((l) => (replaying ? pending.push(l) : send(l)));
       const stream = new SseStream(req, reply, off);
-      // Replay what was missed (bounded), then go live.
-      if (sentUpTo > 0) for (const l of await listLogs(ctx.db, { afterId: sentUpTo, runId, level, limit: 1000 })) send(l);
+      // Replay everything missed, page by page, then go live.
+      for (let page = sentUpTo > 0 ? await listLogs(ctx.db, { afterId: sentUpTo, runId, level, limit: 1000 }) : []; page.length > 0 && !stream.closed; ) {
+        for (const l of page) send(l);
+        page = page.length === 1000 ? await listLogs(ctx.db, { afterId: page[page.length - 1].id, runId, level, limit: 1000 }) : [];
+      }
       replaying = false;
       for (const l of pending) send(l);
     },

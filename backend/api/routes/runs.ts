@@ -5,15 +5,10 @@ import { CreateRunBody, DecisionBody, ListRunsQuery, PatchRunBody, Run, RunPage,
 import { SseStream, lastEventId } from '../sse';
 import { CursorError } from '../../store/runs';
 import { ProductOsError } from '../../errors';
+import { callerOf } from '../caller';
 
 const IdParams = Type.Object({ id: Type.String() });
 type IdReq = FastifyRequest<{ Params: { id: string } }>;
-
-/** Who is calling, for the audit log: the extension and CLI say so in a header. */
-export function callerOf(req: FastifyRequest): string {
-  const c = req.headers['x-product-os-caller'];
-  return typeof c === 'string' && /^[a-z][a-z0-9:_-]{0,63}$/i.test(c) ? `api:${c}` : 'api';
-}
 
 /** The trace id of a W3C `traceparent` header, so a run joins the caller's trace. */
 function traceIdOf(req: FastifyRequest): string | undefined {
