@@ -15,6 +15,10 @@ const BENCHMARKS: Record<string, { description: string; load: () => Promise<{ ru
     description: 'MCP tools/call of system.ping: our /mcp vs a bare @modelcontextprotocol/sdk server',
     load: () => import('./mcp-tools-call'),
   },
+  'log-triage-accuracy': {
+    description: 'ops.log_triage grouping accuracy on the six Loghub 2k samples (one configuration) vs Drain, and lines/s',
+    load: () => import('./log-triage-accuracy'),
+  },
 };
 
 async function main(argv: string[]): Promise<number> {

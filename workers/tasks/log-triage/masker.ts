@@ -1,0 +1,115 @@
+/**
+ * Masking: replace the parts of a message that are obviously variable with `<*>` before
+ * mining, so that the miner only has to decide about plain words.
+ *
+ * Every rule is about the SHAPE of a value (an IP address looks the same in every system),
+ * never about a particular log. Three choices matter for grouping quality:
+ *
+ * - A value written as several words (a date, "1190 bytes (1.16 KB)", "<1 sec") becomes ONE
+ *   placeholder, and placeholders that touch are folded into one. Otherwise the word count of
+ *   a template would vary with its values, and miners that group by word count (this one
+ *   does) would split it.
+ * - Plain words are never masked here, not even values of `key=value` (user=root): whether a
+ *   word is a variable (a user name) or part of the template (state=LOOKING, HTTPS vs SOCKS5)
+ *   cannot be told from one line, only from how many different words appear in that place
+ *   across lines, which is the miner's job. Values with digits, quotes or a known shape are
+ *   masked here.
+ * - Digits inside a word are masked only in runs of three or more (blk_-6952…, part-00056,
+ *   task_0001): short ones are as often a constant (ssh2, SOCKS5, IPv6) as a variable
+ *   (node1), and the miner decides those the same way as plain words.
+ */
+
+import { maskTimestamps } from './timestamps';
+
+export const WILDCARD = '<*>';
+
+/** Top-level domains a host name may end with. Two-letter country codes are accepted when the name has three or more labels. */
+const GENERIC_TLDS =
+  'com|net|org|edu|gov|mil|int|info|biz|name|pro|mobi|asia|aero|coop|jobs|tel|travel|io|co|ai|app|dev|cloud|online|site|' +
+  'tech|xyz|top|shop|club|live|local|localdomain|lan|internal|intranet|corp|home|arpa';
+
+/**
+ * [pattern, replacement, gate]; applied in order, each to the output of the previous one.
+ * A rule only runs when its gate (a character every match contains) is in the message: most
+ * messages have no '@' or '://', and skipping those regexes doubles throughput.
+ */
+const RULES: Array<[RegExp, string, string?]> = [
+  // URLs first: they contain hosts, paths and numbers that must go as one.
+  [/\b[a-zA-Z][a-zA-Z0-9+.-]{1,15}:\/\/[^\s"'<>()[\]{}]+/g, WILDCARD, '://'],
+  // Email addresses.
+  [/(?<![\w.+-])[\w.+-]+@[a-zA-Z0-9-]+(?:\.[a-zA-Z0-9-]+)*\.[a-zA-Z]{2,}(?![\w-])/g, WILDCARD, '@'],
+  // UUIDs.
+  [/\b[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}\b/g, WILDCARD, '-'],
+  // MAC addresses.
+  [/(?<![\w:-])(?:[0-9a-fA-F]{2}[:-]){5}[0-9a-fA-F]{2}(?![\w:-])/g, WILDCARD],
+  // IPv6 (full, or compressed with ::), optionally [bracketed] with a port, a zone or an IPv4 tail.
+  [
+    /(?<![\w:.])\[?(?:(?:[0-9a-fA-F]{1,4}:){7}[0-9a-fA-F]{1,4}|(?:[0-9a-fA-F]{1,4}(?::[0-9a-fA-F]{1,4}){0,6})?::(?:[0-9a-fA-F]{1,4}(?::[0-9a-fA-F]{1,4}){0,6})?)(?:\.\d{1,3}){0,3}(?:%\w+)?(?:\]:\d{1,5}|\])?(?![\w:])/g,
+    WILDCARD,
+    ':',
+  ],
+  // Host names: two or more labels ending in a generic TLD, or three ending in a country code
+  // (two with a port: csdnimg.cn:443), so file names (main.py, rpc.statd) are not hosts.
+  [
+    new RegExp(
+      `(?<![\\w.@-])(?:[a-zA-Z0-9](?:[a-zA-Z0-9-]{0,61}[a-zA-Z0-9])?\\.)+(?:(?:${GENERIC_TLDS})(?::\\d{1,5})?|(?<=[a-zA-Z0-9-]\\.[a-zA-Z0-9-]+\\.)[a-z]{2}(?::\\d{1,5})?|[a-z]{2}:\\d{1,5})(?![\\w-]|\\.\\w)`,
+      'g',
+    ),
+    WILDCARD,
+    '.',
+  ],
+  // IPv4 with an optional port or prefix length (after host names, so 1.2.3.4.example.net goes whole).
+  [/(?<![\w.])\d{1,3}(?:\.\d{1,3}){3}(?::\d{1,5}|\/\d{1,2})?(?!\.?[\w-])/g, WILDCARD, '.'],
+  // Windows paths.
+  [/(?<![\w])[A-Za-z]:\\[^\s"'<>|]*/g, WILDCARD, '\\'],
+  // Unix paths: absolute, ./ ../ ~/, or relative with at least two slashes (src/main/x.c).
+  [/(?<![\w.:/<>*-])(?:~|\.{1,2})?\/(?:[\w.@%+~,:=-]|<\*>)+(?:\/(?:[\w.@%+~,:=-]|<\*>)*)*/g, WILDCARD, '/'],
+  [/(?<![\w./-])[\w.-]+\/[\w.-]+\/[\w./-]*/g, WILDCARD, '/'],
+  // Hex: 0x…, and bare runs of 6+ hex digits with both digits and letters (ids, hashes, addresses).
+  [/(?<![\w])0[xX][0-9a-fA-F]+\b/g, WILDCARD],
+  [/(?<![\w]|\w-)(?=[a-fA-F]*\d)(?=\d*[a-fA-F])[0-9a-fA-F]{6,}(?![\w])/g, WILDCARD],
+  // Sizes and durations, with their unit, as one value: 1.16 KB, 10ms, <1 sec, 5 seconds, 45%.
+  [
+    /(?<![\w.])[<>~]?=?-?\d+(?:[.,]\d+)?\s?(?:[KMGTPE]i?B|[kKMGT]b(?:ps|it)?|[kKMG]?bytes?|B|bps|ms|us|µs|ns|s|sec|secs|seconds?|mins?|minutes?|hrs?|hours?|days?|%)(?![\w])/g,
+    WILDCARD,
+  ],
+  // Quoted values after '=' (key="a b c").
+  [/=(?:"[^"]*"|'[^']*')/g, `=${WILDCARD}`, '='],
+  // Numbers standing alone (with sign, decimals, thousands, ratios, versions, times without seconds, a short unit).
+  [/(?<![\w.]|[\w.][-+])[-+<>~]?v?\d+(?:[.,:/-]\d+)*[a-zA-Z]{0,2}(?![\w])/g, WILDCARD],
+  // Long digit runs inside words: blk_-6952295868487656571, part-00056, task_200811101024.
+  [/(?<=[A-Za-z_])-?\d{3,}|\d{3,}(?=[A-Za-z_])/g, WILDCARD],
+];
+
+/** Placeholders joined by punctuation (`<*>:<*>`, `<*>-<*>`) or written next to each other are one value. */
+const FOLDS: Array<[RegExp, string]> = [
+  [/<\*>(?:[.:/,_-]?<\*>)+/g, WILDCARD],
+  // An annotation in brackets right after a value is part of it: "1190 bytes (1.16 KB)", "host ()".
+  [/<\*>\s*[([](?:\s*<\*>)?\s*[)\]]/g, WILDCARD],
+  [/<\*>(?:\s+<\*>)+/g, WILDCARD],
+  // A list of values is one value, however long: "delete blk_<*> blk_<*> blk_<*>".
+  [/(?<!\S)(\S*<\*>\S*)(?:\s+\1)+(?!\S)/g, '$1'],
+];
+
+/** The message with its variable parts replaced by `<*>`. */
+export function maskMessage(message: string): string {
+  let s = maskTimestamps(message, WILDCARD);
+  for (const [re, to, gate] of RULES) if (gate === undefined || s.includes(gate)) s = s.replace(re, to);
+  // Folding only matters where two placeholders are present.
+  const first = s.indexOf(WILDCARD);
+  if (first >= 0 && s.indexOf(WILDCARD, first + 1) >= 0) {
+    for (let i = 0; i < 2; i++) for (const [re, to] of FOLDS) s = s.replace(re, to);
+  }
+  return s;
+}
+
+/** The masked message split into words: the unit the miner works on. */
+export function maskTokens(message: string): string[] {
+  const masked = maskMessage(message).trim();
+  return masked === '' ? [] : masked.split(/\s+/);
+}
+
+/** True when a word is, or contains, a placeholder. */
+export function hasWildcard(token: string): boolean {
+  return token.includes(WILDCARD);
+}
