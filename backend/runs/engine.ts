@@ -10,13 +10,16 @@ import type { Bus } from './bus';
 import { needsApproval } from './policy';
 import { isTerminal } from './transitions';
 import type { ExecutorRouter } from '../executors/router';
-import type { AbortReason, ExecutionContext } from '../executors/executor';
+import type { AbortReason } from '../executors/executor';
 import * as store from '../store/runs';
 import type { StoredRun } from '../store/runs';
 import { RunWriter } from '../store/run-writer';
+import { RunWaiters } from './run-waiters';
+import { orphanSettlement, type OrphanCode } from './orphans';
+import { executionContext } from './execution-context';
 import { audit } from '../store/audit';
 import { heartbeat, liveInstances } from '../store/instances';
-import type { Run, RunEvent, RunStatus, StateEventData, ListRunsQuery, RunPage, PatchRunBody } from '../api/protocol';
+import type { Run, RunEvent, StateEventData, ListRunsQuery, RunPage, PatchRunBody } from '../api/protocol';
 
 export interface SubmitRequest {
   tool: string;
@@ -45,9 +48,6 @@ export interface EngineDeps {
 }
 
 const DISPATCH_POLL_MS = 500;
-const RECENTLY_ENDED_MAX = 1000;
-/** How often a caller waiting on a run that executes elsewhere re-reads it. */
-const REMOTE_POLL_MS = 500;
 /** Writes of a run's end tried before it is left to recovery (stuck runs are swept by the heartbeat). */
 const SETTLE_ATTEMPTS = 4;
 /** How long an idempotent run may go before its "running" state is stored (see runToEnd). */
@@ -70,9 +70,7 @@ export const STALE_AFTER_S = 15;
  */
 export class RunEngine {
   private readonly inFlight = new Map<string, InFlight>();
-  private readonly waiters = new Map<string, Set<(run: StoredRun) => void>>();
-  /** Runs that just ended, so a caller that starts waiting a moment late needs no query. */
-  private readonly recentlyEnded = new Map<string, StoredRun>();
+  private readonly waiters = new RunWaiters();
   private timers: NodeJS.Timeout[] = [];
   private dispatching = false;
   /**
@@ -221,49 +219,8 @@ export class RunEngine {
 
   /** Resolves with the run once it is succeeded, failed, cancelled or timed out. */
   async waitForTerminal(id: string, signal?: AbortSignal): Promise<Run> {
-    const ended = this.recentlyEnded.get(id);
-    if (ended) return store.publicRun(ended);
-    if (signal?.aborted) throw signal.reason ?? new Error('aborted');
-    return new Promise<Run>((resolve, reject) => {
-      const set = this.waiters.get(id) ?? new Set();
-      this.waiters.set(id, set);
-      const done = (run: StoredRun) => {
-        cleanup();
-        resolve(store.publicRun(run));
-      };
-      const onAbort = () => {
-        cleanup();
-        reject(signal?.reason ?? new Error('aborted'));
-      };
-      let cleanup = () => {
-        set.delete(done);
-        if (set.size === 0) this.waiters.delete(id);
-        signal?.removeEventListener('abort', onAbort);
-      };
-      set.add(done);
-      signal?.addEventListener('abort', onAbort, { once: true });
-      // Executing here: its end will be published to us. Otherwise it may have ended already,
-      // or be executed by another backend sharing the store: poll until it ends.
-      if (this.inFlight.has(id)) return;
-      let poll: NodeJS.Timeout | undefined;
-      const check = () =>
-        this.require(id).then(
-          (run) => {
-            if (isTerminal(run.status)) done(run);
-            else if (set.has(done)) poll = setTimeout(check, REMOTE_POLL_MS);
-          },
-          (err) => {
-            cleanup();
-            reject(err);
-          },
-        );
-      const cleanupLocal = cleanup;
-      cleanup = () => {
-        clearTimeout(poll);
-        cleanupLocal();
-      };
-      void check();
-    });
+    const run = await this.waiters.wait(id, { executingHere: this.inFlight.has(id), read: (i) => this.require(i), signal });
+    return store.publicRun(run);
   }
 
   activeCount(): number {
@@ -414,7 +371,7 @@ export class RunEngine {
 
   /** Runs the executor, but never waits past an abort: an executor that ignores its signal cannot hold a run open. */
   private invoke(run: StoredRun, tool: CompiledTool, signal: AbortSignal): Promise<unknown> {
-    const ctx = this.context(run, tool, signal);
+    const ctx = executionContext(this.deps, run, tool, signal, (e) => this.deps.bus.emitRunEvent(e));
     return new Promise((resolve, reject) => {
       const onAbort = () => reject(new AbortedError(signal.reason as AbortReason));
       if (signal.aborted) return onAbort();
@@ -486,27 +443,6 @@ export class RunEngine {
     }
   }
 
-  private context(run: StoredRun, tool: CompiledTool, signal: AbortSignal): ExecutionContext {
-    const { db, config, logger } = this.deps;
-    return {
-      run,
-      tool,
-      signal,
-      db,
-      config,
-      registry: this.deps.registry,
-      progress: async (p) => this.publishEvent(await store.appendRunEvent(db, run.id, 'progress', p)),
-      log: async (level, message, fields = {}) => {
-        const clean = logger.scrub(message, fields);
-        this.publishEvent(await store.appendRunEvent(db, run.id, 'log', { level, message: clean.message, ...clean.fields }));
-        await logger.write(level, tool.name, message, { ...fields, runId: run.id });
-      },
-      recordLlmUsage: async (model, promptTokens, completionTokens) => {
-        await db.query('INSERT INTO llm_usage (run_id, model, prompt_tokens, completion_tokens) VALUES ($1, $2, $3, $4)', [run.id, model, promptTokens, completionTokens]);
-      },
-    };
-  }
-
   // ---- recovery ---------------------------------------------------------------------------
 
   private async beat(): Promise<void> {
@@ -545,29 +481,8 @@ export class RunEngine {
     return orphans.length;
   }
 
-  /**
-   * A run whose backend went away: not started yet, or an idempotent tool with attempts left,
-   * goes back to the queue; anything else fails with the reason, so nothing is run twice that
-   * should not be.
-   */
-  private async settleOrphan(run: StoredRun, why: string, code: 'backend_crashed' | 'backend_stopped' = 'backend_crashed'): Promise<void> {
-    const tool = this.deps.registry.get(run.tool);
-    const status = run.status as 'dispatching' | 'running';
-    const rerun = status === 'dispatching' || (tool?.spec.idempotent === true && run.attempt < run.maxAttempts);
-    const settled = rerun
-      ? await this.writer.advance({ id: run.id, from: [status], steps: [{ from: status, to: 'queued', reason: `${why}; re-queued` }], changes: { owner: null }, expectOwner: run.owner })
-      : await this.writer.advance({
-          id: run.id,
-          from: [status],
-          steps: [{ from: status, to: 'failed', reason: code }],
-          changes: {
-            owner: null,
-            finished: true,
-            error: { code, message: `${why}; ${run.tool} is not idempotent, so it was not run again` },
-            audit: { caller: 'system', action: 'run.recover', tool: run.tool, outcome: 'failed' },
-          },
-          expectOwner: run.owner,
-        });
+  private async settleOrphan(run: StoredRun, why: string, code?: OrphanCode): Promise<void> {
+    const settled = await this.writer.advance(orphanSettlement(run, this.deps.registry.get(run.tool), why, code));
     if (settled) this.publish(settled);
   }
 
@@ -614,17 +529,9 @@ export class RunEngine {
 
   private publish(change: { run: StoredRun; events: RunEvent[] }): void {
     if (change.run.status === 'queued') this.maybeQueued = true;
-    for (const e of change.events) this.publishEvent(e);
+    for (const e of change.events) this.deps.bus.emitRunEvent(e);
     this.deps.bus.emitRun(store.publicRun(change.run));
-    if (isTerminal(change.run.status)) {
-      this.recentlyEnded.set(change.run.id, change.run);
-      if (this.recentlyEnded.size > RECENTLY_ENDED_MAX) this.recentlyEnded.delete(this.recentlyEnded.keys().next().value!);
-      for (const w of [...(this.waiters.get(change.run.id) ?? [])]) w(change.run);
-    }
-  }
-
-  private publishEvent(e: RunEvent): void {
-    this.deps.bus.emitRunEvent(e);
+    if (isTerminal(change.run.status)) this.waiters.ended(change.run);
   }
 }
 
