@@ -72,14 +72,15 @@ async function serve(args: string[]): Promise<number> {
     if (values.role !== 'all' && values.role !== 'executor') throw new UsageError(`--role must be all or executor, got "${values.role}"`);
     overrides.role = values.role;
   }
+  // Signals are taken from the start: a supervisor may stop us right after the ready line.
+  let stop: () => void = () => undefined;
+  const stopped = new Promise<void>((resolve) => (stop = resolve));
+  process.once('SIGINT', () => stop());
+  process.once('SIGTERM', () => stop());
   const backend = await createBackend({ overrides });
   const url = await backend.listen();
   process.stdout.write(`${JSON.stringify({ event: 'ready', url, mcp: `${url}/mcp`, pid: process.pid, dataDir: backend.config.dataDir, store: backend.db.kind })}\n`);
-  await new Promise<void>((resolve) => {
-    const stop = () => resolve();
-    process.once('SIGINT', stop);
-    process.once('SIGTERM', stop);
-  });
+  await stopped;
   await backend.close();
   return 0;
 }
