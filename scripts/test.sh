@@ -12,10 +12,15 @@ npx tsc -p tsconfig.json --noEmit
 
 TEST_DATABASE_URL=$(bash scripts/ensure-postgres.sh)
 export TEST_DATABASE_URL
+# The panels are tested in a real Chromium (Debian's; nothing is downloaded).
+if [ ! -x /usr/bin/chromium ]; then
+  if [ "$(id -u)" = 0 ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null
+  else echo "Chromium is missing: install Debian's chromium (the panel tests need it)" >&2; exit 1; fi
+fi
 
 log=$(mktemp)
 status=0
-npx mocha 'test/unit/**/*.test.ts' 'test/integration/**/*.test.ts' 2>&1 | tee "$log" || status=$?
+npx mocha 'test/unit/**/*.test.ts' 'test/integration/**/*.test.ts' 'test/e2e/panels/**/*.test.ts' 2>&1 | tee "$log" || status=$?
 # One plain closing line with the totals, whatever the reporter printed above it.
 passed=$(grep -Eo '^ +[0-9]+ passing' "$log" | grep -Eo '[0-9]+' | tail -n 1 || true)
 failed=$(grep -Eo '^ +[0-9]+ failing' "$log" | grep -Eo '[0-9]+' | tail -n 1 || true)

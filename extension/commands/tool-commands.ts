@@ -1,0 +1,115 @@
+/**
+ * The palette commands that call a tool: Run Card…, Deploy Service…, Service Status, Roll Back
+ * Service, Tail Logs, Triage Logs, GPU Report, Service Map. Loaded on first use.
+ */
+import * as vscode from 'vscode';
+import type { Card, Run } from '../../backend/api/protocol';
+import type { Services } from '../services';
+import { runToolCommand } from '../tools/run-tool';
+import { showFailure, showJson } from '../ui';
+
+const t = vscode.l10n.t;
+
+/** Run Card…: the card from the tree item (or a key), else picked from the board. */
+export async function runCard(s: Services, arg?: unknown): Promise<void> {
+  let key = cardKeyOf(arg);
+  if (!key) {
+    let cards: Card[];
+    try {
+      cards = (await s.api.request<{ cards: Card[] }>('GET', '/api/cards')).cards;
+    } catch (err) {
+      return showFailure(err, t('Run Card'));
+    }
+    if (cards.length === 0) {
+      await vscode.window.showInformationMessage(t('The board has no cards yet.'));
+      return;
+    }
+    const picked = await vscode.window.showQuickPick(
+      cards.map((c) => ({ label: c.key, description: c.title, detail: c.lane, key: c.key })),
+      { title: t('Run Card'), placeHolder: t('Pick the card the agent should work on'), matchOnDescription: true, ignoreFocusOut: true },
+    );
+    if (!picked) return;
+    key = picked.key;
+  }
+  await runToolCommand(s, 'cards.run', {
+    presets: { card_key: key },
+    onSucceeded: async (run) => {
+      const out = run.output as { status?: string; summary?: string; files_changed?: string[] } | undefined;
+      await offerOutput(run, t('{0}: {1} ({2} files changed). {3}', key ?? '', out?.status ?? 'done', out?.files_changed?.length ?? 0, out?.summary ?? ''));
+    },
+  });
+}
+
+export function cardKeyOf(arg: unknown): string | undefined {
+  if (typeof arg === 'string' && /^[A-Z][A-Z0-9]*-[0-9]+$/.test(arg)) return arg;
+  const card = (arg as { card?: { key?: unknown } } | undefined)?.card;
+  return typeof card?.key === 'string' ? card.key : undefined;
+}
+
+export const deployService = (s: Services) =>
+  runToolCommand(s, 'cloudrun.deploy_service', {
+    onSucceeded: (run) => {
+      const o = run.output as { service_url?: string; revision?: string };
+      return offerOutput(run, t('Deployed revision {0}: {1}', o.revision ?? '?', o.service_url ?? ''));
+    },
+  });
+
+export const serviceStatus = (s: Services) =>
+  runToolCommand(s, 'cloudrun.get_service_status', {
+    onSucceeded: (run) => {
+      const o = run.output as { service_name?: string; status?: string; latest_ready_revision?: string; service_url?: string };
+      return offerOutput(run, t('{0} is {1} (revision {2}) at {3}', o.service_name ?? '?', o.status ?? '?', o.latest_ready_revision ?? '?', o.service_url ?? '?'));
+    },
+  });
+
+export const rollbackService = (s: Services) =>
+  runToolCommand(s, 'cloudrun.rollback_service', {
+    onSucceeded: (run) => {
+      const o = run.output as { service_name?: string; from_revision?: string; to_revision?: string };
+      return offerOutput(run, t('{0} rolled back from {1} to {2}', o.service_name ?? '?', o.from_revision ?? '?', o.to_revision ?? '?'));
+    },
+  });
+
+export const tailLogs = (s: Services) =>
+  runToolCommand(s, 'logs.tail', {
+    onSucceeded: async (run) => {
+      const lines = (run.output as { lines?: Array<{ timestamp: string; severity?: string; text: string }> }).lines ?? [];
+      const doc = await vscode.workspace.openTextDocument({ language: 'log', content: lines.map((l) => `${l.timestamp} ${l.severity ?? ''} ${l.text}`.replace(/\s+$/, '')).join('\n') });
+      await vscode.window.showTextDocument(doc, { preview: true });
+    },
+  });
+
+export const triageLogs = (s: Services) =>
+  runToolCommand(s, 'ops.log_triage', {
+    onSucceeded: (run) => {
+      const o = run.output as { files_scanned?: number; lines?: number; templates?: unknown[]; new_templates?: number; spikes?: number };
+      return offerOutput(run, t('{0} lines in {1} files: {2} templates, {3} new, {4} spiking', o.lines ?? 0, o.files_scanned ?? 0, o.templates?.length ?? 0, o.new_templates ?? 0, o.spikes ?? 0));
+    },
+  });
+
+export const gpuReport = (s: Services) =>
+  runToolCommand(s, 'ops.gpu_report', {
+    onSucceeded: (run) => {
+      const o = run.output as { gpus?: Array<{ index: number; name: string; memory_used_mb: number; memory_total_mb: number; utilization_pct: number }>; note?: string };
+      const gpus = o.gpus ?? [];
+      const text = gpus.length === 0 ? t('No GPU found. {0}', o.note ?? '') : gpus.map((g) => `#${g.index} ${g.name}: ${Math.round(g.memory_used_mb)}/${Math.round(g.memory_total_mb)} MiB, ${g.utilization_pct}%`).join('; ');
+      return offerOutput(run, text);
+    },
+  });
+
+export const serviceMap = (s: Services) =>
+  runToolCommand(s, 'ops.service_map', {
+    onSucceeded: async (run) => {
+      const o = run.output as { nodes?: unknown[]; edges?: unknown[] };
+      const open = t('Open Service Map');
+      const show = t('Show Output');
+      const pick = await vscode.window.showInformationMessage(t('{0} services, {1} connections.', o.nodes?.length ?? 0, o.edges?.length ?? 0), open, show);
+      if (pick === open) await vscode.commands.executeCommand('productOs.open.serviceMap');
+      if (pick === show) await showJson(run.output);
+    },
+  });
+
+async function offerOutput(run: Run, message: string): Promise<void> {
+  const show = t('Show Output');
+  if ((await vscode.window.showInformationMessage(message, show)) === show) await showJson(run.output);
+}

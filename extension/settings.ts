@@ -1,0 +1,128 @@
+/**
+ * The extension's settings (contributes.configuration in package.json), read through an
+ * injected getter so the rules are unit-tested: what the bundled backend's environment becomes,
+ * server mode, and what "Validate Configuration" reports about the settings themselves.
+ */
+import * as path from 'node:path';
+import { format, type Translate } from './i18n';
+
+export interface Settings {
+  serverUrl: string;
+  serverTokenFile: string;
+  requestTimeoutSeconds: number;
+  readyTimeoutSeconds: number;
+  port: number;
+  environment: Record<string, string>;
+  mediumRisk: 'auto' | 'approval';
+  lanes: string[];
+  logsFolder: string;
+  llmUrl: string;
+  gcpProject: string;
+  registerMcp: boolean;
+}
+
+/** `get(key)` as `vscode.workspace.getConfiguration('productOs').get(key)`. */
+export function readSettings(get: (key: string) => unknown): Settings {
+  const str = (k: string) => (typeof get(k) === 'string' ? (get(k) as string).trim() : '');
+  const num = (k: string, d: number) => (typeof get(k) === 'number' && Number.isFinite(get(k)) ? (get(k) as number) : d);
+  const env = get('backend.environment');
+  const lanes = get('board.lanes');
+  return {
+    serverUrl: str('server.url'),
+    serverTokenFile: str('server.tokenFile'),
+    requestTimeoutSeconds: num('backend.requestTimeoutSeconds', 30),
+    readyTimeoutSeconds: num('backend.readyTimeoutSeconds', 60),
+    port: num('backend.port', 0),
+    environment:
+      typeof env === 'object' && env !== null && !Array.isArray(env)
+        ? Object.fromEntries(Object.entries(env as Record<string, unknown>).filter(([, v]) => typeof v === 'string') as Array<[string, string]>)
+        : {},
+    mediumRisk: get('approvals.mediumRisk') === 'approval' ? 'approval' : 'auto',
+    lanes: Array.isArray(lanes) ? lanes.filter((l): l is string => typeof l === 'string' && l.trim() !== '').map((l) => l.trim()) : [],
+    logsFolder: str('logs.folder'),
+    llmUrl: str('llm.url'),
+    gcpProject: str('gcp.project'),
+    registerMcp: get('mcp.register') !== false,
+  };
+}
+
+export function isServerMode(s: Settings): boolean {
+  return s.serverUrl !== '';
+}
+
+/**
+ * The bundled backend's environment: ours on top of the editor's, with the token last so no
+ * setting can replace it. ELECTRON_RUN_AS_NODE makes the editor's own binary run as Node.
+ */
+export function backendEnv(base: NodeJS.ProcessEnv, s: Settings, token: string, workspaceFolder: string | undefined): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = { ...base, ...s.environment };
+  env.ELECTRON_RUN_AS_NODE = '1';
+  env.PRODUCT_OS_MEDIUM_RISK = s.mediumRisk;
+  const logs = s.logsFolder ? (path.isAbsolute(s.logsFolder) || !workspaceFolder ? s.logsFolder : path.join(workspaceFolder, s.logsFolder)) : workspaceFolder ? path.join(workspaceFolder, 'logs') : undefined;
+  if (logs) env.PRODUCT_OS_LOGS = logs;
+  if (s.llmUrl) env.PRODUCT_OS_LLM_URL = s.llmUrl;
+  if (s.gcpProject) env.GOOGLE_CLOUD_PROJECT = s.gcpProject;
+  // The backend reads these itself; never inherit the editor's values for them.
+  delete env.PRODUCT_OS_URL;
+  delete env.PRODUCT_OS_HOST;
+  delete env.PRODUCT_OS_PORT;
+  delete env.PRODUCT_OS_DATA;
+  env.PRODUCT_OS_TOKEN = token;
+  return env;
+}
+
+export interface SettingProblem {
+  setting: string;
+  message: string;
+}
+
+/** Problems with the settings themselves, each naming the setting. */
+export function validateSettings(s: Settings, t: Translate = format): SettingProblem[] {
+  const problems: SettingProblem[] = [];
+  if (s.serverUrl) {
+    let u: URL | undefined;
+    try {
+      u = new URL(s.serverUrl);
+    } catch {
+      u = undefined;
+    }
+    if (!u || (u.protocol !== 'http:' && u.protocol !== 'https:')) problems.push({ setting: 'productOs.server.url', message: t('must be an http:// or https:// URL, got "{0}"', s.serverUrl) });
+  }
+  if (s.serverTokenFile && !s.serverUrl) problems.push({ setting: 'productOs.server.tokenFile', message: t('is only used with productOs.server.url') });
+  if (!(s.requestTimeoutSeconds >= 1 && s.requestTimeoutSeconds <= 600)) problems.push({ setting: 'productOs.backend.requestTimeoutSeconds', message: t('must be from 1 to 600') });
+  if (!(s.readyTimeoutSeconds >= 5 && s.readyTimeoutSeconds <= 600)) problems.push({ setting: 'productOs.backend.readyTimeoutSeconds', message: t('must be from 5 to 600') });
+  if (!(Number.isInteger(s.port) && s.port >= 0 && s.port <= 65535)) problems.push({ setting: 'productOs.backend.port', message: t('must be an integer from 0 to 65535') });
+  for (const key of Object.keys(s.environment)) {
+    if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(key)) problems.push({ setting: 'productOs.backend.environment', message: t('"{0}" is not a valid environment variable name', key) });
+    if (key === 'PRODUCT_OS_TOKEN') problems.push({ setting: 'productOs.backend.environment', message: t('PRODUCT_OS_TOKEN is ignored: the extension generates the token') });
+  }
+  return problems;
+}
+
+/** A settings problem: retrying will not help until the user changes something. */
+export class ConfigurationError extends Error {
+  readonly retryable = false;
+  constructor(message: string) {
+    super(message);
+    this.name = 'ConfigurationError';
+  }
+}
+
+export const SERVER_TOKEN_SECRET = 'productOs.server.token';
+
+/** Server mode: URL from the settings, token from secret storage or the token file. */
+export async function resolveServer(s: Settings, secretToken: () => Promise<string | undefined>, readFile: (file: string) => Promise<string>, t: Translate = format): Promise<{ url: string; mcpUrl: string; token: string }> {
+  const url = s.serverUrl.replace(/\/+$/, '');
+  const problem = validateSettings(s, t).find((p) => p.setting === 'productOs.server.url');
+  if (problem) throw new ConfigurationError(`${problem.setting} ${problem.message}`);
+  let token = (await secretToken())?.trim();
+  if (!token && s.serverTokenFile) {
+    try {
+      token = (await readFile(s.serverTokenFile)).trim();
+    } catch (err) {
+      throw new ConfigurationError(t('cannot read productOs.server.tokenFile {0}: {1}', s.serverTokenFile, (err as Error).message));
+    }
+  }
+  if (!token) throw new ConfigurationError(t('productOs.server.url is set but there is no token: run "Product OS: Set Server Token…" or set productOs.server.tokenFile'));
+  return { url, mcpUrl: `${url}/mcp`, token };
+}

@@ -1,0 +1,65 @@
+/** The Cards view: lanes (in the order of productOs.board.lanes when set), each with its cards. */
+import * as vscode from 'vscode';
+import type { Card, Lane } from '../../backend/api/protocol';
+import type { Services } from '../services';
+import { orderLanes } from './lanes';
+
+const t = vscode.l10n.t;
+
+type Node = { kind: 'lane'; lane: Lane; cards: Card[] } | { kind: 'card'; card: Card };
+
+export class CardsTree implements vscode.TreeDataProvider<Node> {
+  private readonly changed = new vscode.EventEmitter<Node | undefined>();
+  readonly onDidChangeTreeData = this.changed.event;
+  view?: vscode.TreeView<Node>;
+
+  constructor(private readonly s: Services) {}
+
+  refresh(): void {
+    this.changed.fire(undefined);
+  }
+
+  getTreeItem(node: Node): vscode.TreeItem {
+    if (node.kind === 'lane') {
+      const item = new vscode.TreeItem(node.lane.name, node.cards.length > 0 ? vscode.TreeItemCollapsibleState.Expanded : vscode.TreeItemCollapsibleState.Collapsed);
+      item.id = `lane:${node.lane.id}`;
+      item.description = String(node.cards.length);
+      item.contextValue = 'lane';
+      item.iconPath = new vscode.ThemeIcon('layout-sidebar-left');
+      return item;
+    }
+    const c = node.card;
+    const item = new vscode.TreeItem(`${c.key} ${c.title}`, vscode.TreeItemCollapsibleState.None);
+    item.id = `card:${c.key}`;
+    item.description = c.labels.join(', ');
+    item.tooltip = new vscode.MarkdownString(`**${c.key}** ${escapeMd(c.title)}\n\n${escapeMd(c.description).slice(0, 1000)}`);
+    item.contextValue = 'card';
+    item.iconPath = new vscode.ThemeIcon('note');
+    item.command = { command: 'productOs.open.kanban', title: t('Open Kanban Board'), arguments: [{ cardKey: c.key }] };
+    return item;
+  }
+
+  async getChildren(node?: Node): Promise<Node[]> {
+    if (node?.kind === 'card') return [];
+    if (node?.kind === 'lane') return node.cards.map((card) => ({ kind: 'card', card }));
+    if (this.s.state().kind === 'failed') return []; // the welcome view explains
+    try {
+      if (this.view) this.view.message = this.s.state().kind === 'ready' ? undefined : t('Starting the Product OS backend…');
+      const [lanes, cards] = await Promise.all([
+        this.s.api.request<{ lanes: Lane[] }>('GET', '/api/lanes'),
+        this.s.api.request<{ cards: Card[] }>('GET', '/api/cards'),
+      ]);
+      if (this.view) this.view.message = undefined;
+      const byLane = new Map<string, Card[]>();
+      for (const c of cards.cards) byLane.set(c.lane, [...(byLane.get(c.lane) ?? []), c]);
+      return orderLanes(lanes.lanes, this.s.settings().lanes).map((lane) => ({ kind: 'lane', lane, cards: (byLane.get(lane.id) ?? []).sort((a, b) => a.position - b.position) }));
+    } catch (err) {
+      if (this.view) this.view.message = t('Cannot load the board: {0}', (err as Error).message);
+      return [];
+    }
+  }
+}
+
+function escapeMd(s: string): string {
+  return s.replace(/[\\`*_{}[\]()#+\-.!|<>]/g, '\\$&');
+}

@@ -1,0 +1,60 @@
+/** The Runs view: recent runs, live, with a codicon per status and actions by status. */
+import * as vscode from 'vscode';
+import type { Run } from '../../backend/api/protocol';
+import type { Services } from '../services';
+import { ago, runStatusIcon } from './run-icons';
+
+const t = vscode.l10n.t;
+
+type Node = { run: Run };
+
+export class RunsTree implements vscode.TreeDataProvider<Node> {
+  private readonly changed = new vscode.EventEmitter<Node | undefined>();
+  readonly onDidChangeTreeData = this.changed.event;
+  view?: vscode.TreeView<Node>;
+  private pending?: NodeJS.Timeout;
+
+  constructor(private readonly s: Services) {
+    s.runs.onDidChange(() => this.refreshSoon());
+  }
+
+  /** Coalesces bursts of run changes into one repaint. */
+  refreshSoon(): void {
+    if (this.pending) return;
+    this.pending = setTimeout(() => {
+      this.pending = undefined;
+      this.changed.fire(undefined);
+    }, 100);
+  }
+
+  getTreeItem({ run }: Node): vscode.TreeItem {
+    const item = new vscode.TreeItem(run.tool, vscode.TreeItemCollapsibleState.None);
+    item.id = `run:${run.id}`;
+    const icon = runStatusIcon(run.status);
+    item.iconPath = new vscode.ThemeIcon(icon.codicon, icon.color ? new vscode.ThemeColor(icon.color) : undefined);
+    item.description = `${run.status.replace('_', ' ')} · ${ago(run.createdAt, Date.now())}`;
+    item.tooltip = new vscode.MarkdownString(
+      [`**${run.tool}** — ${run.status}`, `${t('risk')}: ${run.risk} · ${t('caller')}: ${run.caller}`, `id: \`${run.id}\``, run.error ? `${run.error.code}: ${run.error.message}` : '']
+        .filter(Boolean)
+        .join('\n\n'),
+    );
+    item.contextValue = `run.${run.status}`;
+    item.command = { command: 'productOs.open.runs', title: t('Open Runs'), arguments: [{ runId: run.id }] };
+    return item;
+  }
+
+  async getChildren(node?: Node): Promise<Node[]> {
+    if (node) return [];
+    if (this.s.state().kind === 'failed') return [];
+    try {
+      if (this.view) this.view.message = this.s.state().kind === 'ready' ? undefined : t('Starting the Product OS backend…');
+      await this.s.runs.start();
+      const runs = this.s.runs.list();
+      if (this.view) this.view.message = runs.length === 0 ? t('No runs yet. Run a card or a tool from the command palette.') : undefined;
+      return runs.map((run) => ({ run }));
+    } catch (err) {
+      if (this.view) this.view.message = t('Cannot load runs: {0}', (err as Error).message);
+      return [];
+    }
+  }
+}

@@ -1,0 +1,240 @@
+/**
+ * The card drawer: title, lane and labels, the description (editable, saved with ifVersion),
+ * the card's history (its events) and its runs, and "Run Card" (tool cards.run).
+ */
+import type { Card, CardEvent, Run, ToolInfo } from '../../backend/api/protocol';
+import type { HostClient } from '../common/client';
+import { RequestError } from '../common/client';
+import { h, icon, replace } from '../common/dom';
+import { formatTime } from '../common/format';
+import { describeError, statusBadge } from '../common/ui';
+
+export interface DrawerEvents {
+  closed(): void;
+  saved(card: Card): void;
+  conflict(current: Card | null, message: string): void;
+  laneName(id: string): string;
+}
+
+export function describeCardEvent(e: CardEvent, laneName: (id: string) => string): string {
+  const d = (e.data ?? {}) as Record<string, unknown>;
+  switch (e.type) {
+    case 'created':
+      return `Created in ${laneName(String(d.lane ?? ''))}`;
+    case 'moved':
+      return `Moved from ${laneName(String(d.from ?? '?'))} to ${laneName(String(d.to ?? '?'))}`;
+    case 'edited':
+      return `Edited ${Array.isArray(d.fields) ? d.fields.join(', ') : ''}`.trim();
+    default:
+      return e.type.replace(/_/g, ' ');
+  }
+}
+
+export function runBelongsToCard(run: Run, key: string): boolean {
+  return run.correlationId === `card:${key}` || (run.tool === 'cards.run' && (run.input as { card_key?: unknown } | null)?.card_key === key);
+}
+
+export class CardDrawer {
+  readonly root: HTMLElement;
+  private card: Card | null = null;
+  private runs: Run[] = [];
+  private runTool: ToolInfo | undefined;
+  private readonly body: HTMLElement;
+  private readonly heading: HTMLElement;
+  private historyEl: HTMLElement;
+  private runsEl: HTMLElement;
+  private runNotice: HTMLElement;
+  private description: HTMLElement & { value: string };
+  private saveButton: HTMLElement & { disabled: boolean };
+
+  constructor(
+    private readonly client: HostClient,
+    private readonly events: DrawerEvents,
+  ) {
+    this.heading = h('h2', { attrs: { id: 'drawer-title' } });
+    this.body = h('div', { class: 'drawer-body' });
+    this.historyEl = h('div');
+    this.runsEl = h('div');
+    this.runNotice = h('div');
+    this.description = h('vscode-textarea', { attrs: { rows: 6, 'aria-label': 'Description', resize: 'vertical' } }) as unknown as HTMLElement & { value: string };
+    this.saveButton = h('vscode-button', { attrs: { secondary: true, disabled: true }, on: { click: () => void this.saveDescription() } }, 'Save description') as unknown as HTMLElement & { disabled: boolean };
+    this.description.addEventListener('input', () => {
+      this.saveButton.disabled = !this.card || this.description.value === this.card.description;
+    });
+    this.root = h(
+      'aside',
+      { class: 'drawer hidden', attrs: { role: 'dialog', 'aria-labelledby': 'drawer-title', 'aria-modal': 'false' } },
+      h('header', { class: 'drawer-header' }, this.heading, h('span', { class: 'spacer' }), h('button', { class: 'icon-button', attrs: { type: 'button', 'aria-label': 'Close', title: 'Close (Escape)' }, on: { click: () => this.close() } }, icon('close'))),
+      this.body,
+    );
+    this.root.addEventListener('keydown', (e) => {
+      if (e.key === 'Escape') {
+        e.preventDefault();
+        this.close();
+      }
+    });
+  }
+
+  get openKey(): string | null {
+    return this.card?.key ?? null;
+  }
+
+  setRunTool(tool: ToolInfo | undefined): void {
+    this.runTool = tool;
+    if (this.card) this.renderRunNotice(null);
+  }
+
+  open(card: Card): void {
+    const same = this.card?.key === card.key;
+    this.card = card;
+    this.root.classList.remove('hidden');
+    if (!same) {
+      this.runs = [];
+      this.description.value = card.description;
+      this.saveButton.disabled = true;
+      this.renderBody();
+      void this.loadHistory();
+    } else this.update(card);
+    this.root.querySelector<HTMLElement>('.icon-button')?.focus();
+  }
+
+  /** The card changed (moved, edited, or a conflict brought the backend's version). */
+  update(card: Card): void {
+    if (!this.card || this.card.key !== card.key) return;
+    const edited = this.description.value !== this.card.description;
+    this.card = card;
+    if (!edited) this.description.value = card.description;
+    this.renderFacts();
+    void this.loadHistory();
+  }
+
+  close(): void {
+    if (!this.card) return;
+    this.card = null;
+    this.root.classList.add('hidden');
+    this.events.closed();
+  }
+
+  runChanged(run: Run): void {
+    if (!this.card || !runBelongsToCard(run, this.card.key)) return;
+    const i = this.runs.findIndex((r) => r.id === run.id);
+    if (i >= 0) this.runs[i] = run;
+    else this.runs.unshift(run);
+    this.renderRuns();
+  }
+
+  private facts = h('div', { class: 'row' });
+
+  private renderFacts(): void {
+    const c = this.card;
+    if (!c) return;
+    replace(this.heading, `${c.key} · ${c.title}`);
+    replace(this.facts, h('span', { class: 'chip' }, this.events.laneName(c.lane)), c.labels.map((l) => h('span', { class: 'chip' }, l)), h('span', { class: 'muted' }, `version ${c.version} · updated ${formatTime(c.updatedAt)}`));
+  }
+
+  private renderBody(): void {
+    this.renderFacts();
+    replace(
+      this.body,
+      this.facts,
+      h('section', null, h('h3', null, 'Description'), this.description, h('div', { class: 'row' }, this.saveButton)),
+      h(
+        'section',
+        null,
+        h('h3', null, 'Run'),
+        h('div', { class: 'row' }, h('vscode-button', { attrs: { icon: 'play', 'data-action': 'run-card' }, on: { click: () => void this.runCard() } }, 'Run Card')),
+        this.runNotice,
+      ),
+      h('section', null, h('h3', null, 'Runs'), this.runsEl),
+      h('section', null, h('h3', null, 'History'), this.historyEl),
+    );
+    this.renderRunNotice(null);
+    replace(this.historyEl, h('span', { class: 'muted' }, 'Loading…'));
+    this.renderRuns();
+  }
+
+  private renderRunNotice(message: string | null): void {
+    const notices: HTMLElement[] = [];
+    if (this.runTool && !this.runTool.available) {
+      notices.push(h('p', { class: 'notice', attrs: { 'data-notice': 'run-unavailable' } }, icon('warning'), ` ${this.runTool.name} is not available yet: ${this.runTool.unavailableReason ?? 'no executor'}.`));
+    }
+    if (message) notices.push(h('p', { class: 'notice notice-error', attrs: { role: 'alert', 'data-notice': 'run-error' } }, message));
+    replace(this.runNotice, notices);
+  }
+
+  private renderRuns(): void {
+    if (this.runs.length === 0) {
+      replace(this.runsEl, h('span', { class: 'muted' }, 'No runs for this card yet.'));
+      return;
+    }
+    replace(
+      this.runsEl,
+      h(
+        'ul',
+        { class: 'timeline' },
+        this.runs.map((r) =>
+          h(
+            'li',
+            null,
+            statusBadge(r),
+            h('a', { attrs: { href: '#', title: 'Show in the Runs panel' }, on: { click: (e) => (e.preventDefault(), void this.client.request('ui/openPanel', { panel: 'runs', runId: r.id })) } }, r.tool),
+            h('time', null, formatTime(r.createdAt)),
+          ),
+        ),
+      ),
+    );
+  }
+
+  private async loadHistory(): Promise<void> {
+    const key = this.card?.key;
+    if (!key) return;
+    try {
+      const { events, runs } = await this.client.request('card/history', { key });
+      if (this.card?.key !== key) return;
+      this.runs = runs;
+      this.renderRuns();
+      replace(
+        this.historyEl,
+        events.length === 0
+          ? h('span', { class: 'muted' }, 'No history.')
+          : h(
+              'ul',
+              { class: 'timeline' },
+              [...events].reverse().map((e) => h('li', null, h('time', null, formatTime(e.createdAt)), h('span', null, describeCardEvent(e, this.events.laneName)), h('span', { class: 'muted' }, e.actor))),
+            ),
+      );
+    } catch (err) {
+      if (this.card?.key === key) replace(this.historyEl, h('span', { class: 'error-text' }, `Could not load the history: ${describeError(err)}`));
+    }
+  }
+
+  private async runCard(): Promise<void> {
+    const card = this.card;
+    if (!card) return;
+    this.renderRunNotice(null);
+    try {
+      const run = await this.client.request('card/run', { key: card.key });
+      this.runChanged(run);
+    } catch (err) {
+      if (this.card?.key !== card.key) return;
+      const msg = err instanceof RequestError && err.code === 'not_implemented' ? `Run Card is not available yet: ${err.message}` : `Run Card failed: ${describeError(err)}`;
+      this.renderRunNotice(msg);
+    }
+  }
+
+  private async saveDescription(): Promise<void> {
+    const card = this.card;
+    if (!card) return;
+    this.saveButton.disabled = true;
+    try {
+      const saved = await this.client.request('card/update', { key: card.key, ifVersion: card.version, description: this.description.value });
+      this.events.saved(saved);
+    } catch (err) {
+      if (err instanceof RequestError && err.code === 'conflict') {
+        const current = (err.details as { card?: Card } | undefined)?.card ?? null;
+        this.events.conflict(current, `${card.key} was changed elsewhere; your description is kept in the box — review and save again.`);
+      } else this.events.conflict(null, `Could not save ${card.key}: ${describeError(err)}`);
+      this.saveButton.disabled = false;
+    }
+  }
+}
