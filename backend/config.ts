@@ -27,6 +27,7 @@ export interface Config {
   llmUrl?: string;
   gcpProject?: string;
   logsDir: string;
+  workerPool: number;
   role: 'all' | 'executor';
 }
 
@@ -72,6 +73,7 @@ export const SETTINGS: Setting[] = [
   { name: 'PRODUCT_OS_LLM_URL', absent: 'no LLM endpoint (LLM tasks use the llama.cpp worker)', check: localEndpointProblem },
   { name: 'GOOGLE_CLOUD_PROJECT', absent: 'no Google Cloud project (everything stays local)', check: (v) => (/^[a-z][a-z0-9-]{4,28}[a-z0-9]$/.test(v) ? null : 'is not a valid project id') },
   { name: 'PRODUCT_OS_LOGS', absent: './logs (for log triage)', check: (v) => (v.length > 0 ? null : 'must not be empty') },
+  { name: 'PRODUCT_OS_WORKER_POOL', absent: '0 idle workers kept warm per image', check: intIn(0, 32) },
 ];
 
 export function validateConfig(env: Env): SettingReport[] {
@@ -117,6 +119,7 @@ export function loadConfig(env: Env, overrides: Overrides = {}): Config {
     llmUrl: env.PRODUCT_OS_LLM_URL || undefined,
     gcpProject: env.GOOGLE_CLOUD_PROJECT || undefined,
     logsDir: path.resolve(env.PRODUCT_OS_LOGS ?? 'logs'),
+    workerPool: env.PRODUCT_OS_WORKER_POOL ? Number(env.PRODUCT_OS_WORKER_POOL) : 0,
     role: overrides.role ?? 'all',
   };
 }

@@ -13,6 +13,8 @@ import { ExecutorRouter } from './executors/router';
 import { LocalExecutor, type LocalHandler } from './executors/local';
 import { UnimplementedExecutor } from './executors/unimplemented';
 import type { Executor } from './executors/executor';
+import { DockerExecutor } from './executors/docker-executor';
+import { WORKER_IMAGE_REF } from './executors/docker-images';
 import { LOCAL_HANDLERS } from './tools/handlers';
 import { buildApi } from './api/server';
 import type { ApiContext } from './api/context';
@@ -65,15 +67,19 @@ export async function createBackend(opts: StartOptions = {}): Promise<Backend> {
     await registerInstance(db, instanceId);
     const bus = new Bus();
     const logger = new Logger(db, bus, config.redactedDebug, opts.stderr);
+    const docker = opts.executors?.docker ?? new DockerExecutor({ pool: { [WORKER_IMAGE_REF]: config.workerPool } });
     const executors = new ExecutorRouter({
       local: new LocalExecutor(new Map([...LOCAL_HANDLERS, ...(opts.handlers ?? [])])),
-      docker: opts.executors?.docker ?? new UnimplementedExecutor('docker'),
+      docker,
       http: opts.executors?.http ?? new UnimplementedExecutor('http'),
     });
     const engine = new RunEngine({ db, registry, bus, logger, config, executors, instanceId });
     const { token } = resolveToken(config.dataDir, config.token);
     const context: ApiContext = { db, registry, engine, bus, executors, config, env, logger, instanceId, startedAt: Date.now(), version: VERSION };
     const app = await buildApi(context, token, opts.mcp);
+    // Sweeps containers of dead backends and fills the warm pool; never throws without Docker
+    // (docker tools then answer not_configured).
+    if (docker instanceof DockerExecutor) await docker.start({ db, instanceId, config, logger });
     await engine.start();
     const openDbRef = db;
     let closed = false;
@@ -97,6 +103,7 @@ export async function createBackend(opts: StartOptions = {}): Promise<Backend> {
         closed = true;
         await app.close();
         await engine.stop();
+        if (docker instanceof DockerExecutor) await docker.stop();
         await logger.flush();
         await markStopped(openDbRef, instanceId).catch(() => undefined);
         await openDbRef.close();

@@ -27,8 +27,9 @@ const BUILDS = [
     target: 'node20',
     format: 'cjs',
     banner: { js: '#!/usr/bin/env node' },
-    // PGlite loads its WASM and data files from its own package folder; pg's native binding is optional.
-    external: ['@electric-sql/pglite', 'pg-native'],
+    // PGlite loads its WASM and data files from its own package folder; pg's native binding and
+    // ssh2's native crypto (dockerode) are optional, loaded in try/catch, with pure-JS fallbacks.
+    external: ['@electric-sql/pglite', 'pg-native', '*.node', 'cpu-features'],
   },
   {
     name: 'extension',

@@ -2,12 +2,14 @@ import type { Db } from './db';
 import m0001 from './migrations/0001_core';
 import m0002 from './migrations/0002_board_and_brain';
 import m0003 from './migrations/0003_run_functions';
+import m0004 from './migrations/0004_workers';
 
 /** Numbered, append-only: a new change is a new entry, never an edit of an applied one. */
 export const MIGRATIONS: ReadonlyArray<{ version: number; name: string; sql: string }> = [
   { version: 1, name: 'core', sql: m0001 },
   { version: 2, name: 'board_and_brain', sql: m0002 },
   { version: 3, name: 'run_functions', sql: m0003 },
+  { version: 4, name: 'workers', sql: m0004 },
 ];
 
 /**

@@ -11,6 +11,10 @@ import type { BenchResult } from './bench';
 
 /** Every benchmark, by name; each module is loaded only when it runs. */
 const BENCHMARKS: Record<string, { description: string; load: () => Promise<{ run(): Promise<BenchResult> }> }> = {
+  'docker-dispatch': {
+    description: 'Docker worker dispatch: submit → first log line and → result, cold and from the warm pool, vs plain docker run --rm',
+    load: async () => ({ run: (await import('../helpers/docker-latency')).dockerDispatchBench }),
+  },
   'mcp-tools-call': {
     description: 'MCP tools/call of system.ping: our /mcp vs a bare @modelcontextprotocol/sdk server',
     load: () => import('./mcp-tools-call'),

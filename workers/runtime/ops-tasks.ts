@@ -1,0 +1,22 @@
+import { TaskError, type Task } from './task';
+
+/**
+ * The operations tasks, one file each (log-triage-task.ts, gpu-report-task.ts,
+ * service-map-task.ts); card_agent is still a placeholder (its name stays in PENDING_TASKS).
+ *
+ * What each receives (`TaskIo.job`):
+ * - log_triage: `input` as the registry validated it; the logs folder is mounted read-only at
+ *   WORKER_PATHS.logs (`/logs`), and `job.outputDir` is writable when the run has one.
+ * - gpu_report: `job.context.gpus` / `job.context.containers`, collected by the backend (the
+ *   Docker socket never goes inside a worker).
+ * - service_map: `job.context.containers` (allowlisted containers: names, networks, ports,
+ *   environment variable names only), collected by the backend.
+ */
+const pending = (name: string): Task => async () => {
+  throw new TaskError('not_implemented', `the ${name} task is not implemented in this worker image yet`);
+};
+
+export { logTriage } from './log-triage-task';
+export { gpuReport } from './gpu-report-task';
+export { serviceMap } from './service-map-task';
+export const cardAgent: Task = pending('card_agent');
