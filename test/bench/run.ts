@@ -23,6 +23,18 @@ const BENCHMARKS: Record<string, { description: string; load: () => Promise<{ ru
     description: 'ops.log_triage grouping accuracy on the six Loghub 2k samples (one configuration) vs Drain, and lines/s',
     load: () => import('./log-triage-accuracy'),
   },
+  'extension-activate': {
+    description: 'Extension activate() of the built dist/extension.js with the fake vscode, fresh processes: median/p95 vs a 30 ms target (module load beside)',
+    load: () => import('./extension-activate'),
+  },
+  'panel-first-paint': {
+    description: 'Open-panel command (fake vscode, dist/extension.js) → first paint of its webview HTML in headless Chromium, each of the five panels, vs 500 ms',
+    load: () => import('./panel-first-paint'),
+  },
+  'kanban-2000': {
+    description: 'Kanban panel with 2,000 cards in headless Chromium: first render and frame time while dragging (p50/p95/max) vs 16.7 ms',
+    load: () => import('./kanban-2000'),
+  },
 };
 
 async function main(argv: string[]): Promise<number> {
