@@ -15,6 +15,7 @@ import { UnimplementedExecutor } from './executors/unimplemented';
 import type { Executor } from './executors/executor';
 import { DockerExecutor } from './executors/docker-executor';
 import { WORKER_IMAGE_REF } from './executors/docker-images';
+import { jobContextFor } from './executors/docker-context';
 import { LOCAL_HANDLERS } from './tools/handlers';
 import { buildApi } from './api/server';
 import type { ApiContext } from './api/context';
@@ -67,7 +68,13 @@ export async function createBackend(opts: StartOptions = {}): Promise<Backend> {
     await registerInstance(db, instanceId);
     const bus = new Bus();
     const logger = new Logger(db, bus, config.redactedDebug, opts.stderr);
-    const docker = opts.executors?.docker ?? new DockerExecutor({ pool: { [WORKER_IMAGE_REF]: config.workerPool } });
+    const docker =
+      opts.executors?.docker ??
+      new DockerExecutor({
+        pool: { [WORKER_IMAGE_REF]: config.workerPool },
+        // Container ids are masked in what tasks see (and so in their output) in redacted debug mode.
+        jobContext: jobContextFor({ maskIds: config.redactedDebug }),
+      });
     const executors = new ExecutorRouter({
       local: new LocalExecutor(new Map([...LOCAL_HANDLERS, ...(opts.handlers ?? [])])),
       docker,

@@ -10,6 +10,7 @@ import { systemRoutes } from './routes/system';
 import { runRoutes } from './routes/runs';
 import { logRoutes } from './routes/logs';
 import { boardRoutes } from './routes/board';
+import { directiveRoutes } from './routes/directives';
 import { registerMcpRoute } from '../mcp/http-transport';
 import type { McpOptions } from '../mcp/tool-server';
 
@@ -52,6 +53,7 @@ export async function buildApi(ctx: ApiContext, token: string, mcp: McpOptions =
   runRoutes(app, ctx);
   logRoutes(app, ctx);
   boardRoutes(app, ctx);
+  directiveRoutes(app, ctx);
   registerMcpRoute(app, ctx, mcp);
   app.get('/api/openapi.json', { schema: { hide: true } }, async () => app.swagger());
   await app.ready();

@@ -1,9 +1,11 @@
 import { logTriageContext } from './docker-context-log-triage';
+import { directiveSnapshot, recordRunDirective } from '../store/directives';
+import { createHash } from 'node:crypto';
 import type Dockerode from 'dockerode';
 import type { Queryable } from '../store/db';
 import { containerAllowlist, isContainerAllowed } from './docker-allowlist';
 import { LABELS } from './docker-hardening';
-import { probeGpuProcesses, probeGpus } from './docker-gpu';
+import { probeGpuReport, type GpuProbe } from './docker-gpu';
 
 /**
  * What the ops tasks need to know about containers, collected here in the backend (the only
@@ -86,17 +88,75 @@ function baseFacts(i: Dockerode.ContainerInspectInfo): ContainerFacts {
   };
 }
 
-/** `job.context` for a task, or undefined when the task needs none. */
-export async function defaultJobContext(task: string, input: unknown, docker: Dockerode, q: Queryable): Promise<Record<string, unknown> | undefined> {
+/** What the ops tasks' context collection may be told by the composition root. */
+export interface JobContextOptions {
+  /**
+   * Mask container ids in what the ops tasks see and return (DEBUG_REDACTED_MODE: pass
+   * `config.redactedDebug`). Default true, as the configuration's default.
+   */
+  maskIds?: boolean;
+  /** How the host's GPUs are read (default: nvidia-smi, see docker-gpu.ts). */
+  gpuProbe?: () => Promise<GpuProbe>;
+}
+
+/**
+ * A container id as the ops tasks show it in redacted debug mode: stable (edges still join the
+ * same node), distinct per container, and not the id (nor a 12-hex prefix of it).
+ */
+export function maskContainerId(id: string): string {
+  return `masked-${createHash('sha256').update(id).digest('hex').slice(0, 10)}`;
+}
+
+/** The context of the gpu_report and service_map tasks, or undefined for any other task. */
+export async function opsJobContext(task: string, input: unknown, docker: Dockerode, q: Queryable, opts: JobContextOptions = {}): Promise<Record<string, unknown> | undefined> {
   const opt = (k: string, d: boolean) => (input && typeof input === 'object' && typeof (input as Record<string, unknown>)[k] === 'boolean' ? ((input as Record<string, unknown>)[k] as boolean) : d);
+  const mask = opts.maskIds === false ? (id: string) => id : maskContainerId;
   if (task === 'service_map') {
-    return { containers: await collectContainers(docker, q, { includeStopped: opt('include_stopped', false) }) };
+    const containers = await collectContainers(docker, q, { includeStopped: opt('include_stopped', false) });
+    return { containers: containers.map((c) => ({ ...c, id: mask(c.id), env_references: c.env_references.map((r) => ({ name: r.name, to: mask(r.to) })) })) };
   }
   if (task === 'gpu_report') {
-    const [gpus, processes] = await Promise.all([probeGpus(), probeGpuProcesses()]);
-    const containers = opt('include_containers', true) && gpus.length > 0 ? await collectContainers(docker, q, { includeStopped: false, withPids: true }) : [];
-    return { gpus, gpu_processes: processes, containers, source: gpus.length > 0 ? 'nvidia-smi' : 'none' };
+    const probe = await (opts.gpuProbe ?? probeGpuReport)();
+    const want = opt('include_containers', true) && probe.source !== 'none' && probe.gpus.length > 0;
+    const containers = want ? await collectContainers(docker, q, { includeStopped: false, withPids: true }) : [];
+    return {
+      source: probe.source,
+      gpus: probe.gpus,
+      processes: probe.processes,
+      // Only what the report needs: which host pids belong to which allowlisted container.
+      containers: containers.map((c) => ({ id: mask(c.id), name: c.name, pids: c.pids ?? [] })),
+      ...(probe.note ? { note: probe.note } : {}),
+    };
   }
-  if (task === 'log_triage') return logTriageContext(input, q);
+  return undefined;
+}
+
+/**
+ * The executor's `jobContext` with options: the composition root wires
+ * `jobContextFor({ maskIds: config.redactedDebug })`. Other tasks go to defaultJobContext.
+ */
+export function jobContextFor(opts: JobContextOptions): typeof defaultJobContext {
+  return async (task, input, docker, q, runId) => {
+    const ops = await opsJobContext(task, input, docker, q, opts);
+    return ops ? withOpsDirective(task, q, runId, ops) : defaultJobContext(task, input, docker, q, runId);
+  };
+}
+
+/**
+ * gpu_report and service_map run under their default directive (D2, D3): the run keeps a
+ * snapshot of it, so "what configuration did this run use?" has an answer, and the task sees it.
+ */
+async function withOpsDirective(task: string, q: Queryable, runId: string | undefined, context: Record<string, unknown>): Promise<Record<string, unknown>> {
+  if (!runId) return context;
+  const directive = await directiveSnapshot(q, `ops.${task}`);
+  await recordRunDirective(q, runId, directive);
+  return { ...context, directive };
+}
+
+/** `job.context` for a task, or undefined when the task needs none. */
+export async function defaultJobContext(task: string, input: unknown, docker: Dockerode, q: Queryable, runId?: string): Promise<Record<string, unknown> | undefined> {
+  const ops = await opsJobContext(task, input, docker, q);
+  if (ops) return withOpsDirective(task, q, runId, ops);
+  if (task === 'log_triage') return logTriageContext(input, q, runId);
   return undefined;
 }

@@ -44,7 +44,7 @@ export interface DockerExecutorOptions {
   /** Whether a tool's runs get a writable output folder at /out (default: none does). */
   wantsOutputDir?: (tool: CompiledTool) => boolean;
   /** What the backend collects and hands to a task in `job.context` (default: containers for the ops tasks). */
-  jobContext?: (task: string, input: unknown, docker: Dockerode, db: Db) => Promise<Record<string, unknown> | undefined>;
+  jobContext?: (task: string, input: unknown, docker: Dockerode, db: Db, runId?: string) => Promise<Record<string, unknown> | undefined>;
   /** The host's GPUs, for images that require one (default: nvidia-smi). */
   gpuProbe?: () => Promise<HostGpu[]>;
   /** The internal network of `network: llm` tools. */
@@ -233,7 +233,7 @@ export class DockerExecutor implements Executor {
     ];
     const mounts = checkMounts(requested, { outputDir });
     const network = spec.network === 'llm' ? await ensureInternalNetwork(this.docker, this.opts.llmNetwork ?? LLM_NETWORK) : 'none';
-    const context = await (this.opts.jobContext ?? defaultJobContext)(spec.task, ctx.run.input, this.docker, ctx.db);
+    const context = await (this.opts.jobContext ?? defaultJobContext)(spec.task, ctx.run.input, this.docker, ctx.db, ctx.run.id);
     const job: WorkerJob = {
       task: spec.task,
       input: ctx.run.input,

@@ -3,6 +3,7 @@ import m0001 from './migrations/0001_core';
 import m0002 from './migrations/0002_board_and_brain';
 import m0003 from './migrations/0003_run_functions';
 import m0004 from './migrations/0004_workers';
+import m0005 from './migrations/0005_directives';
 
 /** Numbered, append-only: a new change is a new entry, never an edit of an applied one. */
 export const MIGRATIONS: ReadonlyArray<{ version: number; name: string; sql: string }> = [
@@ -10,6 +11,7 @@ export const MIGRATIONS: ReadonlyArray<{ version: number; name: string; sql: str
   { version: 2, name: 'board_and_brain', sql: m0002 },
   { version: 3, name: 'run_functions', sql: m0003 },
   { version: 4, name: 'workers', sql: m0004 },
+  { version: 5, name: 'directives', sql: m0005 },
 ];
 
 /**

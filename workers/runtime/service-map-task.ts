@@ -1,6 +1,28 @@
+import { buildServiceMap, readServiceContext, ServiceContextError } from '../tasks/service-map';
 import { TaskError, type Task } from './task';
 
-/** The service_map task. Placeholder: answers not_implemented until its implementation lands here. */
-export const serviceMap: Task = async () => {
-  throw new TaskError('not_implemented', 'the service_map task is not implemented in this worker image yet');
+/**
+ * The service_map task. The worker has no Docker socket: the backend collects the allowlisted
+ * containers (names, networks, ports, links, environment variable names, which container an
+ * environment value refers to; never the values) into `job.context.containers`
+ * (backend/executors/docker-context.ts); this turns them into nodes and edges
+ * (workers/tasks/service-map.ts).
+ */
+export const serviceMap: Task = async (_input, io) => {
+  let containers;
+  try {
+    containers = readServiceContext(io.job.context);
+  } catch (err) {
+    if (err instanceof ServiceContextError) throw new TaskError('executor_failed', `the backend's container facts are unusable: ${err.message}`);
+    throw err;
+  }
+  const map = buildServiceMap(containers);
+  const count = (kind: string) => map.edges.filter((e) => e.kind === kind).length;
+  io.log('info', `service map: ${map.nodes.length} container(s), ${map.edges.length} edge(s)`, {
+    nodes: map.nodes.length,
+    network_edges: count('network'),
+    link_edges: count('link'),
+    env_reference_edges: count('env_reference'),
+  });
+  return map;
 };
