@@ -17,9 +17,15 @@ const RULES: Array<[RegExp, string]> = [
   [/(\/home\/|\/Users\/|C:\\Users\\)[^/\\\s]+/g, '$1[user]'],
 ];
 
-export function redact(text: string): string {
+/** Emails, keys and tokens, IPs, container ids and home-folder user names: pure, no host facts. */
+export function maskSecrets(text: string): string {
   let out = text;
   for (const [pattern, replacement] of RULES) out = out.replace(pattern, replacement);
+  return out;
+}
+
+export function redact(text: string): string {
+  let out = maskSecrets(text);
   const user = safeUserName();
   if (user && user.length > 2) out = out.split(user).join('[user]');
   return out;

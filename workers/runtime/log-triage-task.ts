@@ -1,4 +1,5 @@
 import * as path from 'node:path';
+import { maskSecrets } from '../../backend/redact';
 import { LogTriage, PathOutsideLogsError, listLogFiles, readLines, type PreviousSummary, type SpikeRule } from '../tasks/log-triage';
 import { WORKER_PATHS } from './protocol';
 import { TaskError, isInt, type Task } from './task';
@@ -57,7 +58,8 @@ export const logTriage: Task = async (input, io) => {
     since,
     until,
     spike,
-    ...(ctx.redact === false ? {} : { redact: redactLine }),
+    // The backend's masks, less the local user name: inside a worker that is "worker", an ordinary word.
+    ...(ctx.redact === false ? {} : { redact: maskSecrets }),
   });
   let lines = 0;
   for (const [i, file] of files.entries()) {
@@ -114,26 +116,3 @@ async function guard<T>(what: string, fn: () => Promise<T>): Promise<T> {
   }
 }
 
-/**
- * DEBUG_REDACTED_MODE for example lines and template texts: the backend's rules
- * (backend/redact.ts) less the local user name, which inside a worker is the worker's own
- * ("worker") and would mask an ordinary word.
- */
-const REDACTIONS: Array<[RegExp, string]> = [
-  [/\b(Bearer|Basic)\s+[A-Za-z0-9._~+/=-]{8,}/gi, '$1 [redacted-token]'],
-  [/\b(eyJ[A-Za-z0-9_-]{5,}\.[A-Za-z0-9_-]{5,}\.[A-Za-z0-9_-]{5,})\b/g, '[redacted-jwt]'],
-  [/\b(sk|pk|rk|ghp|gho|ghs|xox[bpas]|AKIA|AIza)[-_A-Za-z0-9]{12,}\b/g, '[redacted-key]'],
-  [/\b((?:api[_-]?key|token|secret|password|passwd|authorization)["']?\s*[:=]\s*["']?)[^\s"',;]{4,}/gi, '$1[redacted]'],
-  [/[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}/g, '[redacted-email]'],
-  [/\b(?:(?:25[0-5]|2[0-4]\d|1?\d?\d)\.){3}(?:25[0-5]|2[0-4]\d|1?\d?\d)\b/g, '[redacted-ip]'],
-  [/\b(?:[0-9a-f]{1,4}:){7}[0-9a-f]{1,4}\b/gi, '[redacted-ip]'],
-  [/\b[0-9a-f]{64}\b/g, '[redacted-container]'],
-  [/\b[0-9a-f]{12}\b/g, '[redacted-container]'],
-  [/(\/home\/|\/Users\/|C:\\Users\\)[^/\\\s]+/g, '$1[user]'],
-];
-
-export function redactLine(line: string): string {
-  let out = line;
-  for (const [pattern, replacement] of REDACTIONS) out = out.replace(pattern, replacement);
-  return out;
-}
