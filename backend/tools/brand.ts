@@ -32,6 +32,8 @@ export const updateProfile: LocalHandler = async (input: { profile_id: string; p
     await audit(tx, { caller: ctx.run.caller, action: 'brand.update', tool: ctx.tool.name, runId: ctx.run.id, argsShape: shapeOf(input.patch), outcome: `version ${row.version}` });
     return row;
   });
+  // Field names only: the values are the user's copy, kept in the profile, not in the logs.
+  await ctx.log('info', `brand profile "${input.profile_id}" saved as version ${saved.version}`, { fields: Object.keys(input.patch) });
   return { ok: true, updated_at: saved.updatedAt };
 };
 
