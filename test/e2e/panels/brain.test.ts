@@ -4,28 +4,13 @@
  * history's diff and revert, unsaved edits surviving a reload, and no console errors.
  */
 import assert from 'node:assert/strict';
-import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import type { Browser } from 'playwright-core';
-import { requireChromium, ensureBuilt, FakeHost, HostFailure, launch, openPanel, screenshotsDir, startServer, until, type PanelServer } from './harness';
+import { usePanelBrowser, FakeHost, HostFailure, screenshotsDir, until } from './harness';
 import { brandSchema, brandVersions, makeRun, sampleProfile } from './fixtures';
 
 describe('Company Brain panel (browser)', function () {
   this.timeout(120_000);
-  let browser: Browser;
-  let server: PanelServer;
-
-  before(async function () {
-    requireChromium();
-    await ensureBuilt();
-    server = await startServer();
-    browser = await launch();
-    mkdirSync(screenshotsDir, { recursive: true });
-  });
-  after(async () => {
-    await browser?.close();
-    await server?.close();
-  });
+  const panels = usePanelBrowser();
 
   function brainHost(schema: unknown = brandSchema): FakeHost {
     return new FakeHost({
@@ -40,7 +25,7 @@ describe('Company Brain panel (browser)', function () {
 
   it('generates the form from the schema and saves a merge patch', async () => {
     const host = brainHost();
-    const { page, problems } = await openPanel(browser, server, 'brain', host);
+    const { page, problems } = await panels.open('brain', host);
     await page.waitForSelector(field('/name'));
     assert.equal(await page.inputValue(field('/name')), 'Acme Analytics');
     // String arrays are editable lists.
@@ -65,7 +50,7 @@ describe('Company Brain panel (browser)', function () {
     const strict = JSON.parse(JSON.stringify(brandSchema)) as { properties: { name: Record<string, unknown> } };
     strict.properties.name.minLength = 1;
     const host = brainHost(strict);
-    const { page, problems } = await openPanel(browser, server, 'brain', host);
+    const { page, problems } = await panels.open('brain', host);
     await page.waitForSelector(field('/name'));
     await page.fill(field('/name'), '');
     await page.waitForSelector('.field-error[data-pointer="/name"]:has-text("must not be empty")');
@@ -85,7 +70,7 @@ describe('Company Brain panel (browser)', function () {
         violations: [{ pointer: '/patch/voice/tone/0', rule: 'type', message: '/patch/voice/tone/0 must be string' }],
       });
     };
-    const { page, problems } = await openPanel(browser, server, 'brain', host);
+    const { page, problems } = await panels.open('brain', host);
     await page.waitForSelector(field('/voice/tone/0'));
     await page.fill(field('/voice/tone/0'), 'warm');
     await page.click('vscode-button[data-action="save"]');
@@ -97,7 +82,7 @@ describe('Company Brain panel (browser)', function () {
 
   it('shows what a version changed and reverts to it', async () => {
     const host = brainHost();
-    const { page, problems } = await openPanel(browser, server, 'brain', host);
+    const { page, problems } = await panels.open('brain', host);
     await page.waitForSelector('.versions li[data-version="1"] button');
     await page.click('.versions li[data-version="2"] button');
     const diff = await page.locator('[data-role="diff"]').innerText();
@@ -115,14 +100,14 @@ describe('Company Brain panel (browser)', function () {
 
   it('keeps unsaved edits across a reload', async () => {
     const host = brainHost();
-    const { page } = await openPanel(browser, server, 'brain', host);
+    const { page } = await panels.open('brain', host);
     await page.waitForSelector(field('/name'));
     await page.fill(field('/audience/primary'), 'Indie hackers');
     await until(() => ((host.state as { draft?: { audience?: { primary?: string } } } | undefined)?.draft?.audience?.primary ?? '') === 'Indie hackers', 5000, 'the draft saved');
     const saved = host.state;
     await page.close();
     const again = brainHost();
-    const reopened = await openPanel(browser, server, 'brain', again, { state: saved });
+    const reopened = await panels.open('brain', again, { state: saved });
     await reopened.page.waitForSelector(field('/audience/primary'));
     assert.equal(await reopened.page.inputValue(field('/audience/primary')), 'Indie hackers');
     assert.match(await reopened.page.locator('[data-role="status"]').innerText(), /Unsaved/);

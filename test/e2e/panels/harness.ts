@@ -1,3 +1,4 @@
+import { mkdirSync } from 'node:fs';
 /**
  * Loads a built panel (webviews/build.mjs, into out/webviews-test) into headless Chromium as VS Code would: the same HTML and
  * CSP as the extension host writes (extension/panels/html.ts), served from 127.0.0.1, with a fake
@@ -233,3 +234,36 @@ export async function until(fn: () => boolean, timeoutMs = 10_000, what = 'condi
 }
 
 export const screenshotsDir = join(root, 'test', 'e2e', 'screenshots');
+
+/**
+ * What every panel suite needs, as mocha hooks: Chromium (required), the panels built and served
+ * locally, the screenshots folder. Returns how to open a panel in that browser.
+ */
+export function usePanelBrowser(): {
+  open(kind: PanelKind, host: FakeHost, opts?: Parameters<typeof openPanel>[4]): Promise<OpenedPanel>;
+  readonly browser: Browser;
+  readonly server: PanelServer;
+} {
+  let browser: Browser | undefined;
+  let server: PanelServer | undefined;
+  before(async function () {
+    requireChromium();
+    await ensureBuilt();
+    server = await startServer();
+    browser = await launch();
+    mkdirSync(screenshotsDir, { recursive: true });
+  });
+  after(async () => {
+    await browser?.close();
+    await server?.close();
+  });
+  return {
+    open: (kind, host, opts) => openPanel(browser!, server!, kind, host, opts),
+    get browser() {
+      return browser!;
+    },
+    get server() {
+      return server!;
+    },
+  };
+}

@@ -4,36 +4,21 @@
  * funnel run, "Save as insight", the saved list and "Draft campaign".
  */
 import assert from 'node:assert/strict';
-import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import type { Browser } from 'playwright-core';
 import type { Run } from '../../../backend/api/protocol';
-import { requireChromium, ensureBuilt, FakeHost, launch, openPanel, screenshotsDir, startServer, until, type PanelServer } from './harness';
+import { usePanelBrowser, FakeHost, screenshotsDir, until } from './harness';
 import { makeRun, toolList } from './fixtures';
 import { SAMPLE_ANOMALIES, SAMPLE_DRIVERS, SAMPLE_FUNNEL } from '../../../webviews/insights/sample-data';
 
 describe('Insights panel (browser)', function () {
   this.timeout(120_000);
-  let browser: Browser;
-  let server: PanelServer;
-
-  before(async function () {
-    requireChromium();
-    await ensureBuilt();
-    server = await startServer();
-    browser = await launch();
-    mkdirSync(screenshotsDir, { recursive: true });
-  });
-  after(async () => {
-    await browser?.close();
-    await server?.close();
-  });
+  const panels = usePanelBrowser();
 
   const analytics = (n: string) => n.startsWith('analytics.') || n.startsWith('marketing.');
 
   it('says which analytics tools are missing and previews the charts with sample data', async () => {
     const host = new FakeHost({ 'tools/list': () => ({ tools: toolList(analytics) }) });
-    const { page, problems } = await openPanel(browser, server, 'insights', host);
+    const { page, problems } = await panels.open('insights', host);
     await page.waitForSelector('[data-role="missing"] li');
     const missing = await page.locator('[data-role="missing"]').innerText();
     for (const t of ['analytics.funnel_summary', 'analytics.top_drivers', 'analytics.anomaly_detect', 'analytics.write_insight', 'marketing.generate_channel_posts']) assert.match(missing, new RegExp(t.replace('.', '\\.')));
@@ -85,7 +70,7 @@ describe('Insights panel (browser)', function () {
         return run;
       },
     });
-    const { page, problems } = await openPanel(browser, server, 'insights', host);
+    const { page, problems } = await panels.open('insights', host);
     await page.waitForSelector('vscode-button[data-action="run-analytics.funnel_summary"]:not([disabled])');
     assert.equal(await page.locator('[data-role="missing"] li').count(), 0);
     const called = host.waitFor('tool/call');

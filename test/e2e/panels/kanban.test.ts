@@ -5,30 +5,15 @@
  * malformed message ignored, and no console errors or CSP violations throughout.
  */
 import assert from 'node:assert/strict';
-import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import type { Browser } from 'playwright-core';
 import type { Card } from '../../../backend/api/protocol';
-import { requireChromium, ensureBuilt, FakeHost, HostFailure, launch, openPanel, screenshotsDir, startServer, until, type PanelServer } from './harness';
+import { usePanelBrowser, FakeHost, HostFailure, screenshotsDir, until } from './harness';
 import { LANES, makeCards, makeRun, toolList } from './fixtures';
 import { measureKanban } from './measure-kanban';
 
 describe('Kanban panel (browser)', function () {
   this.timeout(120_000);
-  let browser: Browser;
-  let server: PanelServer;
-
-  before(async function () {
-    requireChromium();
-    await ensureBuilt();
-    server = await startServer();
-    browser = await launch();
-    mkdirSync(screenshotsDir, { recursive: true });
-  });
-  after(async () => {
-    await browser?.close();
-    await server?.close();
-  });
+  const panels = usePanelBrowser();
 
   function boardHost(cards: Card[]): FakeHost {
     const byKey = new Map(cards.map((c) => [c.key, c]));
@@ -57,7 +42,7 @@ describe('Kanban panel (browser)', function () {
 
   it('renders the lanes and cards, without console errors', async () => {
     const host = boardHost(makeCards(25));
-    const { page, problems } = await openPanel(browser, server, 'kanban', host);
+    const { page, problems } = await panels.open('kanban', host);
     await page.waitForSelector('.card[data-key="PO-1"]');
     const laneNames = await page.$$eval('.lane-header > span:first-child', (els) => els.map((e) => e.textContent));
     assert.deepEqual(laneNames, ['Backlog', 'Ready', 'In progress', 'Review', 'Done']);
@@ -70,7 +55,7 @@ describe('Kanban panel (browser)', function () {
 
   it('drags a card to another lane and saves it with ifVersion', async () => {
     const host = boardHost(makeCards(10));
-    const { page, problems } = await openPanel(browser, server, 'kanban', host);
+    const { page, problems } = await panels.open('kanban', host);
     await page.waitForSelector('.card[data-key="PO-1"]');
     const moved = host.waitFor('card/move');
     await page.dragAndDrop('.card[data-key="PO-1"]', '.lane-list[data-lane="review"]', { targetPosition: { x: 40, y: 8 } });
@@ -86,7 +71,7 @@ describe('Kanban panel (browser)', function () {
   it('puts a card back where the backend has it when the move conflicts (409)', async () => {
     const cards = makeCards(10);
     const host = boardHost(cards);
-    const { page, problems } = await openPanel(browser, server, 'kanban', host);
+    const { page, problems } = await panels.open('kanban', host);
     await page.waitForSelector('.card[data-key="PO-2"]');
     // Someone else moved PO-2 to Done meanwhile: the backend has version 2 there.
     const elsewhere = { ...cards[1], lane: 'done', position: 99, version: 2 };
@@ -113,7 +98,7 @@ describe('Kanban panel (browser)', function () {
 
   it('moves focus and cards with the keyboard', async () => {
     const host = boardHost(makeCards(10));
-    const { page, problems } = await openPanel(browser, server, 'kanban', host);
+    const { page, problems } = await panels.open('kanban', host);
     await page.waitForSelector('.card[data-key="PO-1"]');
     await page.focus('.card[data-key="PO-1"]');
     await page.keyboard.press('ArrowDown');
@@ -137,7 +122,7 @@ describe('Kanban panel (browser)', function () {
 
   it('opens the drawer with history and runs; Run Card says it is not implemented; state survives a reload', async () => {
     const host = boardHost(makeCards(10));
-    const { page, problems } = await openPanel(browser, server, 'kanban', host);
+    const { page, problems } = await panels.open('kanban', host);
     await page.click('.card[data-key="PO-3"]');
     await page.waitForSelector('.drawer:not(.hidden) .timeline li');
     assert.match(await page.locator('.drawer').innerText(), /Created in Backlog/);
@@ -153,7 +138,7 @@ describe('Kanban panel (browser)', function () {
 
     // A reload (or hide/show) brings the same state back through getState.
     const again = boardHost(makeCards(10));
-    const reopened = await openPanel(browser, server, 'kanban', again, { state: saved });
+    const reopened = await panels.open('kanban', again, { state: saved });
     await reopened.page.waitForSelector('.drawer:not(.hidden)');
     assert.match(await reopened.page.locator('#drawer-title').innerText(), /PO-3/);
     assert.deepEqual([...problems, ...reopened.problems], []);
@@ -162,7 +147,7 @@ describe('Kanban panel (browser)', function () {
 
   it('ignores a malformed message from the host and says so', async () => {
     const host = boardHost(makeCards(5));
-    const { page, problems } = await openPanel(browser, server, 'kanban', host);
+    const { page, problems } = await panels.open('kanban', host);
     await page.waitForSelector('.card[data-key="PO-1"]');
     await host.send({ kind: 'notification', type: 'board/changed', card: { key: 'PO-1', lane: 'done' } });
     await page.waitForFunction(() => /malformed/.test(document.getElementById('banner')?.textContent ?? ''));
@@ -176,7 +161,7 @@ describe('Kanban panel (browser)', function () {
   });
 
   it('stays smooth with 2,000 cards (first render and frame time while dragging)', async () => {
-    const figures = await measureKanban(browser, server, 2000);
+    const figures = await measureKanban(panels.browser, panels.server, 2000);
     console.log(`      kanban 2,000 cards: ${JSON.stringify(figures)}`);
     assert.ok(figures.cardElements < 200, 'windowed: only the cards in view are elements');
     assert.ok(figures.renderFromDataMs < 500, `model + DOM took ${figures.renderFromDataMs} ms`);

@@ -4,29 +4,14 @@
  * Approve on a run awaiting approval, Retry, live changes, and no console errors.
  */
 import assert from 'node:assert/strict';
-import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import type { Browser } from 'playwright-core';
 import type { Run } from '../../../backend/api/protocol';
-import { requireChromium, ensureBuilt, FakeHost, launch, openPanel, screenshotsDir, startServer, until, type PanelServer } from './harness';
+import { usePanelBrowser, FakeHost, screenshotsDir, until } from './harness';
 import { makeEvents, makeLog, makeRun, toolList } from './fixtures';
 
 describe('Runs panel (browser)', function () {
   this.timeout(120_000);
-  let browser: Browser;
-  let server: PanelServer;
-
-  before(async function () {
-    requireChromium();
-    await ensureBuilt();
-    server = await startServer();
-    browser = await launch();
-    mkdirSync(screenshotsDir, { recursive: true });
-  });
-  after(async () => {
-    await browser?.close();
-    await server?.close();
-  });
+  const panels = usePanelBrowser();
 
   function runsHost(runs: Run[]): FakeHost {
     const byId = new Map(runs.map((r) => [r.id, r]));
@@ -62,7 +47,7 @@ describe('Runs panel (browser)', function () {
   it('lists a thousand runs windowed, filters them, and pages', async () => {
     const runs = Array.from({ length: 1000 }, (_, i) => makeRun({ tool: i % 2 ? 'system.ping' : 'brand.get_profile', status: i % 10 === 0 ? 'failed' : 'succeeded', correlationId: i % 100 === 0 ? 'deploy-42' : null }));
     const host = runsHost(runs);
-    const { page, problems } = await openPanel(browser, server, 'runs', host);
+    const { page, problems } = await panels.open('runs', host);
     await page.waitForSelector('.vlist-row');
     assert.ok((await page.locator('.vlist-row').count()) < 80, 'only the rows in view exist');
     // Scrolling to the end loads the next page.
@@ -82,7 +67,7 @@ describe('Runs panel (browser)', function () {
   it('shows a run awaiting approval and approves it', async () => {
     const pending = makeRun({ tool: 'cloudrun.deploy_service', risk: 'high', status: 'awaiting_approval', output: undefined, input: { service: 'web', image: 'x' } });
     const host = runsHost([makeRun(), pending]);
-    const { page, problems } = await openPanel(browser, server, 'runs', host);
+    const { page, problems } = await panels.open('runs', host);
     await page.click(`.vlist-row[data-key="${pending.id}"]`);
     await page.waitForSelector('vscode-button[data-action="approve"]');
     assert.match(await page.locator('[data-role="timeline"]').innerText(), /queued → awaiting approval/);
@@ -106,7 +91,7 @@ describe('Runs panel (browser)', function () {
   it('retries a finished run and shows token counts when the output has them', async () => {
     const done = makeRun({ tool: 'cards.run', input: { card_key: 'PO-1' }, output: { card_key: 'PO-1', status: 'completed', files_changed: [], summary: 'ok', tokens: { prompt: 1200, completion: 340 } } });
     const host = runsHost([done]);
-    const { page, problems } = await openPanel(browser, server, 'runs', host);
+    const { page, problems } = await panels.open('runs', host);
     await page.click(`.vlist-row[data-key="${done.id}"]`);
     await page.waitForSelector('[data-role="tokens"]');
     assert.match(await page.locator('[data-role="tokens"]').innerText(), /1,200 prompt · 340 completion/);

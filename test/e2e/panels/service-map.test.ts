@@ -4,33 +4,18 @@
  * and keyboard), and a real read when the tool is available.
  */
 import assert from 'node:assert/strict';
-import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import type { Browser } from 'playwright-core';
-import { requireChromium, ensureBuilt, FakeHost, launch, openPanel, screenshotsDir, startServer, type PanelServer } from './harness';
+import { usePanelBrowser, FakeHost, screenshotsDir } from './harness';
 import { makeRun, toolList } from './fixtures';
 import { SAMPLE_SERVICE_MAP } from '../../../webviews/serviceMap/sample-data';
 
 describe('Service Map panel (browser)', function () {
   this.timeout(120_000);
-  let browser: Browser;
-  let server: PanelServer;
-
-  before(async function () {
-    requireChromium();
-    await ensureBuilt();
-    server = await startServer();
-    browser = await launch();
-    mkdirSync(screenshotsDir, { recursive: true });
-  });
-  after(async () => {
-    await browser?.close();
-    await server?.close();
-  });
+  const panels = usePanelBrowser();
 
   it('says the tool is missing, and draws the sample map', async () => {
     const host = new FakeHost({ 'tools/list': () => ({ tools: toolList((n) => n === 'ops.service_map') }) });
-    const { page, problems } = await openPanel(browser, server, 'serviceMap', host);
+    const { page, problems } = await panels.open('serviceMap', host);
     await page.waitForSelector('[data-role="missing"] li');
     assert.match(await page.locator('[data-role="missing"]').innerText(), /ops\.service_map[\s\S]*not implemented/);
     assert.equal(await page.locator('vscode-button[data-action="run"]').getAttribute('disabled'), '');
@@ -55,7 +40,7 @@ describe('Service Map panel (browser)', function () {
       'tools/list': () => ({ tools: toolList(() => false) }),
       'tool/call': ({ tool, input }) => makeRun({ tool, input, output: SAMPLE_SERVICE_MAP }),
     });
-    const { page, problems } = await openPanel(browser, server, 'serviceMap', host);
+    const { page, problems } = await panels.open('serviceMap', host);
     await page.waitForSelector('vscode-button[data-action="run"]:not([disabled])');
     const called = host.waitFor('tool/call');
     await page.click('vscode-button[data-action="run"]');
