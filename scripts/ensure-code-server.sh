@@ -64,8 +64,11 @@ if ! npm ci --prefix "$tools" --no-audit --no-fund >"$log" 2>&1; then
   exit 1
 fi
 # Then every install script under Node 24 (npm itself runs on the first `node` in PATH, and
-# code-server's postinstall reads the Node version from npm's user agent).
-if ! env PATH="$node24_dir/bin:$PATH" \
+# code-server's postinstall reads the Node version from npm's user agent). Under `npm test` the
+# outer npm's settings (npm_config_user_agent says Node 20) are in the environment: drop them.
+unset_npm=()
+while IFS= read -r name; do unset_npm+=(-u "$name"); done < <(env | sed -n 's/^\(npm_[A-Za-z0-9_]*\)=.*/\1/p')
+if ! env "${unset_npm[@]}" PATH="$node24_dir/bin:$PATH" \
   npm_config_nodedir="$node24_dir" \
   npm_config_build_from_source=kerberos \
   npm rebuild --prefix "$tools" --ignore-scripts=false --foreground-scripts >"$log" 2>&1; then
