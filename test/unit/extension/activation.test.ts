@@ -63,7 +63,7 @@ describe('extension: activation (fake vscode)', () => {
 
   it('the built bundle (dist/extension.js) loads and activates with only `vscode` external', async function () {
     const bundle = path.join(ROOT, 'dist/extension.js');
-    if (!fs.existsSync(bundle)) this.skip();
+    assert.ok(fs.existsSync(bundle), `${bundle} is missing: run \`npm run build\` (npm test builds it first)`);
     fake.reset();
     const storage = fs.mkdtempSync(path.join(os.tmpdir(), 'product-os-ext-storage-'));
     const started = performance.now();
