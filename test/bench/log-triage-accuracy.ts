@@ -18,7 +18,10 @@ import type { BenchResult } from './bench';
 import { log, round } from './bench';
 import { groupingAccuracy, labelsFromLineGroups, triageLines } from '../../workers/tasks/log-triage';
 
-export const LOGHUB_DIR = path.join(__dirname, '..', '..', '..', 'shared', 'data', 'loghub');
+/** Where the six samples are: LOGHUB_DIR, else ../shared/data/loghub beside the repository. */
+export const LOGHUB_DIR = process.env.LOGHUB_DIR ? path.resolve(process.env.LOGHUB_DIR) : path.join(__dirname, '..', '..', '..', 'shared', 'data', 'loghub');
+/** Where to get them when they are missing. */
+const WHERE_TO_GET = 'each <Name>/<Name>_2k.log and <Name>_2k.log_structured.csv comes from https://github.com/logpai/loghub (the 2k samples); set LOGHUB_DIR to the folder holding them';
 export const DATASETS = ['HDFS', 'Apache', 'OpenSSH', 'Zookeeper', 'Linux', 'Proxifier'] as const;
 /** Drain (He et al., ICWS 2017) as reported by the Loghub benchmark, per the samples' README. */
 export const DRAIN: Record<(typeof DATASETS)[number], number> = {
@@ -43,7 +46,7 @@ export function loadLoghub(name: string, dir = LOGHUB_DIR): LoghubSample {
   const logFile = path.join(dir, name, `${name}_2k.log`);
   const csvFile = path.join(dir, name, `${name}_2k.log_structured.csv`);
   for (const f of [logFile, csvFile]) {
-    if (!fs.existsSync(f)) throw new Error(`Loghub sample missing: ${f} (expected the six samples under ${dir})`);
+    if (!fs.existsSync(f)) throw new Error(`Loghub sample missing: ${f}. Expected the six samples (${DATASETS.join(', ')}) under ${dir}: ${WHERE_TO_GET}`);
   }
   const text = fs.readFileSync(logFile, 'utf8');
   const lines = text.split('\n');
