@@ -6,8 +6,8 @@ import { remoteToken } from './remote-token';
 import { RegistryError } from '../registry/loader';
 import { ProductOsError } from './errors';
 import { seedDemo } from './demo';
-import type { Run } from './api/protocol';
-import { TERMINAL_STATUSES } from './api/protocol';
+import type { Run } from '../contracts/rest';
+import { TERMINAL_STATUSES } from '../contracts/rest';
 import { runMcpStdio } from './mcp/stdio';
 
 const USAGE = `product-os ${VERSION}

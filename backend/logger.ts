@@ -1,7 +1,7 @@
 import type { Db } from './store/db';
 import { insertLog } from './store/logs';
 import type { Bus } from './runs/bus';
-import type { LogLevel } from './api/protocol';
+import type { LogLevel } from '../contracts/rest';
 import { redact, redactValue } from './redact';
 
 export interface LogFields {

@@ -2,9 +2,9 @@
  * What the extension's parts (commands, tree views, panel hosts) need from the backend, as an
  * interface: the supervisor provides the real one (HTTP + SSE to the bundled or configured
  * backend); tests provide fakes. Paths and bodies are the REST API of backend/api (see its
- * OpenAPI at /api/openapi.json); types come from backend/api/protocol.ts.
+ * OpenAPI at /api/openapi.json); types come from contracts/rest.ts.
  */
-import type { LogLine, Run, RunEvent } from '../backend/api/protocol';
+import type { LogLine, Run, RunEvent } from '../contracts/rest';
 
 export interface ApiError {
   status: number;

@@ -4,7 +4,7 @@
  * untrusted workspace either.
  */
 import type { BackendApi } from './backend-api';
-import type { Run } from '../backend/api/protocol';
+import type { Run } from '../contracts/rest';
 import { checkRequest, UntrustedWorkspaceError } from './trust';
 import type { ToolCatalog } from './tools/tool-catalog';
 import type { Translate } from './i18n';

@@ -1,6 +1,6 @@
 import type { CompiledTool } from '../../registry/loader';
 import type { ExecutorRouter } from '../executors/router';
-import type { ToolInfo } from './protocol';
+import type { ToolInfo } from '../../contracts/rest';
 
 /** A registry entry as GET /api/tools shows it, with whether it can run here and now. */
 export function toolInfo(tool: CompiledTool, executors: ExecutorRouter): ToolInfo {

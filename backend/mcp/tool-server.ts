@@ -2,7 +2,7 @@ import { Server } from '@modelcontextprotocol/sdk/server/index.js';
 import { CallToolRequestSchema, ListToolsRequestSchema, ErrorCode, type CallToolResult, type Tool } from '@modelcontextprotocol/sdk/types.js';
 import type { ApiContext } from '../api/context';
 import { ProductOsError, toErrorBody } from '../errors';
-import type { Run, RunEvent, StateEventData, ProgressEventData } from '../api/protocol';
+import type { Run, RunEvent, StateEventData, ProgressEventData } from '../../contracts/rest';
 
 export interface McpOptions {
   /** tools/list page size; the cursor is the offset, opaque to clients. */

@@ -1,5 +1,5 @@
 import { EventEmitter } from 'node:events';
-import type { LogLine, Run, RunEvent } from '../api/protocol';
+import type { LogLine, Run, RunEvent } from '../../contracts/rest';
 
 /**
  * In-process fan-out of what was just written: run events (SSE, MCP progress), log lines

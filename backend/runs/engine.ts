@@ -19,7 +19,7 @@ import { orphanSettlement, type OrphanCode } from './orphans';
 import { executionContext } from './execution-context';
 import { audit } from '../store/audit';
 import { heartbeat, liveInstances } from '../store/instances';
-import type { Run, RunEvent, StateEventData, ListRunsQuery, RunPage, PatchRunBody } from '../api/protocol';
+import type { Run, RunEvent, StateEventData, ListRunsQuery, RunPage, PatchRunBody } from '../../contracts/rest';
 
 export interface SubmitRequest {
   tool: string;

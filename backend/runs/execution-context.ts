@@ -1,10 +1,26 @@
 import type { CompiledTool, Registry } from '../../registry/loader';
 import type { ExecutionContext } from '../executors/executor';
-import type { Db } from '../store/db';
+import type { Db, Queryable, Transaction } from '../store/db';
 import { appendRunEvent, type StoredRun } from '../store/runs';
 import type { Config } from '../config';
 import type { Logger } from '../logger';
 import type { RunEvent } from '../api/protocol';
+
+/**
+ * How a run's effect is committed together with its end (ExecutionContext.commit): the engine
+ * opens the transaction, runs the handler's `fn` in it and writes the run's success there.
+ */
+export type CommitRunner = <T>(fn: (tx: Transaction) => Promise<T>, scope: TxScope) => Promise<T>;
+
+/**
+ * The transaction a run's `commit` has open, if any. Log and progress lines written meanwhile
+ * go through it (on PGlite the database is one connection: a write beside the open
+ * transaction would wait for it for ever) and are published only once it has committed.
+ */
+export class TxScope {
+  tx: Transaction | null = null;
+  pending: RunEvent[] = [];
+}
 
 /**
  * What an executor is handed for one run: progress and log lines become run events (log lines
@@ -16,8 +32,12 @@ export function executionContext(
   tool: CompiledTool,
   signal: AbortSignal,
   publish: (e: RunEvent) => void,
+  commit: CommitRunner,
 ): ExecutionContext {
   const { db, config, registry, logger } = deps;
+  const scope = new TxScope();
+  const writer = (): Queryable => scope.tx ?? db;
+  const emit = (e: RunEvent) => (scope.tx ? scope.pending.push(e) : publish(e));
   return {
     run,
     tool,
@@ -25,14 +45,15 @@ export function executionContext(
     db,
     config,
     registry,
-    progress: async (p) => publish(await appendRunEvent(db, run.id, 'progress', p)),
+    progress: async (p) => emit(await appendRunEvent(writer(), run.id, 'progress', p)),
     log: async (level, message, fields = {}) => {
       const clean = logger.scrub(message, fields);
-      publish(await appendRunEvent(db, run.id, 'log', { level, message: clean.message, ...clean.fields }));
+      emit(await appendRunEvent(writer(), run.id, 'log', { level, message: clean.message, ...clean.fields }));
       await logger.write(level, tool.name, message, { ...fields, runId: run.id });
     },
     recordLlmUsage: async (model, promptTokens, completionTokens) => {
-      await db.query('INSERT INTO llm_usage (run_id, model, prompt_tokens, completion_tokens) VALUES ($1, $2, $3, $4)', [run.id, model, promptTokens, completionTokens]);
+      await writer().query('INSERT INTO llm_usage (run_id, model, prompt_tokens, completion_tokens) VALUES ($1, $2, $3, $4)', [run.id, model, promptTokens, completionTokens]);
     },
+    commit: (fn) => commit(fn, scope),
   };
 }

@@ -1,4 +1,4 @@
-import type { RunStatus } from '../api/protocol';
+import type { RunStatus } from '../../contracts/rest';
 
 /**
  * The run state machine. Every status change in the engine goes through `assertTransition`

@@ -1,5 +1,5 @@
 import type { Queryable } from './db';
-import type { BrandVersion } from '../api/protocol';
+import type { BrandVersion } from '../../contracts/rest';
 
 export interface BrandRow {
   profileId: string;

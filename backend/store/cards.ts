@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { Queryable } from './db';
-import type { Card, CardEvent, Lane, CreateCardBody, PatchCardBody } from '../api/protocol';
+import type { Card, CardEvent, Lane, CreateCardBody, PatchCardBody } from '../../contracts/rest';
 import { ProductOsError } from '../errors';
 
 interface CardRow {

@@ -1,5 +1,5 @@
 import type { Queryable } from './db';
-import type { ListLogsQuery, LogLevel, LogLine } from '../api/protocol';
+import type { ListLogsQuery, LogLevel, LogLine } from '../../contracts/rest';
 
 interface LogRow {
   id: number;

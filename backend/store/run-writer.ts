@@ -1,7 +1,7 @@
 import type { Queryable } from './db';
 import { GroupCommit } from './group-commit';
 import { advanceRuns, insertRuns, type Advance, type NewRun, type StoredRun } from './runs';
-import type { RunEvent } from '../api/protocol';
+import type { RunEvent } from '../../contracts/rest';
 
 type Change = { run: StoredRun; events: RunEvent[] } | null;
 

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { Queryable } from './db';
 import { assertTransition } from '../runs/transitions';
 import type { ErrorBody } from '../errors';
-import type { Run, RunEvent, RunStatus, StateEventData, ListRunsQuery, RunPage } from '../api/protocol';
+import type { Run, RunEvent, RunStatus, StateEventData, ListRunsQuery, RunPage } from '../../contracts/rest';
 
 /** Row of `runs` as the drivers return it. */
 interface RunRow {

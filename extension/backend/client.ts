@@ -3,7 +3,7 @@
  * as ApiError (the backend's `{error: {code, message, details}}`), and live streams shared
  * between listeners (one SSE connection per stream, however many views listen).
  */
-import type { LogLine, Run, RunEvent, RunStatus } from '../../backend/api/protocol';
+import type { LogLine, Run, RunEvent, RunStatus } from '../../contracts/rest';
 import { TERMINAL } from '../run-status';
 import type { ApiError, BackendApi } from '../backend-api';
 import { errorOf, subscribeSse, type SseSubscription } from './sse';

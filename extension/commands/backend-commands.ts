@@ -1,6 +1,6 @@
 /** Restart Backend, Validate Configuration, Copy MCP Server Config, Set Server Token…. */
 import * as vscode from 'vscode';
-import type { ConfigReport } from '../../backend/api/protocol';
+import type { ConfigReport } from '../../contracts/rest';
 import type { Services } from '../services';
 import { defaultFlavor, mcpConfigText, type McpConfigFlavor } from '../mcp/mcp-config';
 import { isServerMode, SERVER_TOKEN_SECRET, validateSettings } from '../settings';

@@ -1,6 +1,6 @@
 /** Approve Pending Run…, and the Runs view's item actions (approve, deny, cancel, show). */
 import * as vscode from 'vscode';
-import type { Run, RunPage } from '../../backend/api/protocol';
+import type { Run, RunPage } from '../../contracts/rest';
 import type { Services } from '../services';
 import { showRunDetail } from '../tools/run-tool';
 import { showFailure } from '../ui';

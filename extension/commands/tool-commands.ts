@@ -3,7 +3,7 @@
  * Service, Tail Logs, Triage Logs, GPU Report, Service Map. Loaded on first use.
  */
 import * as vscode from 'vscode';
-import type { Card, Run } from '../../backend/api/protocol';
+import type { Card, Run } from '../../contracts/rest';
 import type { Services } from '../services';
 import { runToolCommand } from '../tools/run-tool';
 import { showFailure, showJson } from '../ui';

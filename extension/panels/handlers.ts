@@ -4,7 +4,7 @@
  * with a fake BackendApi. Errors keep the backend's code, message and details (a 409 on a card
  * move carries `details.currentVersion` and `details.card`, which the board uses to roll back).
  */
-import type { BrandVersion, Card, CardEvent, Lane, LogLine, Run, RunEvent, RunPage, StateEventData, ToolInfo } from '../../backend/api/protocol';
+import type { BrandVersion, Card, CardEvent, Lane, LogLine, Run, RunEvent, RunPage, StateEventData, ToolInfo } from '../../contracts/rest';
 import type { BackendApi } from '../backend-api';
 import type { HostNotification, PanelKind, RequestMap, RequestMethod, WebviewRequest } from '../../webviews/common/protocol';
 import { mergePatchBetween } from '../../webviews/common/json-diff';

@@ -3,7 +3,7 @@
  * person, so a panel must not). Uses the run's event stream (replayed from the start, so a run
  * that ended before we subscribed is seen too) and reads the run once it settles.
  */
-import type { Run, StateEventData } from '../../backend/api/protocol';
+import type { Run, StateEventData } from '../../contracts/rest';
 import type { BackendApi } from '../backend-api';
 import { isTerminal } from '../run-status';
 

@@ -3,7 +3,7 @@
  * Escape at any step cancels the whole command (returns undefined).
  */
 import * as vscode from 'vscode';
-import type { ToolInfo } from '../../backend/api/protocol';
+import type { ToolInfo } from '../../contracts/rest';
 import { buildInput, checkPicked, describePrompt, initialText, parseText, planPrompts, type JsonSchema, type Prompt } from './schema-prompts';
 
 const t = vscode.l10n.t;

@@ -4,7 +4,7 @@
  * the run in the backend. The result is offered when the run ends.
  */
 import * as vscode from 'vscode';
-import type { ProgressEventData, Run, RunEvent, StateEventData, ToolInfo } from '../../backend/api/protocol';
+import type { ProgressEventData, Run, RunEvent, StateEventData, ToolInfo } from '../../contracts/rest';
 import { isTerminal } from '../run-status';
 import type { Services } from '../services';
 import { executorNeedsTrust, refusal } from '../trust';

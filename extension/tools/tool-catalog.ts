@@ -1,5 +1,5 @@
 /** GET /api/tools, cached for a minute and dropped when the backend restarts. */
-import type { ToolInfo } from '../../backend/api/protocol';
+import type { ToolInfo } from '../../contracts/rest';
 import type { BackendApi } from '../backend-api';
 
 export class ToolCatalog {

@@ -1,6 +1,6 @@
 /** The Cards view: lanes (in the order of productOs.board.lanes when set), each with its cards. */
 import * as vscode from 'vscode';
-import type { Card, Lane } from '../../backend/api/protocol';
+import type { Card, Lane } from '../../contracts/rest';
 import type { Services } from '../services';
 import { orderLanes } from './lanes';
 

@@ -2,7 +2,7 @@
  * Which lanes the Cards view shows, in which order: productOs.board.lanes lists lane ids or
  * names; empty means every lane, in the backend's order. Pure.
  */
-import type { Lane } from '../../backend/api/protocol';
+import type { Lane } from '../../contracts/rest';
 
 export function orderLanes(lanes: Lane[], wanted: string[]): Lane[] {
   const sorted = [...lanes].sort((a, b) => a.position - b.position);

@@ -1,5 +1,5 @@
 /** Codicon and theme colour per run status (pure, so the mapping is tested without `vscode`). */
-import type { RunStatus } from '../../backend/api/protocol';
+import type { RunStatus } from '../../contracts/rest';
 
 export interface StatusIcon {
   codicon: string;

@@ -3,7 +3,7 @@
  * Subscribes before it reads the list, so no change falls between the two; a newer version of
  * a run always wins. No `vscode` import.
  */
-import type { Run, RunPage } from '../../backend/api/protocol';
+import type { Run, RunPage } from '../../contracts/rest';
 import type { BackendApi } from '../backend-api';
 import { ACTIVE_STATUSES, isTerminal } from '../run-status';
 

@@ -1,6 +1,6 @@
 /** The Runs view: recent runs, live, with a codicon per status and actions by status. */
 import * as vscode from 'vscode';
-import type { Run } from '../../backend/api/protocol';
+import type { Run } from '../../contracts/rest';
 import type { Services } from '../services';
 import { ago, runStatusIcon } from './run-icons';
 

@@ -8,7 +8,7 @@ import * as fs from 'node:fs';
 import * as http from 'node:http';
 import { createBackend } from '../../backend/main';
 import { validateConfig } from '../../backend/config';
-import type { Run, RunEvent, StateEventData } from '../../backend/api/protocol';
+import type { Run, RunEvent, StateEventData } from '../../contracts/rest';
 import { startBackend, tempDir, until, type Response, type TestBackend } from '../helpers/backend';
 
 const TERMINAL = new Set(['succeeded', 'failed', 'cancelled', 'timed_out']);

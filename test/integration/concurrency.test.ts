@@ -5,7 +5,7 @@
  */
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
-import type { Run, Card } from '../../backend/api/protocol';
+import type { Run, Card } from '../../contracts/rest';
 import { startBackend, until, type Response, type TestBackend } from '../helpers/backend';
 import { freshDatabase } from '../helpers/postgres';
 

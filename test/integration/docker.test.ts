@@ -12,7 +12,7 @@ import { addImageToAllowlist, allowContainer } from '../../backend/executors/doc
 import { collectContainers } from '../../backend/executors/docker-context';
 import { workerAuditFor, workerStoreId, type WorkerAuditRow } from '../../backend/executors/docker-audit';
 import { checkMounts } from '../../backend/executors/docker-mounts';
-import type { Run, RunEvent } from '../../backend/api/protocol';
+import type { Run, RunEvent } from '../../contracts/rest';
 import { formatDispatchLatency, measureDispatchLatency } from '../helpers/docker-latency';
 
 /**

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { startBackend, until, type TestBackend } from '../helpers/backend';
 import { testRegistryFile, TEST_HANDLERS } from '../helpers/test-tools';
-import type { Run, RunEvent, StateEventData } from '../../backend/api/protocol';
+import type { Run, RunEvent, StateEventData } from '../../contracts/rest';
 
 async function states(t: TestBackend, runId: string): Promise<string[]> {
   const events: RunEvent[] = await t.backend.engine.events(runId);

@@ -5,7 +5,7 @@ import { tempDir } from '../helpers/backend';
 import { ensureDockerAndWorkerImage, startDockerBackend, type DockerTestBackend } from '../helpers/docker';
 import m0005 from '../../backend/store/migrations/0005_directives';
 import { runDirective, updateDirective } from '../../backend/store/directives';
-import type { Run } from '../../backend/api/protocol';
+import type { Run } from '../../contracts/rest';
 
 /**
  * ops.log_triage end to end: a logs folder of generated lines, the run through the engine and a

@@ -6,7 +6,7 @@ import * as path from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { startBackend, tempDir, until, type TestBackend } from '../helpers/backend';
 import { startAuthProxy, type AuthProxy } from '../helpers/auth-proxy';
-import type { Run } from '../../backend/api/protocol';
+import type { Run } from '../../contracts/rest';
 
 const ROOT = path.join(__dirname, '..', '..');
 const TOOLS = path.join(ROOT, 'test', 'tools', 'node_modules');

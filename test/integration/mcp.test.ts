@@ -12,7 +12,7 @@ import { ErrorCode, ListToolsResultSchema, McpError, type CallToolResult, type P
 import { startBackend, tempDir, until, type TestBackend } from '../helpers/backend';
 import { CLI } from '../helpers/serve-process';
 import { testRegistryFile, TEST_HANDLERS } from '../helpers/test-tools';
-import type { Run } from '../../backend/api/protocol';
+import type { Run } from '../../contracts/rest';
 
 const INIT = {
   jsonrpc: '2.0',

@@ -6,7 +6,7 @@ import { allowContainer } from '../../backend/executors/docker-allowlist';
 import { jobContextFor } from '../../backend/executors/docker-context';
 import { probeGpuReport } from '../../backend/executors/docker-gpu';
 import { parseGpuCsv } from '../../backend/executors/nvidia-smi';
-import type { Run } from '../../backend/api/protocol';
+import type { Run } from '../../contracts/rest';
 import type { GpuReport } from '../../workers/tasks/gpu-report';
 import type { ServiceMap } from '../../workers/tasks/service-map';
 

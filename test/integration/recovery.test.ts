@@ -5,7 +5,7 @@ import { request, tempDir, until } from '../helpers/backend';
 import { spawnTestServe, type ServeProcess } from '../helpers/serve-process';
 import { testRegistryFile } from '../helpers/test-tools';
 import { freshDatabase } from '../helpers/postgres';
-import type { Run } from '../../backend/api/protocol';
+import type { Run } from '../../contracts/rest';
 
 const TOKEN = 'recovery-token-0123456789';
 

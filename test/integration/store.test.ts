@@ -11,7 +11,7 @@ import * as runs from '../../backend/store/runs';
 import * as cards from '../../backend/store/cards';
 import { saveBrand, getBrand, brandHistory } from '../../backend/store/brand';
 import { ProductOsError } from '../../backend/errors';
-import type { RunStatus, StateEventData } from '../../backend/api/protocol';
+import type { RunStatus, StateEventData } from '../../contracts/rest';
 import { freshDatabase } from '../helpers/postgres';
 import { tempDir } from '../helpers/backend';
 

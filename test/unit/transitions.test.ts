@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { canTransition, isTerminal, assertTransition } from '../../backend/runs/transitions';
-import { RUN_STATUSES } from '../../backend/api/protocol';
+import { RUN_STATUSES } from '../../contracts/rest';
 import { orphanSettlement } from '../../backend/runs/orphans';
 import type { StoredRun } from '../../backend/store/runs';
 import type { CompiledTool } from '../../registry/loader';

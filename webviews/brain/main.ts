@@ -5,7 +5,7 @@
  * and revert to any version. Unsaved edits survive hide and reload.
  */
 import '../common/elements';
-import type { BrandVersion, Run } from '../../backend/api/protocol';
+import type { BrandVersion, Run } from '../../contracts/rest';
 import { HostClient, RequestError } from '../common/client';
 import { h, icon, replace } from '../common/dom';
 import { formatTime } from '../common/format';

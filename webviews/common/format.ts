@@ -1,5 +1,5 @@
 /** Formatting shared by the panels (pure). */
-import type { RunStatus } from '../../backend/api/protocol';
+import type { RunStatus } from '../../contracts/rest';
 
 export function formatTime(iso: string | null | undefined): string {
   if (!iso) return '—';

@@ -1,5 +1,5 @@
 /** Pieces every panel shows: the message banner, status badges, JSON blocks, "what is missing". */
-import type { Run, ToolInfo } from '../../backend/api/protocol';
+import type { Run, ToolInfo } from '../../contracts/rest';
 import { h, icon, replace, type Child } from './dom';
 import { formatJson, statusLook } from './format';
 import { RequestError } from './client';

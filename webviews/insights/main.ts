@@ -5,7 +5,7 @@
  * tool is not available the panel says which and why, and a clearly marked sample can be shown.
  */
 import '../common/elements';
-import type { Run, ToolInfo } from '../../backend/api/protocol';
+import type { Run, ToolInfo } from '../../contracts/rest';
 import { HostClient } from '../common/client';
 import { h, icon, replace } from '../common/dom';
 import { formatTime, percent } from '../common/format';

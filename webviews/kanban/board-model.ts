@@ -3,7 +3,7 @@
  * (position, then key), optimistic moves and their rollback, and where keyboard focus goes.
  * Updates are keyed: a change marks only its lanes dirty, so the view redraws only those.
  */
-import type { Card, Lane } from '../../backend/api/protocol';
+import type { Card, Lane } from '../../contracts/rest';
 
 export function compareCards(a: Card, b: Card): number {
   return a.position - b.position || (a.key < b.key ? -1 : a.key > b.key ? 1 : 0);

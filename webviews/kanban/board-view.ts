@@ -4,7 +4,7 @@
  * with a drop indicator, and keyboard operation. With 2,000 cards the board holds about a
  * hundred card elements whatever the lane sizes.
  */
-import type { Card } from '../../backend/api/protocol';
+import type { Card } from '../../contracts/rest';
 import { h, replace } from '../common/dom';
 import type { BoardModel, Direction } from './board-model';
 

@@ -2,7 +2,7 @@
  * The card drawer: title, lane and labels, the description (editable, saved with ifVersion),
  * the card's history (its events) and its runs, and "Run Card" (tool cards.run).
  */
-import type { Card, CardEvent, Run, ToolInfo } from '../../backend/api/protocol';
+import type { Card, CardEvent, Run, ToolInfo } from '../../contracts/rest';
 import type { HostClient } from '../common/client';
 import { RequestError } from '../common/client';
 import { h, icon, replace } from '../common/dom';

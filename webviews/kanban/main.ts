@@ -4,7 +4,7 @@
  * card drawer. Its own state (open card, focused card, lane scroll) survives hide and reload.
  */
 import '../common/elements';
-import type { Card } from '../../backend/api/protocol';
+import type { Card } from '../../contracts/rest';
 import { HostClient, RequestError } from '../common/client';
 import { h, replace } from '../common/dom';
 import { PanelState } from '../common/state';

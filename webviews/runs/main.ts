@@ -4,7 +4,7 @@
  * token counts and live log lines; Approve / Deny for runs awaiting approval, Cancel, Retry.
  */
 import '../common/elements';
-import { RUN_STATUSES, type LogLine, type Run, type RunEvent } from '../../backend/api/protocol';
+import { RUN_STATUSES, type LogLine, type Run, type RunEvent } from '../../contracts/rest';
 import { HostClient } from '../common/client';
 import { h, icon, replace } from '../common/dom';
 import { formatDuration, formatJson, formatTime, statusLook } from '../common/format';

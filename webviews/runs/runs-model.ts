@@ -3,7 +3,7 @@
  * correlation id) applied to live changes the same way the backend applies them to a page, and
  * the merge of pages and live changes. Bounded, so a long session does not grow without end.
  */
-import type { LogLine, Run, RunEvent, RunStatus } from '../../backend/api/protocol';
+import type { LogLine, Run, RunEvent, RunStatus } from '../../contracts/rest';
 
 export interface RunFilters {
   /** '' for any, or a status. */

@@ -4,7 +4,7 @@
  * diagram with clearly marked sample data.
  */
 import '../common/elements';
-import type { Run, ToolInfo } from '../../backend/api/protocol';
+import type { Run, ToolInfo } from '../../contracts/rest';
 import { HostClient } from '../common/client';
 import { h, icon, replace } from '../common/dom';
 import { PanelState } from '../common/state';

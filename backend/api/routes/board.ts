@@ -1,7 +1,7 @@
 import { Type } from '@sinclair/typebox';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { ApiContext } from '../context';
-import { BrandVersion, Card, CardEvent, CreateCardBody, Lane, PatchCardBody } from '../protocol';
+import { BrandVersion, Card, CardEvent, CreateCardBody, Lane, PatchCardBody } from '../../../contracts/rest';
 import * as cards from '../../store/cards';
 import { brandHistory } from '../../store/brand';
 import { ProductOsError } from '../../errors';

@@ -1,7 +1,7 @@
 import { Type } from '@sinclair/typebox';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { ApiContext } from '../context';
-import { ListLogsQuery, LogLine, type LogLine as LogLineT } from '../protocol';
+import { ListLogsQuery, LogLine, type LogLine as LogLineT } from '../../../contracts/rest';
 import { listLogs, levelAtLeast } from '../../store/logs';
 import { SseStream, lastEventId } from '../sse';
 

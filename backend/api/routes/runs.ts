@@ -1,7 +1,7 @@
 import { Type } from '@sinclair/typebox';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { ApiContext } from '../context';
-import { CreateRunBody, DecisionBody, ListRunsQuery, PatchRunBody, Run, RunPage, TERMINAL_STATUSES, type RunEvent } from '../protocol';
+import { CreateRunBody, DecisionBody, ListRunsQuery, PatchRunBody, Run, RunPage, TERMINAL_STATUSES, type RunEvent } from '../../../contracts/rest';
 import { SseStream, lastEventId } from '../sse';
 import { CursorError } from '../../store/runs';
 import { ProductOsError } from '../../errors';

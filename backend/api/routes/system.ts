@@ -1,7 +1,7 @@
 import { Type } from '@sinclair/typebox';
 import type { FastifyInstance } from 'fastify';
 import type { ApiContext } from '../context';
-import { ConfigReport, Health, ToolInfo } from '../protocol';
+import { ConfigReport, Health, ToolInfo } from '../../../contracts/rest';
 import { validateConfig } from '../../config';
 import { toolInfo } from '../tool-info';
 

@@ -2,7 +2,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse } from 'yaml';
-import type { BrandVersion, Card, Lane, LogLine, Run, RunEvent, ToolInfo } from '../../../backend/api/protocol';
+import type { BrandVersion, Card, Lane, LogLine, Run, RunEvent, ToolInfo } from '../../../contracts/rest';
 
 export const LANES: Lane[] = [
   { id: 'backlog', name: 'Backlog', position: 1 },

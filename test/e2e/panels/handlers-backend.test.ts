@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { BackendClient } from '../../../extension/backend/client';
 import { PanelHandlers } from '../../../extension/panels/handlers';
 import type { HostNotification, RequestMap, RequestMethod } from '../../../webviews/common/protocol';
-import type { Card } from '../../../backend/api/protocol';
+import type { Card } from '../../../contracts/rest';
 import { startBackend, type TestBackend } from '../../helpers/backend';
 
 describe('panel handlers against a real backend', function () {

@@ -6,7 +6,7 @@
  */
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
-import type { Card } from '../../../backend/api/protocol';
+import type { Card } from '../../../contracts/rest';
 import { usePanelBrowser, FakeHost, HostFailure, screenshotsDir, until } from './harness';
 import { LANES, makeCards, makeRun, toolList } from './fixtures';
 import { measureKanban } from './measure-kanban';

@@ -5,7 +5,7 @@
  */
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
-import type { Run } from '../../../backend/api/protocol';
+import type { Run } from '../../../contracts/rest';
 import { usePanelBrowser, FakeHost, screenshotsDir, until } from './harness';
 import { makeEvents, makeLog, makeRun, toolList } from './fixtures';
 

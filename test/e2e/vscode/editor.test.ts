@@ -20,7 +20,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import type { Frame } from 'playwright-core';
-import type { BrandVersion, Card, LogLine, Run, RunPage } from '../../../backend/api/protocol';
+import type { BrandVersion, Card, LogLine, Run, RunPage } from '../../../contracts/rest';
 import {
   ROOT,
   codeServerInstall,

@@ -1,7 +1,7 @@
 /** A scripted HTTP backend for the extension's UI tests (server mode points the extension at it). */
 import * as http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import type { Run, ToolInfo } from '../../../backend/api/protocol';
+import type { Run, ToolInfo } from '../../../contracts/rest';
 
 export const TOKEN = 'fake-backend-token-0123456789';
 

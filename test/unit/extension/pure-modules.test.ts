@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
-import type { Lane, Run } from '../../../backend/api/protocol';
-import { RUN_STATUSES, TERMINAL_STATUSES } from '../../../backend/api/protocol';
+import type { Lane, Run } from '../../../contracts/rest';
+import { RUN_STATUSES, TERMINAL_STATUSES } from '../../../contracts/rest';
 import { defaultFlavor, mcpConfig, mcpConfigText } from '../../../extension/mcp/mcp-config';
 import { ACTIVE_STATUSES, TERMINAL } from '../../../extension/run-status';
 import { backendEnv, readSettings, resolveServer, validateSettings } from '../../../extension/settings';

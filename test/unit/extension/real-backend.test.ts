@@ -8,7 +8,7 @@ import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import type { LogLine, Run, RunEvent, ToolInfo } from '../../../backend/api/protocol';
+import type { LogLine, Run, RunEvent, ToolInfo } from '../../../contracts/rest';
 import { BackendClient, checkHealth } from '../../../extension/backend/client';
 import { bundledLauncher, newToken } from '../../../extension/backend/launcher';
 import { launchProcess } from '../../../extension/backend/process';

@@ -3,7 +3,7 @@ import type { BackendApi } from '../../../extension/backend-api';
 import { PanelHandlers } from '../../../extension/panels/handlers';
 import { waitForRun } from '../../../extension/panels/run-wait';
 import type { HostNotification, RequestMap, RequestMethod } from '../../../webviews/common/protocol';
-import type { LogLine, Run, RunEvent } from '../../../backend/api/protocol';
+import type { LogLine, Run, RunEvent } from '../../../contracts/rest';
 import { brandSchema, brandVersions, makeCards, makeRun, sampleProfile, toolList, LANES } from '../../e2e/panels/fixtures';
 
 type Route = (body: unknown) => unknown;

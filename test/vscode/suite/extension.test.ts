@@ -6,7 +6,7 @@
 import assert from 'node:assert/strict';
 import * as vscode from 'vscode';
 import type { ProductOsExtensionApi } from '../../../extension/extension';
-import type { Run, RunEvent, ToolInfo } from '../../../backend/api/protocol';
+import type { Run, RunEvent, ToolInfo } from '../../../contracts/rest';
 
 const ID = 'product-os.product-os';
 
