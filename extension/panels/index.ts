@@ -6,7 +6,7 @@
  * (see PANEL_VIEW_TYPES).
  */
 import * as vscode from 'vscode';
-import { PANEL_KINDS, type PanelKind } from '../../webviews/common/protocol-kinds';
+import { PANEL_KINDS, type PanelKind } from '../../contracts/panel-kinds';
 import type { PanelDeps, PanelFocus, PanelManager } from './panel-manager';
 
 export type { PanelKind };

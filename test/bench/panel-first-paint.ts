@@ -48,7 +48,7 @@ import type { Browser, BrowserContext, Page } from 'playwright-core';
 import * as fakeVscode from '../unit/extension/vscode-fake';
 import { startFakeBackend, TOKEN, type FakeBackendServer } from '../unit/extension/fake-backend';
 import { launch, requireChromium } from '../e2e/panels/harness';
-import { PANEL_KINDS, type PanelKind } from '../../webviews/common/protocol-kinds';
+import { PANEL_KINDS, type PanelKind } from '../../contracts/panel-kinds';
 import { envNumber, log, median, percentile, round, type BenchResult } from './bench';
 
 const ROOT = path.resolve(__dirname, '..', '..');
