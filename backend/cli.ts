@@ -9,6 +9,7 @@ import { seedDemo } from './demo';
 import type { Run } from '../contracts/rest';
 import { TERMINAL_STATUSES } from '../contracts/rest';
 import { runMcpStdio } from './mcp/stdio';
+import { formatReadyLine } from '../contracts/ready-line';
 
 const USAGE = `product-os ${VERSION}
 
@@ -79,7 +80,7 @@ async function serve(args: string[]): Promise<number> {
   process.once('SIGTERM', () => stop());
   const backend = await createBackend({ overrides });
   const url = await backend.listen();
-  process.stdout.write(`${JSON.stringify({ event: 'ready', url, mcp: `${url}/mcp`, pid: process.pid, dataDir: backend.config.dataDir, store: backend.db.kind })}\n`);
+  process.stdout.write(formatReadyLine({ event: 'ready', url, mcp: `${url}/mcp`, pid: process.pid, dataDir: backend.config.dataDir, store: backend.db.kind }));
   await stopped;
   await backend.close();
   return 0;

@@ -1,16 +1,12 @@
 /**
  * The backend's stdout carries one JSON "ready" line when it accepts requests; its stderr
  * carries JSON log lines. Both are parsed here, without `vscode`, so they are unit-tested.
+ * The ready line's shape is the backend's contract (contracts/ready-line.ts); this reader is
+ * lenient where it can be (an older backend without `mcp` still starts).
  */
+import type { ReadyLine } from '../../contracts/ready-line';
 
-export interface ReadyLine {
-  event: 'ready';
-  url: string;
-  mcp: string;
-  pid?: number;
-  dataDir?: string;
-  store?: string;
-}
+export type { ReadyLine };
 
 /** The ready line, or undefined for any other line (a banner, a warning, half a line). */
 export function parseReadyLine(line: string): ReadyLine | undefined {
@@ -32,7 +28,7 @@ export function parseReadyLine(line: string): ReadyLine | undefined {
     mcp,
     ...(typeof v.pid === 'number' ? { pid: v.pid } : {}),
     ...(typeof v.dataDir === 'string' ? { dataDir: v.dataDir } : {}),
-    ...(typeof v.store === 'string' ? { store: v.store } : {}),
+    ...(v.store === 'pglite' || v.store === 'postgres' ? { store: v.store } : {}),
   };
 }
 

@@ -4,9 +4,20 @@ import { PassThrough } from 'node:stream';
 import { launchProcess, LaunchError, type ChildLike, type LaunchSpec } from '../../../extension/backend/process';
 import { LineSplitter, parseReadyLine, parseStderrLine } from '../../../extension/backend/ready-line';
 import { FakeClock, flush } from './fakes';
+import { formatReadyLine, ReadyLine } from '../../../contracts/ready-line';
+import { compileSchema } from '../../../contracts/validator';
 
 describe('extension: ready line', () => {
   const line = '{"event":"ready","url":"http://127.0.0.1:41234","mcp":"http://127.0.0.1:41234/mcp","pid":4242,"dataDir":"/d","store":"pglite"}';
+
+  it('reads back what the backend prints, and what it prints is its contract', () => {
+    const printed: ReadyLine = { event: 'ready', url: 'http://127.0.0.1:7331', mcp: 'http://127.0.0.1:7331/mcp', pid: 99, dataDir: '/data', store: 'postgres' };
+    const text = formatReadyLine(printed);
+    assert.ok(text.endsWith('\n'));
+    assert.deepEqual(compileSchema(ReadyLine)(JSON.parse(text)), []);
+    assert.deepEqual(parseReadyLine(text), printed);
+    assert.notDeepEqual(compileSchema(ReadyLine)({ ...printed, store: 'sqlite' }), []);
+  });
 
   it('parses the backend ready line', () => {
     assert.deepEqual(parseReadyLine(line), { event: 'ready', url: 'http://127.0.0.1:41234', mcp: 'http://127.0.0.1:41234/mcp', pid: 4242, dataDir: '/d', store: 'pglite' });
