@@ -27,6 +27,10 @@ export function securityHook(opts: SecurityOptions) {
       throw new ProductOsError('forbidden_origin', `Origin ${origin} is not allowed (set PRODUCT_OS_ALLOWED_ORIGINS to allow it)`);
     }
     const auth = req.headers.authorization;
+    // A CORS preflight never carries the token (browsers strip it), and liveness is for
+    // anyone on this host; both passed the Host and Origin checks above. /health answers a
+    // request without a token with liveness only; a token that is sent is still checked.
+    if (isPreflight(req) || (auth === undefined && isLiveness(req))) return;
     const match = typeof auth === 'string' ? /^Bearer\s+(\S+)\s*$/i.exec(auth) : null;
     if (!match) {
       reply.header('WWW-Authenticate', 'Bearer realm="product-os"');
@@ -37,6 +41,14 @@ export function securityHook(opts: SecurityOptions) {
       throw new ProductOsError('unauthorized', 'wrong bearer token');
     }
   };
+}
+
+function isPreflight(req: FastifyRequest): boolean {
+  return req.method === 'OPTIONS' && req.headers.origin !== undefined && req.headers['access-control-request-method'] !== undefined;
+}
+
+function isLiveness(req: FastifyRequest): boolean {
+  return (req.method === 'GET' || req.method === 'HEAD') && req.url.split('?')[0] === '/health';
 }
 
 /** Fixed-length digests, so comparing tokens of different lengths takes the same time. */

@@ -1,9 +1,11 @@
 import Fastify, { type FastifyInstance } from 'fastify';
 import swagger from '@fastify/swagger';
+import cors from '@fastify/cors';
 import Ajv, { type ValidateFunction } from 'ajv';
 import addFormats from 'ajv-formats';
 import type { ApiContext } from './context';
 import { securityHook } from './security';
+import { corsOptions } from './cors';
 import { errorHandler } from './error-handler';
 import { registerJsonParser } from './json-body';
 import { systemRoutes } from './routes/system';
@@ -47,6 +49,9 @@ export async function buildApi(ctx: ApiContext, token: string, mcp: McpOptions =
       security: [{ bearer: [] }],
     },
   });
+  // Before the security hook: an allowed Origin's preflight is answered without the token, and
+  // its refusals (401, 403) still carry the CORS headers a browser needs to read them.
+  await app.register(cors, corsOptions(ctx.config.allowedOrigins));
   app.addHook('onRequest', securityHook({ token, allowedOrigins: ctx.config.allowedOrigins, allowedHosts: ctx.config.allowedHosts }));
 
   systemRoutes(app, ctx);

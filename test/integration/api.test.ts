@@ -473,7 +473,7 @@ describe('REST API (PGlite backend)', function () {
         expectError(await open.api('GET', '/health', undefined, { origin: 'https://app.example.com.evil.test' }), 403, 'forbidden_origin');
         expectError(await open.api('GET', '/health', undefined, { origin: 'http://localhost:5174' }), 403, 'forbidden_origin');
         // An allowed Origin does not replace the token.
-        expectError(await raw(open, 'GET', '/health', { origin: 'https://app.example.com' }), 401, 'unauthorized');
+        expectError(await raw(open, 'GET', '/api/runs', { origin: 'https://app.example.com' }), 401, 'unauthorized');
       });
     });
   });
