@@ -70,15 +70,51 @@ export class ProductOsError extends Error {
   toBody(): ErrorBody {
     return {
       code: this.code,
-      message: this.message,
-      ...(this.details === undefined ? {} : { details: this.details }),
+      message: safeMessage(this.message),
+      ...(this.details === undefined ? {} : { details: boundedDetails(this.details) }),
       ...(this.retryable ? { retryable: true } : {}),
     };
   }
 }
 
-/** Anything thrown, as a body safe to show: unknown errors never leak their stack. */
+/** The longest error message shown; a longer one is cut, saying so. */
+export const MAX_ERROR_MESSAGE = 2000;
+/** The most violations (or other list entries) an error body lists; the rest are counted. */
+export const MAX_ERROR_ITEMS = 20;
+
+/**
+ * A message as it may be shown: no V8 stack frames (a worker that crashed, a library that
+ * put its stack in its message), no control characters, bounded in length.
+ */
+export function safeMessage(message: string): string {
+  const text = message
+    .split('\n')
+    .filter((line) => !/^\s*at\s.+(\(.*\)|:\d+:\d+)\s*$/.test(line))
+    .join(' ')
+    .replace(/[\u0000-\u0008\u000b-\u001f\u007f]/g, ' ')
+    .replace(/\s{2,}/g, ' ')
+    .trim();
+  return text.length > MAX_ERROR_MESSAGE ? `${text.slice(0, MAX_ERROR_MESSAGE)}… (${text.length - MAX_ERROR_MESSAGE} more characters)` : text;
+}
+
+/** Details with their lists cut to MAX_ERROR_ITEMS (10,000 unknown fields must not make a 1 MB body). */
+function boundedDetails(details: unknown): unknown {
+  if (typeof details !== 'object' || details === null || Array.isArray(details)) return details;
+  const out: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(details)) {
+    if (Array.isArray(value) && value.length > MAX_ERROR_ITEMS) {
+      out[key] = value.slice(0, MAX_ERROR_ITEMS);
+      out[`${key}Omitted`] = value.length - MAX_ERROR_ITEMS;
+    } else out[key] = value;
+  }
+  return out;
+}
+
+/**
+ * Anything thrown, as a body safe to show. Only our own errors say what happened: anything
+ * else (a driver's message, a library's) is an internal error whose text stays in the log.
+ */
 export function toErrorBody(err: unknown): ErrorBody {
   if (err instanceof ProductOsError) return err.toBody();
-  return { code: 'internal', message: err instanceof Error ? err.message : String(err) };
+  return { code: 'internal', message: 'internal error; see the backend log' };
 }

@@ -1,7 +1,7 @@
 import type { CompiledTool, Registry } from '../../registry/loader';
 import type { StoredRun } from '../store/runs';
-import type { LogLevel, ProgressEventData } from '../api/protocol';
-import type { Db } from '../store/db';
+import type { LogLevel, ProgressEventData } from '../../contracts/rest';
+import type { Db, Transaction } from '../store/db';
 import type { Config } from '../config';
 
 /** What an executor may do while it runs a tool. */
@@ -17,6 +17,16 @@ export interface ExecutionContext {
   log(level: LogLevel, message: string, fields?: Record<string, unknown>): Promise<void>;
   /** Token counts only: there is no parameter for prompt or completion text, by design. */
   recordLlmUsage(model: string, promptTokens: number, completionTokens: number): Promise<void>;
+  /**
+   * Runs `fn` in the transaction that also records this run as succeeded, with what `fn`
+   * returns as its output (validated against the outputSchema inside the transaction). A
+   * handler that writes does so only through `tx`, and returns what `commit` returns: the
+   * effect and the run's end are then one commit, so crash recovery can never see one without
+   * the other. If `fn` throws, the output is invalid, or the run was cancelled or timed out
+   * meanwhile, everything rolls back. Once per run. `log` and `progress` called inside `fn`
+   * are written in the same transaction.
+   */
+  commit<T>(fn: (tx: Transaction) => Promise<T>): Promise<T>;
 }
 
 export type Availability = { available: true } | { available: false; code: 'not_implemented' | 'not_configured'; reason: string };

@@ -2,7 +2,12 @@ import type { CompiledTool } from '../../registry/loader';
 import { ProductOsError } from '../errors';
 import type { Availability, ExecutionContext, Executor } from './executor';
 
-/** An in-process tool implementation: validated input in, output (validated after) out. */
+/**
+ * An in-process tool implementation: validated input in, output (validated after) out. A
+ * handler that changes data writes through `ctx.commit(async (tx) => { …; return output; })`
+ * and returns what it returns, so its effect and the run's success commit together (see
+ * ExecutionContext.commit); a read-only handler just returns its output.
+ */
 export type LocalHandler = (input: never, ctx: ExecutionContext) => Promise<unknown>;
 
 export class LocalExecutor implements Executor {

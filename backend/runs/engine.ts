@@ -16,7 +16,8 @@ import type { StoredRun } from '../store/runs';
 import { RunWriter } from '../store/run-writer';
 import { RunWaiters } from './run-waiters';
 import { orphanSettlement, type OrphanCode } from './orphans';
-import { executionContext } from './execution-context';
+import { executionContext, type TxScope } from './execution-context';
+import type { Transaction } from '../store/db';
 import { audit } from '../store/audit';
 import { heartbeat, liveInstances } from '../store/instances';
 import type { Run, RunEvent, StateEventData, ListRunsQuery, RunPage, PatchRunBody } from '../../contracts/rest';
@@ -58,6 +59,12 @@ interface RunHandle {
   run: StoredRun;
   stored: 'dispatching' | 'running';
   runningWrite: Promise<boolean> | null;
+  /** The delayed "running" write of an idempotent run, until it fires. */
+  lazy?: NodeJS.Timeout;
+  /** Set once the handler's commit (effect + success) is done: the run is settled. */
+  committed: boolean;
+  /** A commit is open or done: a handler commits once. */
+  committing: boolean;
 }
 const HEARTBEAT_MS = 2000;
 /** A backend whose heart has not beaten for this long is dead; its runs are settled. */
@@ -318,7 +325,7 @@ export class RunEngine {
   private async runToEnd(claimed: StoredRun, tool: CompiledTool | undefined, abort: AbortController): Promise<void> {
     const { instanceId } = this.deps;
     const attempt = claimed.attempt + 1;
-    const handle: RunHandle = { run: { ...claimed, status: 'running', attempt }, stored: 'dispatching', runningWrite: null };
+    const handle: RunHandle = { run: { ...claimed, status: 'running', attempt }, stored: 'dispatching', runningWrite: null, committed: false, committing: false };
     const writeRunning = async (): Promise<boolean> => {
       const started = await this.writer.advance({
         id: claimed.id,
@@ -338,9 +345,9 @@ export class RunEngine {
       await this.settle(handle, 'failed', { error: { code: 'unknown_tool', message: `${claimed.tool} is no longer in the registry` } });
       return;
     }
-    let lazy: NodeJS.Timeout | undefined;
     if (tool.spec.idempotent) {
-      lazy = setTimeout(() => {
+      handle.lazy = setTimeout(() => {
+        handle.lazy = undefined;
         handle.runningWrite = writeRunning().catch(async (err) => {
           // The run goes on; its end is written from dispatching instead.
           await this.deps.logger.warn('runs', `could not record run ${claimed.id} as running: ${(err as Error).message}`, { runId: claimed.id });
@@ -352,7 +359,8 @@ export class RunEngine {
     }
     const timeout = setTimeout(() => abort.abort('timeout' satisfies AbortReason), tool.spec.timeout_seconds * 1000);
     try {
-      const output = await this.invoke(handle.run, tool, abort.signal);
+      const output = await this.invoke(handle, tool, abort.signal);
+      if (handle.committed) return; // settled with its effect, in the handler's commit
       const violations = tool.validateOutput(output);
       if (violations.length > 0) {
         await this.settle(handle, 'failed', {
@@ -365,13 +373,13 @@ export class RunEngine {
       await this.settleFailure(handle, tool, err, abort.signal);
     } finally {
       clearTimeout(timeout);
-      clearTimeout(lazy);
+      clearTimeout(handle.lazy);
     }
   }
 
   /** Runs the executor, but never waits past an abort: an executor that ignores its signal cannot hold a run open. */
-  private invoke(run: StoredRun, tool: CompiledTool, signal: AbortSignal): Promise<unknown> {
-    const ctx = executionContext(this.deps, run, tool, signal, (e) => this.deps.bus.emitRunEvent(e));
+  private invoke(handle: RunHandle, tool: CompiledTool, signal: AbortSignal): Promise<unknown> {
+    const ctx = executionContext(this.deps, handle.run, tool, signal, (e) => this.deps.bus.emitRunEvent(e), (fn, scope) => this.commit(handle, tool, signal, fn, scope));
     return new Promise((resolve, reject) => {
       const onAbort = () => reject(new AbortedError(signal.reason as AbortReason));
       if (signal.aborted) return onAbort();
@@ -382,6 +390,45 @@ export class RunEngine {
         .then(resolve, reject)
         .finally(() => signal.removeEventListener('abort', onAbort));
     });
+  }
+
+  /**
+   * ExecutionContext.commit: the handler's writes and the run's success in one transaction.
+   * Rolled back (and the run then settled as failed, cancelled or timed out by the usual
+   * path) when `fn` throws, its output breaks the schema, the run was aborted meanwhile, or
+   * the run is no longer ours to settle.
+   */
+  private async commit<T>(handle: RunHandle, tool: CompiledTool, signal: AbortSignal, fn: (tx: Transaction) => Promise<T>, scope: TxScope): Promise<T> {
+    if (handle.committing) throw new ProductOsError('internal', `${tool.name} called commit twice; a handler commits its effect once`);
+    handle.committing = true;
+    // "running" is either stored before the transaction or not at all: never raced by it.
+    clearTimeout(handle.lazy);
+    handle.lazy = undefined;
+    await handle.runningWrite;
+    const { output, done } = await this.deps.db.transaction(async (tx) => {
+      scope.tx = tx;
+      try {
+        const value = await fn(tx);
+        const violations = tool.validateOutput(value);
+        if (violations.length > 0) {
+          throw new ProductOsError('invalid_output', `${tool.name} returned output that does not match its outputSchema: ${describeViolations(violations)}`, { violations });
+        }
+        if (signal.aborted) throw new AbortedError(signal.reason as AbortReason);
+        const [change] = await store.advanceRuns(tx, [this.settlement(handle, 'succeeded', { output: value })]);
+        if (!change) throw new ProductOsError('invalid_state', `run ${handle.run.id} is no longer this backend's to settle; its effect was rolled back`);
+        return { output: value, done: change };
+      } finally {
+        scope.tx = null;
+      }
+    }).catch((err) => {
+      scope.pending = [];
+      throw err;
+    });
+    handle.committed = true;
+    for (const e of scope.pending) this.deps.bus.emitRunEvent(e);
+    scope.pending = [];
+    this.publish(done);
+    return output;
   }
 
   private async settleFailure(handle: RunHandle, tool: CompiledTool, err: unknown, signal: AbortSignal): Promise<void> {
@@ -396,6 +443,11 @@ export class RunEngine {
       await this.settleOrphan({ ...run, status: handle.stored, owner: this.deps.instanceId }, 'the backend shut down before the run finished', 'backend_stopped');
     } else {
       const body = toErrorBody(err);
+      // Not one of ours (a driver, a library): its text goes to the backend log, not the run.
+      if (!(err instanceof ProductOsError)) {
+        await this.deps.logger.error('runs', `${tool.name} failed: ${(err as Error)?.message ?? String(err)}`, { runId: run.id });
+        body.message = `${tool.name} failed with an internal error; the backend log has it under run ${run.id}`;
+      }
       const retryable = err instanceof ProductOsError && err.retryable;
       if (retryable && run.attempt < run.maxAttempts) {
         const delayMs = 1000 * 2 ** (run.attempt - 1);
@@ -414,22 +466,8 @@ export class RunEngine {
     reason?: string,
   ): Promise<void> {
     await handle.runningWrite;
-    const last: StateEventData = { from: 'running', to, ...(reason ? { reason } : changes.error ? { reason: changes.error.code } : {}) };
-    const fromDispatching = handle.stored === 'dispatching';
-    const terminal = to !== 'queued';
-    const write = () =>
-      this.writer.advance({
-        id: handle.run.id,
-        from: [handle.stored],
-        steps: fromDispatching ? [{ from: 'dispatching', to: 'running' }, last] : [last],
-        changes: {
-          ...changes,
-          ...(fromDispatching ? { started: true, attempt: handle.run.attempt } : {}),
-          ...(terminal ? { finished: true, audit: { caller: handle.run.caller, action: 'tool.result', tool: handle.run.tool, outcome: to } } : {}),
-        },
-        // Only while it is still ours: a backend that stalled must not overwrite a run another took over.
-        expectOwner: this.deps.instanceId,
-      });
+    // A commit in flight decides the run: once it has, this write finds the run settled and changes nothing.
+    const write = () => this.writer.advance(this.settlement(handle, to, changes, reason));
     // A store hiccup must not leave the run open forever: retry, then leave it to recovery.
     for (let attempt = 1; ; attempt++) {
       try {
@@ -441,6 +479,30 @@ export class RunEngine {
         await new Promise((r) => setTimeout(r, 250 * 2 ** attempt));
       }
     }
+  }
+
+  /** The write that ends a run (or re-queues it), from the status the store has for it. */
+  private settlement(
+    handle: RunHandle,
+    to: 'succeeded' | 'failed' | 'cancelled' | 'timed_out' | 'queued',
+    changes: { output?: unknown; error?: ErrorBody; owner?: null; notBefore?: Date },
+    reason?: string,
+  ): store.Advance {
+    const last: StateEventData = { from: 'running', to, ...(reason ? { reason } : changes.error ? { reason: changes.error.code } : {}) };
+    const fromDispatching = handle.stored === 'dispatching';
+    const terminal = to !== 'queued';
+    return {
+      id: handle.run.id,
+      from: [handle.stored],
+      steps: fromDispatching ? [{ from: 'dispatching', to: 'running' }, last] : [last],
+      changes: {
+        ...changes,
+        ...(fromDispatching ? { started: true, attempt: handle.run.attempt } : {}),
+        ...(terminal ? { finished: true, audit: { caller: handle.run.caller, action: 'tool.result', tool: handle.run.tool, outcome: to } } : {}),
+      },
+      // Only while it is still ours: a backend that stalled must not overwrite a run another took over.
+      expectOwner: this.deps.instanceId,
+    };
   }
 
   // ---- recovery ---------------------------------------------------------------------------

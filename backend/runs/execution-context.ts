@@ -4,7 +4,7 @@ import type { Db, Queryable, Transaction } from '../store/db';
 import { appendRunEvent, type StoredRun } from '../store/runs';
 import type { Config } from '../config';
 import type { Logger } from '../logger';
-import type { RunEvent } from '../api/protocol';
+import type { RunEvent } from '../../contracts/rest';
 
 /**
  * How a run's effect is committed together with its end (ExecutionContext.commit): the engine
@@ -37,7 +37,10 @@ export function executionContext(
   const { db, config, registry, logger } = deps;
   const scope = new TxScope();
   const writer = (): Queryable => scope.tx ?? db;
-  const emit = (e: RunEvent) => (scope.tx ? scope.pending.push(e) : publish(e));
+  const emit = (e: RunEvent): void => {
+    if (scope.tx) scope.pending.push(e);
+    else publish(e);
+  };
   return {
     run,
     tool,
@@ -49,7 +52,10 @@ export function executionContext(
     log: async (level, message, fields = {}) => {
       const clean = logger.scrub(message, fields);
       emit(await appendRunEvent(writer(), run.id, 'log', { level, message: clean.message, ...clean.fields }));
-      await logger.write(level, tool.name, message, { ...fields, runId: run.id });
+      // The backend log is written beside the run, not in its transaction: not awaited while
+      // one is open (on PGlite it waits for that transaction to end).
+      const logged = logger.write(level, tool.name, message, { ...fields, runId: run.id });
+      if (!scope.tx) await logged;
     },
     recordLlmUsage: async (model, promptTokens, completionTokens) => {
       await writer().query('INSERT INTO llm_usage (run_id, model, prompt_tokens, completion_tokens) VALUES ($1, $2, $3, $4)', [run.id, model, promptTokens, completionTokens]);

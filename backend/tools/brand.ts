@@ -14,12 +14,13 @@ export const getProfile: LocalHandler = async (input: { profile_id: string }, ct
 /**
  * Applies `patch` as a JSON Merge Patch, checks the result against the profile schema (the
  * output schema of brand.get_profile, so there is one definition of a profile), then writes a
- * new version with history and audit in one transaction.
+ * new version with history and audit in the run's commit: the new version and the run's
+ * success are stored together or not at all.
  */
 export const updateProfile: LocalHandler = async (input: { profile_id: string; patch: Record<string, unknown> }, ctx) => {
   const profileTool = ctx.registry.get('brand.get_profile');
   if (!profileTool) throw new ProductOsError('internal', 'brand.get_profile is missing from the registry');
-  const saved = await ctx.db.transaction(async (tx) => {
+  return ctx.commit(async (tx) => {
     const current = await getBrand(tx, input.profile_id);
     const next = applyMergePatch(current?.brand ?? EMPTY_BRAND, input.patch);
     const violations = profileTool.validateOutput({ profile_id: input.profile_id, brand: next });
@@ -30,11 +31,10 @@ export const updateProfile: LocalHandler = async (input: { profile_id: string; p
     const row = await saveBrand(tx, input.profile_id, current?.version ?? 0, next, ctx.run.caller, ctx.run.id);
     if (!row) throw new ProductOsError('conflict', `brand profile "${input.profile_id}" changed while this update ran; try again`, undefined, { retryable: true });
     await audit(tx, { caller: ctx.run.caller, action: 'brand.update', tool: ctx.tool.name, runId: ctx.run.id, argsShape: shapeOf(input.patch), outcome: `version ${row.version}` });
-    return row;
+    // Field names only: the values are the user's copy, kept in the profile, not in the logs.
+    await ctx.log('info', `brand profile "${input.profile_id}" saved as version ${row.version}`, { fields: Object.keys(input.patch) });
+    return { ok: true, updated_at: row.updatedAt };
   });
-  // Field names only: the values are the user's copy, kept in the profile, not in the logs.
-  await ctx.log('info', `brand profile "${input.profile_id}" saved as version ${saved.version}`, { fields: Object.keys(input.patch) });
-  return { ok: true, updated_at: saved.updatedAt };
 };
 
 const EMPTY_BRAND = {
