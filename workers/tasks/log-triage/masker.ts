@@ -78,7 +78,9 @@ const RULES: Array<[RegExp, string, string?]> = [
   // Numbers standing alone (with sign, decimals, thousands, ratios, versions, times without seconds, a short unit).
   [/(?<![\w.]|[\w.][-+])[-+<>~]?v?\d+(?:[.,:/-]\d+)*[a-zA-Z]{0,2}(?![\w])/g, WILDCARD],
   // Long digit runs inside words: blk_-6952295868487656571, part-00056, task_200811101024.
-  [/(?<=[A-Za-z_])-?\d{3,}|\d{3,}(?=[A-Za-z_])/g, WILDCARD],
+  // After `name-` any run counts (node-7, node-246, pool-3-thread-12 are numbered members of
+  // one family) and the dash stays, so node-7 and node-246 read alike.
+  [/(?<=[A-Za-z]-)\d+(?=-|[^\w-]|$)|(?<=_)-?\d{3,}|(?<=[A-Za-z_])\d{3,}|\d{3,}(?=[A-Za-z_])/g, WILDCARD],
 ];
 
 /** Placeholders joined by punctuation (`<*>:<*>`, `<*>-<*>`) or written next to each other are one value. */

@@ -189,9 +189,9 @@ export class TemplateMiner {
         continue;
       }
       template.push(WILDCARD);
-      // No allowance for masked values here (unlike online): with several positions differing
-      // at once the evidence is weaker, so every one of them needs the full count.
-      if (values.size < this.minDistinct && values.size < weakestDistinct) {
+      // With several positions differing at once the evidence is weaker, so each needs the
+      // full count, unless the place is known to carry data (a masked value is among its words).
+      if (values.size < this.minDistinct && !holdsData(values) && values.size < weakestDistinct) {
         weakest = i;
         weakestDistinct = values.size;
       }
@@ -290,8 +290,7 @@ export class TemplateMiner {
         const ids = words.get(tokens[p]);
         if (ids) ids.push(id);
         else words.set(tokens[p], [id]);
-        let masked = false;
-        for (const w of words.keys()) if ((masked = w === WILDCARD)) break;
+        const masked = holdsData(words.keys());
         if (words.size < (masked ? this.minDistinctMasked : this.minDistinct)) continue;
         const merged = this.generalize(key, tokens, p, words);
         if (merged !== undefined) {
@@ -339,6 +338,23 @@ export class TemplateMiner {
     this.live.delete(b);
     if (this.clusters[b].wildcards > 0) this.general.remove(this.clusters[b].tokens, b);
   }
+}
+
+/**
+ * True when the words seen in one place show it carries data: one of them is a whole masked
+ * value, or one is a masked value inside a word (`Record{<*>`) that another fits
+ * (`Record{bcfadea}`: an id the masker could not tell from a word).
+ */
+function holdsData(words: Iterable<string>): boolean {
+  const list = [...words];
+  for (const w of list) {
+    if (w === WILDCARD) return true;
+    if (!w.includes(WILDCARD)) continue;
+    const parts = w.split(WILDCARD).map((s) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'));
+    const shape = new RegExp(`^${parts.join('.+')}$`);
+    if (list.some((v) => v !== w && !v.includes(WILDCARD) && shape.test(v))) return true;
+  }
+  return false;
 }
 
 /** True when `template` covers `tokens`: equal words, or `<*>` in the template. */
