@@ -6,6 +6,7 @@ import type { Queryable } from '../store/db';
 import { containerAllowlist, isContainerAllowed } from './docker-allowlist';
 import { LABELS } from './docker-hardening';
 import { probeGpuReport, type GpuProbe } from './docker-gpu';
+import type { ServiceContainer } from '../../contracts/tasks/service-map';
 
 /**
  * What the ops tasks need to know about containers, collected here in the backend (the only
@@ -13,20 +14,10 @@ import { probeGpuReport, type GpuProbe } from './docker-gpu';
  * containers are looked at, worker containers never; environment variable values never leave
  * this module: a task gets the names, and which other container a value refers to.
  */
-export interface ContainerFacts {
-  id: string;
-  name: string;
-  image: string;
-  state: string;
-  networks: Array<{ name: string; aliases: string[] }>;
-  ports: Array<{ container_port: number; host_port: number | null; protocol: string }>;
-  links: Array<{ to: string; alias: string }>;
-  env_names: string[];
-  /** Environment variables whose value names another listed container (by name, alias or host name). */
-  env_references: Array<{ name: string; to: string }>;
+export type ContainerFacts = ServiceContainer & {
   /** Host pids of its processes (gpu_report only, to match GPU processes). */
   pids?: number[];
-}
+};
 
 export async function collectContainers(docker: Dockerode, q: Queryable, opts: { includeStopped: boolean; withPids?: boolean }): Promise<ContainerFacts[]> {
   const allow = await containerAllowlist(q);

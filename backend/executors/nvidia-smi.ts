@@ -5,6 +5,8 @@
  * lines, a product name with a comma in it, and failure messages instead of CSV.
  */
 
+import type { GpuFacts, GpuProcessFacts } from '../../contracts/tasks/gpu-report';
+
 /** The GPU fields queried, in this order. */
 export const GPU_QUERY_FIELDS = ['index', 'name', 'uuid', 'memory.total', 'memory.used', 'utilization.gpu', 'temperature.gpu', 'power.draw'] as const;
 export const GPU_QUERY_ARGS = [`--query-gpu=${GPU_QUERY_FIELDS.join(',')}`, '--format=csv,noheader,nounits'];
@@ -13,25 +15,9 @@ export const GPU_QUERY_ARGS = [`--query-gpu=${GPU_QUERY_FIELDS.join(',')}`, '--f
 export const COMPUTE_APPS_FIELDS = ['gpu_uuid', 'pid', 'used_memory'] as const;
 export const COMPUTE_APPS_ARGS = [`--query-compute-apps=${COMPUTE_APPS_FIELDS.join(',')}`, '--format=csv,noheader,nounits'];
 
-export interface SmiGpu {
-  index: number;
-  name: string;
-  uuid: string;
-  /** MiB; null when the driver does not report it. */
-  memoryTotalMb: number | null;
-  memoryUsedMb: number | null;
-  utilizationPct: number | null;
-  temperatureC: number | null;
-  powerW: number | null;
-}
-
-export interface SmiProcess {
-  gpuUuid: string;
-  /** The pid as the host sees it. */
-  pid: number;
-  /** MiB; null when the driver does not report it (MIG, WDDM). */
-  usedMemoryMb: number | null;
-}
+/** A GPU and a GPU process as parsed here: the gpu_report task's contract. */
+export type SmiGpu = GpuFacts;
+export type SmiProcess = GpuProcessFacts;
 
 export interface SmiParsed<T> {
   rows: T[];

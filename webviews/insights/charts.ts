@@ -17,7 +17,8 @@ import {
   Tooltip,
   type ChartConfiguration,
 } from 'chart.js';
-import type { Anomaly, AnomalyPoint, FunnelRow } from './funnel';
+import type { Anomaly, AnomalyPoint } from '../../contracts/tools/analytics';
+import type { FunnelRow } from './funnel';
 
 Chart.register(BarController, BarElement, CategoryScale, LinearScale, LineController, LineElement, PointElement, ScatterController, Filler, Tooltip, Legend);
 

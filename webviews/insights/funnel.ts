@@ -3,11 +3,10 @@
  * before and from the first step (overall), and the drop-off; a driver's confidence in words;
  * and the insight object that "Save as insight" writes (analytics.write_insight's input).
  */
-export interface FunnelStepInput {
-  event_name: string;
-  users: number;
-  conversion_from_prev?: number;
-}
+import type { Anomaly, Driver, FunnelStep } from '../../contracts/tools/analytics';
+
+/** What a funnel row is computed from: a step of analytics.funnel_summary's output. */
+export type FunnelStepInput = Pick<FunnelStep, 'event_name' | 'users'> & Partial<Pick<FunnelStep, 'conversion_from_prev'>>;
 
 export interface FunnelRow {
   step: number;
@@ -51,14 +50,6 @@ export function confidenceLabel(c: number | undefined): string {
   return 'low';
 }
 
-export interface Driver {
-  name: string;
-  score: number;
-  direction: 'positive' | 'negative' | 'mixed' | 'unknown';
-  evidence: string;
-  confidence?: number;
-}
-
 /** Drivers strongest first (by absolute score), then most confident. */
 export function rankDrivers(drivers: readonly Driver[]): Driver[] {
   return [...drivers].sort((a, b) => Math.abs(b.score) - Math.abs(a.score) || (b.confidence ?? 0) - (a.confidence ?? 0));
@@ -91,21 +82,6 @@ export function funnelInsight(name: string, rangeDays: number, rows: readonly Fu
     context: { funnel: name, steps: rows.map((r) => ({ event: r.event, users: r.users })) },
     recommendations: [{ action: worst ? `Investigate the step "${worst.event}"` : 'Watch the funnel', rationale: worst ? `${worst.dropped} users were lost there.` : 'No step stands out.' }],
   };
-}
-
-export interface AnomalyPoint {
-  t: string;
-  value: number;
-  expected: number;
-  lower: number;
-  upper: number;
-}
-export interface Anomaly {
-  t: string;
-  value: number;
-  expected: number;
-  score: number;
-  direction: 'spike' | 'drop';
 }
 
 export function anomalyInsight(metric: string, rangeDays: number, anomalies: readonly Anomaly[]): Insight {

@@ -6,6 +6,7 @@
  */
 import '../common/elements';
 import type { Run, ToolInfo } from '../../contracts/rest';
+import type { AnomalyDetection, FunnelSummary, TopDrivers } from '../../contracts/tools/analytics';
 import { HostClient } from '../common/client';
 import { h, icon, replace } from '../common/dom';
 import { formatTime, percent } from '../common/format';
@@ -22,10 +23,6 @@ import {
   funnelInsight,
   funnelRows,
   rankDrivers,
-  type Anomaly,
-  type AnomalyPoint,
-  type Driver,
-  type FunnelStepInput,
   type Insight,
 } from './funnel';
 import { SAMPLE_ANOMALIES, SAMPLE_DRIVERS, SAMPLE_FUNNEL } from './sample-data';
@@ -37,23 +34,6 @@ const TOOLS = {
   save: 'analytics.write_insight',
   campaign: 'marketing.generate_channel_posts',
 } as const;
-
-interface FunnelOut {
-  funnel_name: string;
-  range_days: number;
-  steps: FunnelStepInput[];
-}
-interface DriversOut {
-  target: { metric?: string };
-  range_days: number;
-  drivers: Driver[];
-}
-interface AnomalyOut {
-  metric: string;
-  series: AnomalyPoint[];
-  anomalies: Anomaly[];
-  method: string;
-}
 
 const vscode = vscodeApi();
 const client = new HostClient(vscode, window);
@@ -202,7 +182,7 @@ const funnelTable = h('div', { attrs: { 'data-role': 'funnel-table' } });
 const funnelChart = new FunnelChart(funnelCanvas);
 const funnelHead = h('header');
 
-function renderFunnel(out: FunnelOut | null): void {
+function renderFunnel(out: FunnelSummary | null): void {
   const rows = out ? funnelRows(out.steps) : [];
   funnelChart.update(rows);
   replace(
@@ -224,22 +204,22 @@ function renderFunnel(out: FunnelOut | null): void {
 
 async function runFunnel(): Promise<void> {
   const steps = state.get().funnelSteps.split(',').map((s) => s.trim()).filter(Boolean).map((event_name) => ({ event_name }));
-  const out = (await runTool(TOOLS.funnel, { range_days: state.get().rangeDays, funnel: { name: state.get().funnelName, steps } })) as FunnelOut | null;
+  const out = (await runTool(TOOLS.funnel, { range_days: state.get().rangeDays, funnel: { name: state.get().funnelName, steps } })) as FunnelSummary | null;
   if (out) {
     state.update({ funnel: out });
     renderFunnel(out);
   }
 }
 
-function currentFunnel(): FunnelOut | null {
-  return sample() ? SAMPLE_FUNNEL : (state.get().funnel as FunnelOut | null);
+function currentFunnel(): FunnelSummary | null {
+  return sample() ? SAMPLE_FUNNEL : (state.get().funnel as FunnelSummary | null);
 }
 
 // ---- Drivers ----
 
 const driversEl = h('div', { attrs: { 'data-role': 'drivers' } });
 
-function renderDrivers(out: DriversOut | null): void {
+function renderDrivers(out: TopDrivers | null): void {
   if (!out) return replace(driversEl, h('p', { class: 'muted' }, 'No drivers yet.'));
   replace(
     driversEl,
@@ -269,15 +249,15 @@ function renderDrivers(out: DriversOut | null): void {
 }
 
 async function runDrivers(): Promise<void> {
-  const out = (await runTool(TOOLS.drivers, { range_days: state.get().rangeDays, target: { metric: state.get().driverMetric } })) as DriversOut | null;
+  const out = (await runTool(TOOLS.drivers, { range_days: state.get().rangeDays, target: { metric: state.get().driverMetric } })) as TopDrivers | null;
   if (out) {
     state.update({ drivers: out });
     renderDrivers(out);
   }
 }
 
-function currentDrivers(): DriversOut | null {
-  return sample() ? SAMPLE_DRIVERS : (state.get().drivers as DriversOut | null);
+function currentDrivers(): TopDrivers | null {
+  return sample() ? SAMPLE_DRIVERS : (state.get().drivers as TopDrivers | null);
 }
 
 // ---- Anomalies ----
@@ -286,7 +266,7 @@ const anomalyCanvas = h('canvas', { attrs: { role: 'img', 'aria-label': 'Anomaly
 const anomalyChart = new AnomalyChart(anomalyCanvas);
 const anomalyList = h('div', { attrs: { 'data-role': 'anomalies' } });
 
-function renderAnomalies(out: AnomalyOut | null): void {
+function renderAnomalies(out: AnomalyDetection | null): void {
   anomalyChart.update(out?.series ?? [], out?.anomalies ?? []);
   replace(
     anomalyList,
@@ -299,15 +279,15 @@ function renderAnomalies(out: AnomalyOut | null): void {
 }
 
 async function runAnomalies(): Promise<void> {
-  const out = (await runTool(TOOLS.anomalies, { metric: state.get().anomalyMetric, range_days: Math.max(7, state.get().rangeDays) })) as AnomalyOut | null;
+  const out = (await runTool(TOOLS.anomalies, { metric: state.get().anomalyMetric, range_days: Math.max(7, state.get().rangeDays) })) as AnomalyDetection | null;
   if (out) {
     state.update({ anomalies: out });
     renderAnomalies(out);
   }
 }
 
-function currentAnomalies(): AnomalyOut | null {
-  return sample() ? SAMPLE_ANOMALIES : (state.get().anomalies as AnomalyOut | null);
+function currentAnomalies(): AnomalyDetection | null {
+  return sample() ? SAMPLE_ANOMALIES : (state.get().anomalies as AnomalyDetection | null);
 }
 
 // ---- Saved insights ----

@@ -1,7 +1,7 @@
 /** Sample analytics outputs (shaped as the registry's output schemas), for previews and tests. */
-import type { Anomaly, AnomalyPoint, Driver, FunnelStepInput } from './funnel';
+import type { Anomaly, AnomalyDetection, AnomalyPoint, FunnelSummary, TopDrivers } from '../../contracts/tools/analytics';
 
-export const SAMPLE_FUNNEL: { funnel_name: string; range_days: number; steps: FunnelStepInput[] } = {
+export const SAMPLE_FUNNEL: FunnelSummary = {
   funnel_name: 'Signup to paid',
   range_days: 30,
   steps: [
@@ -13,7 +13,7 @@ export const SAMPLE_FUNNEL: { funnel_name: string; range_days: number; steps: Fu
   ],
 };
 
-export const SAMPLE_DRIVERS: { target: { metric: string }; range_days: number; drivers: Driver[] } = {
+export const SAMPLE_DRIVERS: TopDrivers = {
   target: { metric: 'trial_to_paid' },
   range_days: 30,
   drivers: [
@@ -40,4 +40,4 @@ function series(): { series: AnomalyPoint[]; anomalies: Anomaly[] } {
   return { series: points, anomalies };
 }
 
-export const SAMPLE_ANOMALIES = { metric: 'signup_completed', method: 'rolling median + MAD, window 7', ...series() };
+export const SAMPLE_ANOMALIES: AnomalyDetection = { metric: 'signup_completed', method: 'rolling median + MAD, window 7', ...series() };

@@ -4,27 +4,9 @@
  * way; a fixed number of iterations, then overlaps pushed apart and the result fitted to a
  * box. Also the map's shape from ops.service_map's output, checked edge by edge.
  */
-export interface ServiceNode {
-  id: string;
-  name: string;
-  image: string;
-  state: string;
-  networks: string[];
-  ports: Array<{ container_port: number; host_port: number | null; protocol: string }>;
-  env_names: string[];
-}
+import type { ServiceEdge, ServiceMap, ServiceNode } from '../../contracts/tasks/service-map';
 
-export interface ServiceEdge {
-  from: string;
-  to: string;
-  kind: 'network' | 'link' | 'env_reference';
-  label?: string;
-}
-
-export interface ServiceMap {
-  nodes: ServiceNode[];
-  edges: ServiceEdge[];
-}
+export type { ServiceEdge, ServiceMap, ServiceNode };
 
 export interface Placed {
   id: string;

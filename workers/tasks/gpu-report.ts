@@ -5,56 +5,9 @@
  * GPUs, and a note saying why.
  */
 
-/** One GPU as the backend hands it in (backend/executors/nvidia-smi.ts `SmiGpu`). */
-export interface GpuFacts {
-  index: number;
-  name: string;
-  uuid: string;
-  memoryTotalMb: number | null;
-  memoryUsedMb: number | null;
-  utilizationPct: number | null;
-  temperatureC: number | null;
-  powerW: number | null;
-}
+import type { GpuContainerFacts, GpuFacts, GpuProcessFacts, GpuReport, GpuReportContext } from '../../contracts/tasks/gpu-report';
 
-export interface GpuProcessFacts {
-  gpuUuid: string;
-  pid: number;
-  usedMemoryMb: number | null;
-}
-
-/** An allowlisted running container: its (possibly masked) id, name and host pids. */
-export interface GpuContainerFacts {
-  id: string;
-  name: string;
-  pids: number[];
-}
-
-/** `job.context` of a gpu_report job. */
-export interface GpuReportContext {
-  source: 'nvml' | 'nvidia-smi' | 'none';
-  gpus: GpuFacts[];
-  processes: GpuProcessFacts[];
-  containers: GpuContainerFacts[];
-  note?: string;
-}
-
-/** The task's output (registry `ops.gpu_report` outputSchema). */
-export interface GpuReport {
-  gpus: Array<{
-    index: number;
-    name: string;
-    uuid: string;
-    memory_total_mb: number;
-    memory_used_mb: number;
-    utilization_pct: number;
-    temperature_c: number;
-    power_w: number | null;
-  }>;
-  containers: Array<{ name: string; id: string; gpu_memory_mb: number }>;
-  source: 'nvml' | 'nvidia-smi' | 'none';
-  note?: string;
-}
+export type { GpuContainerFacts, GpuFacts, GpuProcessFacts, GpuReport, GpuReportContext };
 
 /** What is wrong with a context the backend handed in (a programming error, not user input). */
 export class GpuContextError extends Error {}

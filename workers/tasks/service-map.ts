@@ -14,40 +14,9 @@
  * Only containers on the map are joined: an edge to a container off the allowlist is dropped.
  */
 
-export interface ServiceContainer {
-  /** Container id (masked by the backend in redacted debug mode). */
-  id: string;
-  name: string;
-  image: string;
-  state: string;
-  networks: Array<{ name: string; aliases: string[] }>;
-  ports: Array<{ container_port: number; host_port: number | null; protocol: string }>;
-  links: Array<{ to: string; alias: string }>;
-  env_names: string[];
-  env_references: Array<{ name: string; to: string }>;
-}
+import type { ServiceContainer, ServiceEdge, ServiceMap, ServiceNode } from '../../contracts/tasks/service-map';
 
-export interface ServiceNode {
-  id: string;
-  name: string;
-  image: string;
-  state: string;
-  networks: string[];
-  ports: Array<{ container_port: number; host_port: number | null; protocol: 'tcp' | 'udp' | 'sctp' }>;
-  env_names: string[];
-}
-
-export interface ServiceEdge {
-  from: string;
-  to: string;
-  kind: 'network' | 'link' | 'env_reference';
-  label?: string;
-}
-
-export interface ServiceMap {
-  nodes: ServiceNode[];
-  edges: ServiceEdge[];
-}
+export type { ServiceContainer, ServiceEdge, ServiceMap, ServiceNode };
 
 /** Docker's built-in networks: no name resolution between containers on them. */
 export const BUILTIN_NETWORKS: ReadonlySet<string> = new Set(['bridge', 'host', 'none']);

@@ -1,0 +1,22 @@
+/**
+ * Which registry tools have their input or output declared in contracts/: the code that builds
+ * or draws these values takes its types from the contract, and test/unit/tool-contracts.test.ts
+ * holds each equal to the registry's inputSchema / outputSchema, so the two cannot drift apart.
+ */
+import type { TSchema } from '@sinclair/typebox';
+import { AnomalyDetection, FunnelSummary, TopDrivers } from './tools/analytics';
+import { GpuReport, GpuReportInput } from './tasks/gpu-report';
+import { ServiceMap, ServiceMapInput } from './tasks/service-map';
+
+export interface ToolContract {
+  input?: TSchema;
+  output?: TSchema;
+}
+
+export const TOOL_CONTRACTS: Readonly<Record<string, ToolContract>> = {
+  'ops.service_map': { input: ServiceMapInput, output: ServiceMap },
+  'ops.gpu_report': { input: GpuReportInput, output: GpuReport },
+  'analytics.funnel_summary': { output: FunnelSummary },
+  'analytics.top_drivers': { output: TopDrivers },
+  'analytics.anomaly_detect': { output: AnomalyDetection },
+};
