@@ -1,5 +1,6 @@
 import type { Backend } from './main';
-import { listCards, createCard, patchCard } from './store/cards';
+import { listCards } from './store/cards';
+import type { Card } from '../contracts/rest';
 
 /** What `product-os demo` puts in a data folder: a small board and a brand profile. */
 export const DEMO_BRAND = {
@@ -28,23 +29,25 @@ const DEMO_CARDS: Array<{ title: string; lane: string; description: string; labe
   { title: 'Set up Cloud Run staging service', lane: 'done', description: 'Deployed and health-checked.', labels: ['infra'] },
 ];
 
-/** Idempotent: an existing board or profile is left as it is. */
+/** Idempotent: an existing board or profile is left as it is. Every write is a run, as a user's would be. */
 export async function seedDemo(backend: Backend): Promise<{ cards: number; brand: 'created' | 'kept' }> {
   const { db, engine } = backend;
+  const call = async (tool: string, input: Record<string, unknown>): Promise<unknown> => {
+    const { run } = await engine.submit({ tool, input, caller: 'cli:demo' });
+    const done = await engine.waitForTerminal(run.id);
+    if (done.status !== 'succeeded') throw new Error(`demo: ${tool} ended ${done.status}: ${done.error?.message ?? ''}`);
+    return done.output;
+  };
   let cards = (await listCards(db)).length;
   if (cards === 0) {
     for (const c of DEMO_CARDS) {
-      await db.transaction(async (tx) => {
-        const card = await createCard(tx, { title: c.title, description: c.description, labels: c.labels }, 'demo');
-        if (c.lane !== 'backlog') await patchCard(tx, card.key, { ifVersion: card.version, lane: c.lane }, 'demo');
-      });
+      const { card } = (await call('cards.create', { title: c.title, description: c.description, labels: c.labels })) as { card: Card };
+      if (c.lane !== 'backlog') await call('cards.move', { card_key: card.key, if_version: card.version, lane: c.lane });
       cards += 1;
     }
   }
   const existing = await db.query('SELECT 1 FROM brand_profiles WHERE profile_id = $1', ['default']);
   if (existing.length > 0) return { cards, brand: 'kept' };
-  const { run } = await engine.submit({ tool: 'brand.update_profile', input: { profile_id: 'default', patch: DEMO_BRAND }, caller: 'cli:demo' });
-  const done = await engine.waitForTerminal(run.id);
-  if (done.status !== 'succeeded') throw new Error(`could not save the demo brand profile: ${done.error?.message ?? done.status}`);
+  await call('brand.update_profile', { profile_id: 'default', patch: DEMO_BRAND });
   return { cards, brand: 'created' };
 }

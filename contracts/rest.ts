@@ -165,47 +165,100 @@ export type ListLogsQuery = Static<typeof ListLogsQuery>;
 
 export const Lane = Type.Object({ id: Type.String(), name: Type.String(), position: Type.Integer() });
 export type Lane = Static<typeof Lane>;
+export const CARD_KEY_PATTERN = '^[A-Z][A-Z0-9]*-[0-9]+$';
+export const CARD_PRIORITIES = ['none', 'low', 'medium', 'high', 'urgent'] as const;
+export const CardPriority = Type.Unsafe<(typeof CARD_PRIORITIES)[number]>({ type: 'string', enum: [...CARD_PRIORITIES] });
+export type CardPriority = (typeof CARD_PRIORITIES)[number];
+/** A card as the board, the Cards view and the cards.* tools' outputs show it (one declaration). */
 export const Card = Type.Object(
   {
     id: Type.String(),
-    key: Type.String({ pattern: '^[A-Z][A-Z0-9]*-[0-9]+$' }),
+    key: Type.String({ pattern: CARD_KEY_PATTERN }),
     title: Type.String(),
     description: Type.String(),
     lane: Type.String(),
     position: Type.Number(),
     labels: Type.Array(Type.String()),
+    priority: CardPriority,
+    archived: Type.Boolean(),
     version: Type.Integer(),
     createdAt: Timestamp,
     updatedAt: Timestamp,
   },
+  { additionalProperties: false },
 );
 export type Card = Static<typeof Card>;
 export const CardEvent = Type.Object(
   { id: Type.Integer(), cardKey: Type.String(), type: Type.String(), actor: Type.String(), data: Json, runId: Nullable(Type.String()), createdAt: Timestamp },
 );
 export type CardEvent = Static<typeof CardEvent>;
+/** A card's history in one answer: its events and the runs about it (agent runs, writes). */
+export const CardHistory = Type.Object({ events: Type.Array(CardEvent), runs: Type.Array(Run) });
+export type CardHistory = Static<typeof CardHistory>;
+export const ListCardsQuery = Type.Object(
+  {
+    lane: Type.Optional(Type.String({ maxLength: 100 })),
+    archived: Type.Optional(Type.Boolean({ description: 'true: only archived cards; default: only cards on the board' })),
+  },
+  { additionalProperties: false },
+);
+export type ListCardsQuery = Static<typeof ListCardsQuery>;
+
+/**
+ * The fields a person or an agent may write on a card. The cards.* tools in the registry state
+ * the same constraints in snake_case (a unit test keeps the two equal); the webview messages
+ * and the host's edits are built from these.
+ */
+export const CardFields = {
+  title: Type.String({ minLength: 1, maxLength: 300 }),
+  description: Type.String({ maxLength: 50000 }),
+  lane: Type.String({ minLength: 1, maxLength: 100 }),
+  labels: Type.Array(Type.String({ minLength: 1, maxLength: 50 }), { maxItems: 20, uniqueItems: true }),
+  priority: CardPriority,
+  /** Positions are fractional (a card dropped between two takes the middle) but always finite. */
+  position: Type.Number({ minimum: -1e15, maximum: 1e15 }),
+  ifVersion: Type.Integer({ minimum: 1, maximum: MAX_INT4 }),
+};
 export const CreateCardBody = Type.Object(
   {
-    title: Type.String({ minLength: 1, maxLength: 300 }),
-    description: Type.Optional(Type.String({ maxLength: 50000 })),
-    lane: Type.Optional(Type.String({ minLength: 1, maxLength: 100 })),
-    labels: Type.Optional(Type.Array(Type.String({ minLength: 1, maxLength: 50 }), { maxItems: 20 })),
+    title: CardFields.title,
+    description: Type.Optional(CardFields.description),
+    lane: Type.Optional(CardFields.lane),
+    labels: Type.Optional(CardFields.labels),
+    priority: Type.Optional(CardFields.priority),
   },
   { additionalProperties: false },
 );
 export type CreateCardBody = Static<typeof CreateCardBody>;
 export const PatchCardBody = Type.Object(
   {
-    ifVersion: Type.Integer({ minimum: 1, maximum: MAX_INT4 }),
-    title: Type.Optional(Type.String({ minLength: 1, maxLength: 300 })),
-    description: Type.Optional(Type.String({ maxLength: 50000 })),
-    lane: Type.Optional(Type.String({ minLength: 1, maxLength: 100 })),
-    position: Type.Optional(Type.Number()),
-    labels: Type.Optional(Type.Array(Type.String({ minLength: 1, maxLength: 50 }), { maxItems: 20 })),
+    ifVersion: CardFields.ifVersion,
+    title: Type.Optional(CardFields.title),
+    description: Type.Optional(CardFields.description),
+    lane: Type.Optional(CardFields.lane),
+    position: Type.Optional(CardFields.position),
+    labels: Type.Optional(CardFields.labels),
+    priority: Type.Optional(CardFields.priority),
+    archived: Type.Optional(Type.Boolean()),
   },
   { additionalProperties: false, minProperties: 2 },
 );
 export type PatchCardBody = Static<typeof PatchCardBody>;
+/** `data` of a board stream event: a card as a cards.* run left it. */
+export const BoardChange = Type.Object({ card: Card, runId: Type.String(), tool: Type.String() });
+export type BoardChange = Static<typeof BoardChange>;
+
+export const WaitRunQuery = Type.Object(
+  {
+    timeoutMs: Type.Optional(Type.Integer({ minimum: 0, maximum: 600_000, default: 30_000, description: 'answer with the run as it stands after this long' })),
+    until: Type.Optional(Type.Union([Type.Literal('terminal'), Type.Literal('settled')], { default: 'terminal', description: 'settled: also stop at awaiting_approval' })),
+  },
+  { additionalProperties: false },
+);
+export type WaitRunQuery = Static<typeof WaitRunQuery>;
+
+export const BrandProfile = Type.Object({ profileId: Type.String(), version: Type.Integer(), brand: Json, updatedAt: Timestamp });
+export type BrandProfile = Static<typeof BrandProfile>;
 
 export const BrandVersion = Type.Object(
   { profileId: Type.String(), version: Type.Integer(), brand: Json, changedBy: Type.String(), runId: Nullable(Type.String()), createdAt: Timestamp },
@@ -236,3 +289,62 @@ export const Health = Type.Object(
   },
 );
 export type Health = Static<typeof Health>;
+/** What /health tells a caller without the token: only that the backend is alive. */
+export const Liveness = Type.Object({ status: Type.Literal('ok'), version: Type.String() }, { additionalProperties: false });
+
+// ---- directives (the ops tools' settings, versioned) ----------------------------------------
+
+const DirectiveConfig = Type.Record(Type.String(), Type.Unknown(), { description: 'The directive\'s settings (JSON object); D1–D3\'s tools check theirs against a schema.' });
+export const DirectiveId = Type.String({ pattern: '^D[1-9][0-9]{0,8}$', description: 'D1, D2, …' });
+
+export const Directive = Type.Object({
+  id: Type.String(),
+  name: Type.String(),
+  tool: Type.String(),
+  kind: Type.Union([Type.Literal('default'), Type.Literal('custom')]),
+  version: Type.Integer({ minimum: 1 }),
+  text: Type.String(),
+  config: DirectiveConfig,
+  createdAt: Timestamp,
+  updatedAt: Timestamp,
+});
+export type Directive = Static<typeof Directive>;
+
+export const DirectiveVersion = Type.Object({
+  version: Type.Integer({ minimum: 1 }),
+  name: Type.String(),
+  text: Type.String(),
+  config: DirectiveConfig,
+  changedBy: Type.String(),
+  createdAt: Timestamp,
+});
+export type DirectiveVersion = Static<typeof DirectiveVersion>;
+
+export const DirectiveWithVersions = Type.Composite([Directive, Type.Object({ versions: Type.Array(DirectiveVersion) })]);
+
+export const DirectiveSnapshot = Type.Object({ id: Type.String(), name: Type.String(), version: Type.Integer(), text: Type.String(), config: DirectiveConfig });
+
+const DirectiveName = Type.String({ minLength: 1, maxLength: 200 });
+const DirectiveText = Type.String({ minLength: 1, maxLength: 20_000 });
+
+export const CreateDirectiveBody = Type.Object(
+  {
+    name: DirectiveName,
+    tool: Type.String({ minLength: 1, maxLength: 200, description: 'A tool of the registry.' }),
+    text: DirectiveText,
+    config: Type.Optional(DirectiveConfig),
+  },
+  { additionalProperties: false },
+);
+export type CreateDirectiveBody = Static<typeof CreateDirectiveBody>;
+
+export const UpdateDirectiveBody = Type.Object(
+  {
+    ifVersion: Type.Integer({ minimum: 1, maximum: MAX_INT4, description: 'The version the edit was made from; a stale one answers 409.' }),
+    name: Type.Optional(DirectiveName),
+    text: Type.Optional(DirectiveText),
+    config: Type.Optional(DirectiveConfig),
+  },
+  { additionalProperties: false, minProperties: 2 },
+);
+export type UpdateDirectiveBody = Static<typeof UpdateDirectiveBody>;

@@ -16,12 +16,14 @@
 import { Type, type Static, type TProperties, type TSchema } from '@sinclair/typebox';
 import {
   BrandVersion,
+  CARD_KEY_PATTERN,
   Card,
-  CardEvent,
+  CardFields,
+  CardHistory,
+  CreateCardBody,
   Lane,
   ListRunsQuery,
   LogLine,
-  PatchCardBody,
   Run,
   RunEvent,
   RunPage,
@@ -32,7 +34,7 @@ import { PANEL_KINDS, type PanelKind } from './panel-kinds';
 export { PANEL_KINDS, type PanelKind };
 
 const Empty = Type.Object({}, { additionalProperties: false });
-const CardKey = Type.String({ pattern: '^[A-Z][A-Z0-9]*-[0-9]+$', maxLength: 64 });
+const CardKey = Type.String({ pattern: CARD_KEY_PATTERN, maxLength: 64 });
 const Id = Type.String({ minLength: 1, maxLength: 100 });
 const ProfileId = Type.String({ minLength: 1, maxLength: 200 });
 export const PanelKindSchema = Type.Union(PANEL_KINDS.map((k) => Type.Literal(k)));
@@ -44,14 +46,28 @@ export const REQUEST_SCHEMAS = {
   'board/load': { params: Empty, result: Type.Object({ lanes: Type.Array(Lane), cards: Type.Array(Card) }) },
   /** A move: the lane and position to save, at the version the board shows (409 otherwise). */
   'card/move': {
-    params: Closed({ key: CardKey, ifVersion: PatchCardBody.properties.ifVersion, lane: Type.String({ minLength: 1, maxLength: 100 }), position: Type.Number() }),
+    params: Closed({ key: CardKey, ifVersion: CardFields.ifVersion, lane: CardFields.lane, position: CardFields.position }),
     result: Card,
   },
   'card/update': {
-    params: Type.Object({ key: CardKey, ...PatchCardBody.properties }, { additionalProperties: false, minProperties: 3 }),
+    params: Type.Object(
+      {
+        key: CardKey,
+        ifVersion: CardFields.ifVersion,
+        title: Type.Optional(CardFields.title),
+        description: Type.Optional(CardFields.description),
+        labels: Type.Optional(CardFields.labels),
+        priority: Type.Optional(CardFields.priority),
+      },
+      { additionalProperties: false, minProperties: 3 },
+    ),
     result: Card,
   },
-  'card/history': { params: Closed({ key: CardKey }), result: Type.Object({ events: Type.Array(CardEvent), runs: Type.Array(Run) }) },
+  'card/create': { params: CreateCardBody, result: Card },
+  /** Archive (archived: true) or restore (false) a card, at the version the board shows. */
+  'card/archive': { params: Closed({ key: CardKey, ifVersion: CardFields.ifVersion, archived: Type.Boolean() }), result: Card },
+  'cards/archived': { params: Empty, result: Type.Object({ cards: Type.Array(Card) }) },
+  'card/history': { params: Closed({ key: CardKey }), result: CardHistory },
   'card/run': { params: Closed({ key: CardKey, instructions: Type.Optional(Type.String({ maxLength: 20000 })) }), result: Run },
   'brand/load': {
     params: Closed({ profileId: ProfileId }),

@@ -4,8 +4,8 @@
  * untrusted workspace either.
  */
 import type { BackendApi } from './backend-api';
-import type { Run } from '../contracts/rest';
-import { checkRequest, UntrustedWorkspaceError } from './trust';
+import type { JsonRouteName, RouteArgs } from '../contracts/routes';
+import { checkCall, UntrustedWorkspaceError } from './trust';
 import type { ToolCatalog } from './tools/tool-catalog';
 import type { Translate } from './i18n';
 
@@ -13,17 +13,18 @@ export function gatedApi(inner: BackendApi, tools: ToolCatalog, isTrusted: () =>
   const lookups = {
     isTrusted,
     executorOf: async (tool: string) => (await tools.get(tool))?.executor,
-    toolOfRun: async (id: string) => (await inner.request<Run>('GET', `/api/runs/${encodeURIComponent(id)}`)).tool,
+    toolOfRun: async (id: string) => (await inner.call('getRun', { params: { id } })).tool,
   };
   return {
-    async request<T>(method: 'GET' | 'POST' | 'PATCH' | 'DELETE', path: string, body?: unknown, signal?: AbortSignal): Promise<T> {
-      const refused = await checkRequest(method, path, body, lookups, t);
+    async call<K extends JsonRouteName>(route: K, args: RouteArgs<K>, signal?: AbortSignal) {
+      const refused = await checkCall(route, args, lookups, t);
       if (refused) throw new UntrustedWorkspaceError(refused);
-      return inner.request<T>(method, path, body, signal);
+      return inner.call(route, args, signal);
     },
     onRun: (l) => inner.onRun(l),
     onRunEvents: (id, l) => inner.onRunEvents(id, l),
     onLog: (l, runId) => inner.onLog(l, runId),
+    onBoardChange: (l) => inner.onBoardChange(l),
     mcpEndpoint: () => inner.mcpEndpoint(),
   };
 }

@@ -5,6 +5,7 @@
  * workspace is trusted and how to look up a tool's executor or a run's tool.
  */
 import { format, type Translate } from './i18n';
+import type { JsonRouteName, RouteArgs } from '../contracts/routes';
 
 /** Executors that reach outside the extension's own process. */
 export function executorNeedsTrust(executor: string | undefined): boolean {
@@ -13,9 +14,9 @@ export function executorNeedsTrust(executor: string | undefined): boolean {
 
 export interface TrustLookups {
   isTrusted(): boolean;
-  /** The executor kind of a tool (from GET /api/tools), undefined if unknown. */
+  /** The executor kind of a tool (from the tool list), undefined if unknown. */
   executorOf(tool: string): Promise<string | undefined>;
-  /** The tool of a run (GET /api/runs/:id). */
+  /** The tool of a run. */
   toolOfRun(runId: string): Promise<string>;
 }
 
@@ -33,21 +34,15 @@ export function refusal(tool: string, t: Translate = format): string {
 }
 
 /**
- * Whether an API request may go out; a refusal message when not. Gated: calling a tool
- * (POST /api/runs) and approving a run (POST /api/runs/:id/approve), when the tool's executor
- * is docker or http. An unknown tool is let through: the backend refuses it anyway.
+ * Whether a call may go out; a refusal message when not. Gated by route: calling a tool
+ * (createRun) and approving a run (approveRun), when the tool's executor is docker or http. An
+ * unknown tool is let through: the backend refuses it anyway.
  */
-export async function checkRequest(method: string, path: string, body: unknown, lookups: TrustLookups, t: Translate = format): Promise<string | undefined> {
-  if (method !== 'POST' || lookups.isTrusted()) return undefined;
-  const clean = path.split('?')[0].replace(/\/+$/, '');
+export async function checkCall(route: JsonRouteName, args: unknown, lookups: TrustLookups, t: Translate = format): Promise<string | undefined> {
+  if (lookups.isTrusted()) return undefined;
   let tool: string | undefined;
-  if (clean === '/api/runs') {
-    const b = body as { tool?: unknown } | undefined;
-    tool = typeof b?.tool === 'string' ? b.tool : undefined;
-  } else {
-    const m = /^\/api\/runs\/([^/]+)\/approve$/.exec(clean);
-    if (m) tool = await lookups.toolOfRun(decodeURIComponent(m[1]));
-  }
+  if (route === 'createRun') tool = (args as RouteArgs<'createRun'>).body.tool;
+  else if (route === 'approveRun') tool = await lookups.toolOfRun((args as RouteArgs<'approveRun'>).params.id);
   if (tool === undefined) return undefined;
   return executorNeedsTrust(await lookups.executorOf(tool)) ? refusal(tool, t) : undefined;
 }

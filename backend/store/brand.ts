@@ -53,3 +53,9 @@ export async function brandHistory(q: Queryable, profileId: string): Promise<Bra
   );
   return rows.map((r) => ({ profileId: r.profile_id, version: r.version, brand: r.brand, changedBy: r.changed_by, runId: r.run_id, createdAt: new Date(r.created_at).toISOString() }));
 }
+
+/** One stored version of a profile, or null. */
+export async function brandAtVersion(q: Queryable, profileId: string, version: number): Promise<unknown | null> {
+  const rows = await q.query<{ brand: unknown }>('SELECT brand FROM brand_profile_history WHERE profile_id = $1 AND version = $2', [profileId, version]);
+  return rows[0] ? rows[0].brand : null;
+}

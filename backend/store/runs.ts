@@ -5,7 +5,7 @@ import type { ErrorBody } from '../errors';
 import type { Run, RunEvent, RunStatus, StateEventData, ListRunsQuery, RunPage } from '../../contracts/rest';
 
 /** Row of `runs` as the drivers return it. */
-interface RunRow {
+export interface RunRow {
   id: string;
   tool: string;
   status: RunStatus;

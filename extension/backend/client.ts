@@ -3,31 +3,15 @@
  * as ApiError (the backend's `{error: {code, message, details}}`), and live streams shared
  * between listeners (one SSE connection per stream, however many views listen).
  */
-import type { LogLine, Run, RunEvent, RunStatus } from '../../contracts/rest';
+import type { BoardChange, LogLine, Run, RunEvent, RunStatus } from '../../contracts/rest';
+import { ROUTES, routeUrl, type JsonRouteName, type RouteArgs, type RouteResponse } from '../../contracts/routes';
+import { BackendRequestError, callRoute, describeRoute } from '../../contracts/client';
 import { TERMINAL } from '../run-status';
-import type { ApiError, BackendApi } from '../backend-api';
-import { errorOf, subscribeSse, type SseSubscription } from './sse';
+import type { BackendApi } from '../backend-api';
+import { subscribeSse, type SseSubscription } from './sse';
 import { type Clock, type Connection, type Logger, nullLogger, systemClock } from './types';
 
-export class BackendRequestError extends Error implements ApiError {
-  constructor(
-    readonly status: number,
-    readonly code: string,
-    message: string,
-    readonly details?: unknown,
-  ) {
-    super(message);
-    this.name = 'BackendRequestError';
-  }
-
-  static from(e: ApiError): BackendRequestError {
-    return new BackendRequestError(e.status, e.code, e.message, e.details);
-  }
-}
-
-export function isApiError(value: unknown): value is ApiError {
-  return typeof value === 'object' && value !== null && typeof (value as ApiError).code === 'string' && typeof (value as ApiError).status === 'number' && typeof (value as ApiError).message === 'string';
-}
+export { BackendRequestError, isApiError } from '../../contracts/client';
 
 export interface ClientDeps {
   connect(): Promise<Connection>;
@@ -41,8 +25,6 @@ export interface ClientDeps {
   caller?: string;
 }
 
-type Method = 'GET' | 'POST' | 'PATCH' | 'DELETE';
-
 export class BackendClient implements BackendApi {
   private readonly clock: Clock;
   private readonly log: Logger;
@@ -53,9 +35,9 @@ export class BackendClient implements BackendApi {
     this.log = deps.log ?? nullLogger;
   }
 
-  async request<T>(method: Method, path: string, body?: unknown, signal?: AbortSignal): Promise<T> {
+  async call<K extends JsonRouteName>(route: K, args: RouteArgs<K>, signal?: AbortSignal): Promise<RouteResponse<K>> {
     const conn = await this.deps.connect();
-    const timeoutMs = this.deps.timeoutMs();
+    const timeoutMs = this.requestTimeoutMs(route, args);
     const controller = new AbortController();
     let timedOut = false;
     const timer = this.clock.setTimeout(() => {
@@ -65,47 +47,34 @@ export class BackendClient implements BackendApi {
     const onAbort = () => controller.abort();
     if (signal?.aborted) controller.abort();
     signal?.addEventListener('abort', onAbort, { once: true });
-    const headers: Record<string, string> = { authorization: `Bearer ${conn.token}`, accept: 'application/json', 'x-product-os-caller': this.deps.caller ?? 'vscode' };
-    if (body !== undefined) headers['content-type'] = 'application/json';
+    const what = describeRoute(route);
     try {
-      let res: Response;
-      try {
-        res = await (this.deps.fetch ?? fetch)(new URL(path, `${conn.url}/`), {
-          method,
-          headers,
-          body: body === undefined ? undefined : JSON.stringify(body),
-          signal: controller.signal,
-        });
-      } catch (err) {
-        if (timedOut) throw new BackendRequestError(0, 'timeout', `${method} ${path} got no answer within ${Math.round(timeoutMs / 1000)} s`);
-        if (signal?.aborted) throw new BackendRequestError(0, 'cancelled', `${method} ${path} was cancelled`);
-        this.deps.onUnreachable?.();
-        throw new BackendRequestError(0, 'unreachable', `cannot reach the backend at ${conn.url}: ${(err as Error).message}`);
-      }
-      if (!res.ok) throw BackendRequestError.from(await errorOf(res));
-      if (res.status === 204) return undefined as T;
-      const text = await res.text();
-      if (!text) return undefined as T;
-      try {
-        return JSON.parse(text) as T;
-      } catch {
-        throw new BackendRequestError(res.status, 'invalid_response', `${method} ${path} answered something that is not JSON`);
-      }
+      return await callRoute(conn, route, args, { signal: controller.signal, caller: this.deps.caller ?? 'vscode', fetch: this.deps.fetch });
     } catch (err) {
-      if (timedOut && !(err instanceof BackendRequestError)) throw new BackendRequestError(0, 'timeout', `${method} ${path} got no answer within ${Math.round(timeoutMs / 1000)} s`);
-      throw err;
+      if (err instanceof BackendRequestError) throw err;
+      if (timedOut) throw new BackendRequestError(0, 'timeout', `${what} got no answer within ${Math.round(timeoutMs / 1000)} s`);
+      if (signal?.aborted) throw new BackendRequestError(0, 'cancelled', `${what} was cancelled`);
+      this.deps.onUnreachable?.();
+      throw new BackendRequestError(0, 'unreachable', `cannot reach the backend at ${conn.url}: ${(err as Error).message}`);
     } finally {
       this.clock.clearTimeout(timer);
       signal?.removeEventListener('abort', onAbort);
     }
   }
 
+  /** A wait for a run is allowed its own wait plus the usual time to answer. */
+  private requestTimeoutMs(route: JsonRouteName, args: unknown): number {
+    const base = this.deps.timeoutMs();
+    if (route !== 'waitRun') return base;
+    return base + ((args as RouteArgs<'waitRun'>).query?.timeoutMs ?? 30_000);
+  }
+
   onRun(listener: (run: Run) => void): () => void {
-    return this.hub<Run>('runs', '/api/stream', (m) => (m.event === 'run' ? (JSON.parse(m.data) as Run) : undefined), {
+    return this.hub<Run>('runs', routeUrl(ROUTES.runStream), (m) => (m.event === 'run' ? (JSON.parse(m.data) as Run) : undefined), {
       // /api/stream has no ids to resume from: after a reconnect, re-read the newest runs so
       // views catch up on what changed while the stream was down.
       onReconnect: async (emit) => {
-        const page = await this.request<{ runs: Run[] }>('GET', '/api/runs?limit=100');
+        const page = await this.call('listRuns', { query: { limit: 100 } });
         for (const run of page.runs.reverse()) emit(run);
       },
     }).add(listener);
@@ -115,7 +84,7 @@ export class BackendClient implements BackendApi {
     // One stream per listener: it replays from the start and ends after the final state.
     const sub = subscribeSse({
       connect: () => this.deps.connect(),
-      path: `/api/runs/${encodeURIComponent(runId)}/events`,
+      path: routeUrl(ROUTES.runEvents, { id: runId }),
       clock: this.clock,
       log: this.log,
       caller: this.deps.caller,
@@ -128,8 +97,12 @@ export class BackendClient implements BackendApi {
   }
 
   onLog(listener: (line: LogLine) => void, runId?: string): () => void {
-    const path = runId ? `/api/logs/stream?runId=${encodeURIComponent(runId)}` : '/api/logs/stream';
+    const path = routeUrl(ROUTES.logStream, {}, { runId });
     return this.hub<LogLine>(`logs:${runId ?? ''}`, path, (m) => (m.event === 'log' ? (JSON.parse(m.data) as LogLine) : undefined), {}).add(listener);
+  }
+
+  onBoardChange(listener: (change: BoardChange) => void): () => void {
+    return this.hub<BoardChange>('board', routeUrl(ROUTES.boardStream), (m) => (m.event === 'card' ? (JSON.parse(m.data) as BoardChange) : undefined), {}).add(listener);
   }
 
   async mcpEndpoint(): Promise<{ url: string; token: string }> {
@@ -213,16 +186,12 @@ function isTerminalStateEvent(data: string): boolean {
   }
 }
 
-/** GET /health with the token; resolves when it answers `status: ok`. */
+/** The health route with the token; resolves when it answers `status: ok`. */
 export async function checkHealth(connection: Connection, timeoutMs: number, doFetch: typeof fetch = fetch): Promise<void> {
-  const res = await doFetch(new URL('/health', `${connection.url}/`), {
-    headers: { authorization: `Bearer ${connection.token}`, accept: 'application/json', 'x-product-os-caller': 'vscode' },
-    signal: AbortSignal.timeout(timeoutMs),
-  });
-  if (!res.ok) {
-    const e = await errorOf(res);
-    throw new BackendRequestError(e.status, e.code, `GET /health: ${e.message}`);
+  try {
+    await callRoute(connection, 'health', {}, { signal: AbortSignal.timeout(timeoutMs), caller: 'vscode', fetch: doFetch });
+  } catch (err) {
+    if (err instanceof BackendRequestError) throw new BackendRequestError(err.status, err.code, `${describeRoute('health')}: ${err.message}`, err.details);
+    throw err;
   }
-  const body = (await res.json()) as { status?: unknown };
-  if (body.status !== 'ok') throw new BackendRequestError(res.status, 'unhealthy', `GET /health answered status ${String(body.status)}`);
 }

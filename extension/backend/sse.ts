@@ -5,7 +5,7 @@
  * backend (new port, new token) is picked up.
  */
 import { createParser, type EventSourceMessage } from 'eventsource-parser';
-import type { ApiError } from '../backend-api';
+import { errorOf, type ApiError } from '../../contracts/client';
 import { type Clock, type Connection, type Logger, sleep } from './types';
 
 export interface SseOptions {
@@ -110,21 +110,5 @@ export function subscribeSse(opts: SseOptions): SseSubscription {
   return {
     close: () => abort.abort(),
     done,
-  };
-}
-
-export async function errorOf(res: Response): Promise<ApiError> {
-  let body: unknown;
-  try {
-    body = await res.json();
-  } catch {
-    body = undefined;
-  }
-  const e = (body as { error?: { code?: unknown; message?: unknown; details?: unknown } } | undefined)?.error;
-  return {
-    status: res.status,
-    code: typeof e?.code === 'string' ? e.code : `http_${res.status}`,
-    message: typeof e?.message === 'string' ? e.message : `HTTP ${res.status} ${res.statusText}`.trim(),
-    ...(e?.details === undefined ? {} : { details: e.details }),
   };
 }

@@ -63,7 +63,7 @@ export async function validateConfiguration(s: Services): Promise<void> {
   for (const p of local) s.log.warn(`  ${p.setting}: ${p.message}`);
   let report: ConfigReport | undefined;
   try {
-    report = await s.api.request<ConfigReport>('GET', '/config/validate');
+    report = await s.api.call('validateConfig', {});
   } catch (err) {
     s.log.error(`  backend: ${(err as Error).message}`);
     s.log.show(true);

@@ -18,9 +18,9 @@ export async function approvePendingRun(s: Services, arg?: unknown): Promise<voi
   let run: Run | undefined;
   try {
     const id = runIdOf(arg);
-    if (id) run = await s.api.request<Run>('GET', `/api/runs/${encodeURIComponent(id)}`);
+    if (id) run = await s.api.call('getRun', { params: { id } });
     else {
-      const page = await s.api.request<RunPage>('GET', '/api/runs?status=awaiting_approval&limit=100');
+      const page = await s.api.call('listRuns', { query: { status: 'awaiting_approval', limit: 100 } });
       if (page.runs.length === 0) {
         await vscode.window.showInformationMessage(t('No run is waiting for approval.'));
         return;
@@ -63,7 +63,7 @@ export async function decide(s: Services, run: Run | string, decision: 'approve'
     const body: { reason?: string; ifVersion?: number } = {};
     if (reason.trim()) body.reason = reason.trim();
     if (typeof run !== 'string') body.ifVersion = run.version;
-    const result = await s.api.request<Run>('POST', `/api/runs/${encodeURIComponent(id)}/${decision}`, body);
+    const result = await s.api.call(decision === 'approve' ? 'approveRun' : 'denyRun', { params: { id }, body });
     await vscode.window.showInformationMessage(decision === 'approve' ? t('Approved {0}: now {1}.', result.tool, result.status) : t('Denied {0}.', result.tool));
   } catch (err) {
     await showFailure(err, decision === 'approve' ? t('Approve') : t('Deny'));
@@ -82,7 +82,7 @@ export async function cancelRun(s: Services, arg: unknown): Promise<void> {
   const id = runIdOf(arg);
   if (!id) return;
   try {
-    await s.api.request<Run>('POST', `/api/runs/${encodeURIComponent(id)}/cancel`);
+    await s.api.call('cancelRun', { params: { id } });
   } catch (err) {
     await showFailure(err, t('Cancel Run'));
   }

@@ -16,7 +16,7 @@ export async function runCard(s: Services, arg?: unknown): Promise<void> {
   if (!key) {
     let cards: Card[];
     try {
-      cards = (await s.api.request<{ cards: Card[] }>('GET', '/api/cards')).cards;
+      cards = (await s.api.call('listCards', {})).cards;
     } catch (err) {
       return showFailure(err, t('Run Card'));
     }

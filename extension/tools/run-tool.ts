@@ -56,7 +56,7 @@ export async function runToolCommand(s: Services, name: string, opts: RunToolOpt
 export async function runWithProgress(s: Services, tool: ToolInfo, input: Record<string, unknown>, opts: RunToolOptions = {}): Promise<Run | undefined> {
   let run: Run;
   try {
-    run = await s.api.request<Run>('POST', '/api/runs', { tool: tool.name, input });
+    run = await s.api.call('createRun', { body: { tool: tool.name, input } });
   } catch (err) {
     await showFailure(err, tool.title);
     return undefined;
@@ -80,7 +80,7 @@ function waitForRun(s: Services, run: Run, tool: ToolInfo, progress: vscode.Prog
       off();
       cancelSub.dispose();
       try {
-        resolve(await s.api.request<Run>('GET', `/api/runs/${run.id}`));
+        resolve(await s.api.call('getRun', { params: { id: run.id } }));
       } catch {
         resolve(run);
       }
@@ -102,7 +102,7 @@ function waitForRun(s: Services, run: Run, tool: ToolInfo, progress: vscode.Prog
     const cancelSub = token.onCancellationRequested(async () => {
       progress.report({ message: t('Cancelling…') });
       try {
-        await s.api.request<Run>('POST', `/api/runs/${run.id}/cancel`);
+        await s.api.call('cancelRun', { params: { id: run.id } });
       } catch (err) {
         s.log.warn(`cancel ${run.id}: ${(err as Error).message}`);
         void finish();
@@ -161,7 +161,7 @@ async function report(s: Services, tool: ToolInfo, run: Run, opts: RunToolOption
 
 export async function showRunDetail(s: Services, id: string): Promise<void> {
   try {
-    const run = await s.api.request<Run>('GET', `/api/runs/${encodeURIComponent(id)}`);
+    const run = await s.api.call('getRun', { params: { id } });
     await showJson(run);
   } catch (err) {
     await showFailure(err, t('Show Run'));

@@ -1,4 +1,4 @@
-/** GET /api/tools, cached for a minute and dropped when the backend restarts. */
+/** The tool list, cached for a minute and dropped when the backend restarts. */
 import type { ToolInfo } from '../../contracts/rest';
 import type { BackendApi } from '../backend-api';
 
@@ -6,14 +6,14 @@ export class ToolCatalog {
   private cache?: { at: number; tools: Promise<ToolInfo[]> };
 
   constructor(
-    private readonly api: Pick<BackendApi, 'request'>,
+    private readonly api: Pick<BackendApi, 'call'>,
     private readonly now: () => number = Date.now,
     private readonly ttlMs = 60_000,
   ) {}
 
   list(): Promise<ToolInfo[]> {
     if (!this.cache || this.now() - this.cache.at > this.ttlMs) {
-      const tools = this.api.request<{ tools: ToolInfo[] }>('GET', '/api/tools').then((r) => r.tools);
+      const tools = this.api.call('listTools', {}).then((r) => r.tools);
       const entry = { at: this.now(), tools };
       this.cache = entry;
       tools.catch(() => {

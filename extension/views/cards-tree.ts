@@ -46,8 +46,8 @@ export class CardsTree implements vscode.TreeDataProvider<Node> {
     try {
       if (this.view) this.view.message = this.s.state().kind === 'ready' ? undefined : t('Starting the Product OS backend…');
       const [lanes, cards] = await Promise.all([
-        this.s.api.request<{ lanes: Lane[] }>('GET', '/api/lanes'),
-        this.s.api.request<{ cards: Card[] }>('GET', '/api/cards'),
+        this.s.api.call('listLanes', {}),
+        this.s.api.call('listCards', {}),
       ]);
       if (this.view) this.view.message = undefined;
       const byLane = new Map<string, Card[]>();

@@ -1,5 +1,5 @@
 /**
- * The recent runs the Runs view and the status bar show, kept live from GET /api/stream.
+ * The recent runs the Runs view and the status bar show, kept live from the run stream.
  * Subscribes before it reads the list, so no change falls between the two; a newer version of
  * a run always wins. No `vscode` import.
  */
@@ -14,7 +14,7 @@ export class RunStore {
   private started?: Promise<void>;
 
   constructor(
-    private readonly api: Pick<BackendApi, 'request' | 'onRun'>,
+    private readonly api: Pick<BackendApi, 'call' | 'onRun'>,
     private readonly limit = 100,
   ) {}
 
@@ -55,8 +55,8 @@ export class RunStore {
     this.unsubscribe = this.api.onRun((run) => this.upsert(run));
     try {
       const [recent, active] = await Promise.all([
-        this.api.request<RunPage>('GET', `/api/runs?limit=${this.limit}`),
-        this.api.request<RunPage>('GET', `/api/runs?status=${ACTIVE_STATUSES.join(',')}&limit=500`),
+        this.api.call('listRuns', { query: { limit: this.limit } }),
+        this.api.call('listRuns', { query: { status: ACTIVE_STATUSES.join(','), limit: 500 } }),
       ]);
       for (const run of [...recent.runs, ...active.runs]) this.upsert(run, false);
       this.emit();

@@ -5,8 +5,9 @@ import { randomUUID } from 'node:crypto';
  */
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
+import * as path from 'node:path';
 import { openDb, type Db, type Queryable } from '../../backend/store/db';
-import { migrate, MIGRATIONS } from '../../backend/store/migrate';
+import { migrate } from '../../backend/store/migrate';
 import * as runs from '../../backend/store/runs';
 import * as cards from '../../backend/store/cards';
 import { saveBrand, getBrand, brandHistory } from '../../backend/store/brand';
@@ -88,11 +89,20 @@ for (const driver of ['pglite', 'postgres'] as const) {
 
     describe('migrations', () => {
       it('apply every migration once, in order, and record them in schema_migrations', async () => {
-        assert.deepEqual(firstMigration, MIGRATIONS.map((m) => m.version));
+        // What should be there comes from the migration files on disk (NNNN_name.ts), not
+        // from the list the migrator uses: a file it forgets to register fails here.
+        const onDisk = fs
+          .readdirSync(path.join(__dirname, '../../backend/store/migrations'))
+          .map((f) => /^(\d{4})_(\w+)\.ts$/.exec(f))
+          .filter((m): m is RegExpExecArray => m !== null)
+          .map((m) => ({ version: Number(m[1]), name: m[2] }))
+          .sort((a, b) => a.version - b.version);
+        assert.ok(onDisk.length >= 6, `migration files: ${JSON.stringify(onDisk)}`);
+        assert.deepEqual(firstMigration, onDisk.map((m) => m.version));
         const rows = await db.query<{ version: number; name: string; applied_at: Date }>('SELECT version, name, applied_at FROM schema_migrations ORDER BY version');
         assert.deepEqual(
           rows.map((r) => ({ version: r.version, name: r.name })),
-          MIGRATIONS.map((m) => ({ version: m.version, name: m.name })),
+          onDisk,
         );
         for (const r of rows) assert.ok(r.applied_at, 'applied_at is set');
       });
@@ -468,9 +478,9 @@ for (const driver of ['pglite', 'postgres'] as const) {
       });
 
       it('createCard keys cards PO-1, PO-2, … at the end of their lane and records a created event', async () => {
-        const c1 = await cards.createCard(db, { title: 'First' }, 'tester');
-        const c2 = await cards.createCard(db, { title: 'Second', lane: 'ready', labels: ['x'] }, 'tester');
-        const c3 = await cards.createCard(db, { title: 'Third', description: 'd' }, 'tester');
+        const c1 = await cards.createCard(db, { title: 'First' }, { caller: 'tester', runId: null });
+        const c2 = await cards.createCard(db, { title: 'Second', lane: 'ready', labels: ['x'] }, { caller: 'tester', runId: null });
+        const c3 = await cards.createCard(db, { title: 'Third', description: 'd' }, { caller: 'tester', runId: null });
         assert.deepEqual([c1.key, c2.key, c3.key], ['PO-1', 'PO-2', 'PO-3']);
         assert.equal(c1.lane, 'backlog');
         assert.equal(c2.lane, 'ready');
@@ -483,26 +493,26 @@ for (const driver of ['pglite', 'postgres'] as const) {
         assert.equal(events[0].actor, 'tester');
         assert.equal(events[0].cardKey, 'PO-1');
         assert.deepEqual((await cards.listLanes(db)).map((l) => l.id), ['backlog', 'ready', 'in_progress', 'review', 'done']);
-        assert.deepEqual((await cards.listCards(db, 'backlog')).map((c) => c.key), ['PO-1', 'PO-3']);
+        assert.deepEqual((await cards.listCards(db, { lane: 'backlog' })).map((c) => c.key), ['PO-1', 'PO-3']);
       });
 
       it('createCard refuses an unknown lane and writes nothing', async () => {
         const before = await count(db, 'SELECT count(*)::int AS n FROM cards');
         await assert.rejects(
-          db.transaction((tx) => cards.createCard(tx, { title: 'x', lane: 'nowhere' }, 'tester')),
+          db.transaction((tx) => cards.createCard(tx, { title: 'x', lane: 'nowhere' }, { caller: 'tester', runId: null })),
           (e: unknown) => e instanceof ProductOsError && e.code === 'invalid_input',
         );
         assert.equal(await count(db, 'SELECT count(*)::int AS n FROM cards'), before);
       });
 
-      it('patchCard moves at the right version, records the move, and refuses a stale version', async () => {
-        const card = await cards.createCard(db, { title: 'Move me' }, 'tester');
-        const moved = await cards.patchCard(db, card.key, { ifVersion: card.version, lane: 'in_progress' }, 'mover');
+      it('changeCard moves at the right version, records the move, and refuses a stale version', async () => {
+        const card = await cards.createCard(db, { title: 'Move me' }, { caller: 'tester', runId: null });
+        const moved = await cards.changeCard(db, card.key, card.version, { lane: 'in_progress' }, { caller: 'mover', runId: null });
         assert.equal(moved.lane, 'in_progress');
         assert.equal(moved.version, card.version + 1);
 
         await assert.rejects(
-          cards.patchCard(db, card.key, { ifVersion: card.version, lane: 'done', title: 'stale' }, 'late'),
+          cards.changeCard(db, card.key, card.version, { lane: 'done', title: 'stale' }, { caller: 'late', runId: null }),
           (e: unknown) => {
             assert.ok(e instanceof ProductOsError);
             assert.equal(e.code, 'conflict');
@@ -512,18 +522,18 @@ for (const driver of ['pglite', 'postgres'] as const) {
           },
         );
         const now = await cards.getCard(db, card.key);
-        assert.deepEqual(now, moved, 'the stale patch changed nothing');
+        assert.deepEqual(now, moved, 'the stale change changed nothing');
 
         const events = await cards.listCardEvents(db, card.key);
         assert.deepEqual(events.map((e) => e.type), ['created', 'moved'], 'a refused patch records no event');
         assert.deepEqual(events[1].data, { from: 'backlog', to: 'in_progress', position: moved.position });
         assert.equal(events[1].actor, 'mover');
 
-        const edited = await cards.patchCard(db, card.key, { ifVersion: moved.version, title: 'Renamed' }, 'editor');
+        const edited = await cards.changeCard(db, card.key, moved.version, { title: 'Renamed' }, { caller: 'editor', runId: null });
         assert.equal(edited.title, 'Renamed');
         assert.equal(edited.lane, 'in_progress');
         assert.deepEqual((await cards.listCardEvents(db, card.key)).map((e) => e.type), ['created', 'moved', 'edited']);
-        await assert.rejects(cards.patchCard(db, 'PO-99999', { ifVersion: 1, title: 'x' }, 't'), (e: unknown) => e instanceof ProductOsError && e.code === 'not_found');
+        await assert.rejects(cards.changeCard(db, 'PO-99999', 1, { title: 'x' }, { caller: 't', runId: null }), (e: unknown) => e instanceof ProductOsError && e.code === 'not_found');
       });
     });
 

@@ -1,51 +1,48 @@
-import { Type } from '@sinclair/typebox';
-import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { FastifyInstance } from 'fastify';
 import type { ApiContext } from '../context';
-import { BrandVersion, Card, CardEvent, CreateCardBody, Lane, PatchCardBody } from '../../../contracts/rest';
+import type { BoardChange, Card } from '../../../contracts/rest';
 import * as cards from '../../store/cards';
-import { brandHistory } from '../../store/brand';
+import { brandHistory, getBrand } from '../../store/brand';
 import { ProductOsError } from '../../errors';
-import { callerOf } from '../caller';
+import { serve } from '../route';
+import { SseStream } from '../sse';
 
-const KeyParams = Type.Object({ key: Type.String({ pattern: '^[A-Z][A-Z0-9]*-[0-9]+$' }) });
-type KeyReq = FastifyRequest<{ Params: { key: string } }>;
-
-/** Kanban lanes, cards and card history; brand profile history. */
+/**
+ * Reads of the board and the brand profiles, and the board's change stream. Writes are tools
+ * (cards.*, brand.*): they go through the engine like every other write.
+ */
 export function boardRoutes(app: FastifyInstance, ctx: ApiContext): void {
   const { db } = ctx;
-  app.get('/api/lanes', { schema: { response: { 200: Type.Object({ lanes: Type.Array(Lane) }) } } }, async () => ({ lanes: await cards.listLanes(db) }));
+  serve(app, 'listLanes', async () => ({ lanes: await cards.listLanes(db) }));
 
-  app.get<{ Querystring: { lane?: string } }>(
-    '/api/cards',
-    { schema: { querystring: Type.Object({ lane: Type.Optional(Type.String({ maxLength: 100 })) }, { additionalProperties: false }), response: { 200: Type.Object({ cards: Type.Array(Card) }) } } },
-    async (req) => ({ cards: await cards.listCards(db, req.query.lane) }),
-  );
+  serve(app, 'listCards', async (req) => ({ cards: await cards.listCards(db, { lane: req.query.lane, archived: req.query.archived }) }));
 
-  app.post<{ Body: CreateCardBody }>('/api/cards', { schema: { body: CreateCardBody, response: { 201: Card } } }, async (req, reply) => {
-    const card = await db.transaction((tx) => cards.createCard(tx, req.body, callerOf(req)));
-    return reply.status(201).send(card);
-  });
-
-  app.get('/api/cards/:key', { schema: { params: KeyParams, response: { 200: Card } } }, async (req: KeyReq) => {
+  serve(app, 'getCard', async (req) => {
     const card = await cards.getCard(db, req.params.key);
     if (!card) throw new ProductOsError('not_found', `no card ${req.params.key}`);
     return card;
   });
 
-  app.patch<{ Params: { key: string }; Body: PatchCardBody }>(
-    '/api/cards/:key',
-    { schema: { summary: 'Edit or move a card, only at the given version (409 otherwise)', params: KeyParams, body: PatchCardBody, response: { 200: Card } } },
-    async (req) => db.transaction((tx) => cards.patchCard(tx, req.params.key, req.body, callerOf(req))),
-  );
-
-  app.get('/api/cards/:key/events', { schema: { params: KeyParams, response: { 200: Type.Object({ events: Type.Array(CardEvent) }) } } }, async (req: KeyReq) => {
+  serve(app, 'cardHistory', async (req) => {
     if (!(await cards.getCard(db, req.params.key))) throw new ProductOsError('not_found', `no card ${req.params.key}`);
-    return { events: await cards.listCardEvents(db, req.params.key) };
+    const [events, runs] = await Promise.all([cards.listCardEvents(db, req.params.key), cards.listCardRuns(db, req.params.key)]);
+    return { events, runs };
   });
 
-  app.get<{ Params: { profileId: string } }>(
-    '/api/brand/:profileId/history',
-    { schema: { params: Type.Object({ profileId: Type.String({ minLength: 1, maxLength: 200 }) }), response: { 200: Type.Object({ versions: Type.Array(BrandVersion) }) } } },
-    async (req) => ({ versions: await brandHistory(db, req.params.profileId) }),
-  );
+  // A card changes only by a run of a cards.* tool: its successful end carries the card.
+  serve(app, 'boardStream', async (req, reply) => {
+    const off = ctx.bus.onRun((run) => {
+      const card = run.status === 'succeeded' && run.tool.startsWith('cards.') ? (run.output as { card?: Card } | undefined)?.card : undefined;
+      if (card) stream.send('card', { card, runId: run.id, tool: run.tool } satisfies BoardChange);
+    });
+    const stream = new SseStream(req, reply, off);
+  });
+
+  serve(app, 'getBrand', async (req) => {
+    const row = await getBrand(db, req.params.profileId);
+    if (!row) throw new ProductOsError('not_found', `no brand profile "${req.params.profileId}"`);
+    return { profileId: row.profileId, version: row.version, brand: row.brand, updatedAt: row.updatedAt };
+  });
+
+  serve(app, 'brandHistory', async (req) => ({ versions: await brandHistory(db, req.params.profileId) }));
 }

@@ -4,7 +4,7 @@ import { RUN_STATUSES, TERMINAL_STATUSES } from '../../../contracts/rest';
 import { defaultFlavor, mcpConfig, mcpConfigText } from '../../../extension/mcp/mcp-config';
 import { ACTIVE_STATUSES, TERMINAL } from '../../../extension/run-status';
 import { backendEnv, readSettings, resolveServer, validateSettings } from '../../../extension/settings';
-import { checkRequest, executorNeedsTrust, type TrustLookups } from '../../../extension/trust';
+import { checkCall, executorNeedsTrust, type TrustLookups } from '../../../extension/trust';
 import { orderLanes } from '../../../extension/views/lanes';
 import { ago, runStatusIcon } from '../../../extension/views/run-icons';
 import { RunStore } from '../../../extension/views/run-store';
@@ -49,28 +49,28 @@ describe('extension: restricted mode (untrusted workspaces)', () => {
   });
 
   it('refuses to call worker and remote tools, and names the tool', async () => {
-    const refusal = await checkRequest('POST', '/api/runs', { tool: 'cards.run', input: {} }, lookups(false));
+    const refusal = await checkCall('createRun', { body: { tool: 'cards.run', input: {} } }, lookups(false));
     assert.match(refusal ?? '', /^cards\.run runs a worker or a remote executor.*trust this workspace/);
-    assert.ok(await checkRequest('POST', '/api/runs', { tool: 'cloudrun.deploy_service', input: {} }, lookups(false)));
+    assert.ok(await checkCall('createRun', { body: { tool: 'cloudrun.deploy_service', input: {} } }, lookups(false)));
   });
 
   it('refuses to approve a run that would start one', async () => {
-    assert.ok(await checkRequest('POST', '/api/runs/r1/approve', {}, lookups(false)));
-    assert.equal(await checkRequest('POST', '/api/runs/r2/approve', {}, lookups(false)), undefined);
+    assert.ok(await checkCall('approveRun', { params: { id: 'r1' } }, lookups(false)));
+    assert.equal(await checkCall('approveRun', { params: { id: 'r2' } }, lookups(false)), undefined);
   });
 
   it('lets local tools, reads, denials and cancellations through', async () => {
     const l = lookups(false);
-    assert.equal(await checkRequest('POST', '/api/runs', { tool: 'system.ping', input: {} }, l), undefined);
-    assert.equal(await checkRequest('GET', '/api/runs', undefined, l), undefined);
-    assert.equal(await checkRequest('POST', '/api/runs/r1/deny', {}, l), undefined);
-    assert.equal(await checkRequest('POST', '/api/runs/r1/cancel', undefined, l), undefined);
-    assert.equal(await checkRequest('PATCH', '/api/cards/POS-1', { ifVersion: 1, lane: 'done' }, l), undefined);
+    assert.equal(await checkCall('createRun', { body: { tool: 'system.ping', input: {} } }, l), undefined);
+    assert.equal(await checkCall('listRuns', {}, l), undefined);
+    assert.equal(await checkCall('denyRun', { params: { id: 'r1' } }, l), undefined);
+    assert.equal(await checkCall('cancelRun', { params: { id: 'r1' } }, l), undefined);
+    assert.equal(await checkCall('getCard', { params: { key: 'POS-1' } }, l), undefined);
   });
 
   it('gates nothing in a trusted workspace', async () => {
-    assert.equal(await checkRequest('POST', '/api/runs', { tool: 'cards.run', input: {} }, lookups(true)), undefined);
-    assert.equal(await checkRequest('POST', '/api/runs/r1/approve', {}, lookups(true)), undefined);
+    assert.equal(await checkCall('createRun', { body: { tool: 'cards.run', input: {} } }, lookups(true)), undefined);
+    assert.equal(await checkCall('approveRun', { params: { id: 'r1' } }, lookups(true)), undefined);
   });
 });
 

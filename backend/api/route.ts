@@ -1,0 +1,26 @@
+/**
+ * Registers a handler for a route of the route map (contracts/routes.ts): the method, path and
+ * schemas come from the map, so the server cannot drift from the client or the OpenAPI document.
+ */
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { ROUTES, type JsonRouteName, type RouteBody, type RouteName, type RouteParams, type RouteQuery, type RouteResponse, type RouteSpec } from '../../contracts/routes';
+
+export type RouteRequest<K extends RouteName> = FastifyRequest<{ Params: RouteParams<K>; Querystring: RouteQuery<K>; Body: RouteBody<K> }>;
+type Answer<K extends RouteName> = K extends JsonRouteName ? RouteResponse<K> | FastifyReply : void | FastifyReply;
+
+export function serve<K extends RouteName>(app: FastifyInstance, name: K, handler: (req: RouteRequest<K>, reply: FastifyReply) => Promise<Answer<K>>): void {
+  const spec: RouteSpec = ROUTES[name];
+  const response = spec.response ? Object.fromEntries((spec.statuses ?? [200]).map((status) => [status, spec.response])) : undefined;
+  app.route({
+    method: spec.method,
+    url: spec.path,
+    schema: { summary: spec.summary, operationId: name, params: spec.params, querystring: spec.query, body: spec.body, response },
+    // A route whose body is optional (a decision's reason) takes no body as {}.
+    preValidation: spec.optionalBody
+      ? async (req: FastifyRequest) => {
+          req.body ??= {};
+        }
+      : undefined,
+    handler: handler as (req: FastifyRequest, reply: FastifyReply) => Promise<unknown>,
+  });
+}
