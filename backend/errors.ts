@@ -15,9 +15,11 @@ export type ErrorCode =
   | 'conflict'
   | 'invalid_state'
   | 'payload_too_large'
+  | 'uri_too_long'
   | 'unsupported_media_type'
   | 'not_implemented'
   | 'not_configured'
+  | 'unavailable'
   | 'timed_out'
   | 'cancelled'
   | 'backend_crashed'
@@ -45,26 +47,31 @@ const STATUS: Partial<Record<ErrorCode, number>> = {
   conflict: 409,
   invalid_state: 409,
   payload_too_large: 413,
+  uri_too_long: 414,
   unsupported_media_type: 415,
   not_implemented: 501,
   not_configured: 503,
+  unavailable: 503,
 };
 
 export class ProductOsError extends Error {
   readonly retryable: boolean;
+  private readonly explicitStatus?: number;
   constructor(
     readonly code: ErrorCode,
     message: string,
     readonly details?: unknown,
-    opts: { retryable?: boolean } = {},
+    opts: { retryable?: boolean; status?: number } = {},
   ) {
     super(message);
     this.name = 'ProductOsError';
     this.retryable = opts.retryable ?? false;
+    this.explicitStatus = opts.status;
   }
 
+  /** The HTTP status: the code's own, unless one was given (a framework 4xx kept as it was). */
   get status(): number {
-    return STATUS[this.code] ?? 500;
+    return this.explicitStatus ?? STATUS[this.code] ?? 500;
   }
 
   toBody(): ErrorBody {

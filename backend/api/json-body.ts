@@ -1,9 +1,12 @@
 import type { FastifyInstance } from 'fastify';
 import { ProductOsError } from '../errors';
+import { parseStrictJson } from '../strict-json';
 
 /**
- * JSON bodies: an empty body is "no body" (POST …/cancel needs none), and malformed JSON is
- * a 400 that says where it broke.
+ * JSON bodies, REST and /mcp alike: an empty body is "no body" (POST …/cancel needs none);
+ * malformed JSON, and JSON the backend will not take (prototype keys, too deep, numbers out of
+ * range, lone surrogates, NUL), is a 400 naming where it broke, before any route or
+ * validator sees it (see strict-json.ts).
  */
 export function registerJsonParser(app: FastifyInstance): void {
   // JSON only: anything else (text/plain included) is 415, not a string body.
@@ -11,14 +14,14 @@ export function registerJsonParser(app: FastifyInstance): void {
   app.addContentTypeParser('application/json', { parseAs: 'string' }, (_req, body, done) => {
     const text = body as string;
     if (text.trim() === '') return done(null, undefined);
-    // Postgres text and jsonb cannot hold NUL: refuse it here with a clear reason.
-    if (/(^|[^\\])(\\\\)*\\u0000/.test(text)) {
-      return done(new ProductOsError('invalid_json', 'request body contains a NUL character (\\u0000), which is not supported'), undefined);
-    }
-    try {
-      done(null, JSON.parse(text));
-    } catch (err) {
-      done(new ProductOsError('invalid_json', `request body is not valid JSON: ${(err as Error).message}`), undefined);
-    }
+    const parsed = parseStrictJson(text);
+    if ('value' in parsed) return done(null, parsed.value);
+    const { pointer, rule, message } = parsed.problem;
+    // Not JSON at all is invalid_json; JSON holding something refused is invalid_input.
+    const error =
+      rule === 'json'
+        ? new ProductOsError('invalid_json', `request body is ${message}`, { violations: [{ pointer, rule, message }] })
+        : new ProductOsError('invalid_input', `request body: ${message}`, { violations: [{ pointer, rule, message }] });
+    done(error, undefined);
   });
 }

@@ -6,7 +6,7 @@ import addFormats from 'ajv-formats';
 import type { ApiContext } from './context';
 import { securityHook } from './security';
 import { corsOptions } from './cors';
-import { errorHandler } from './error-handler';
+import { errorHandler, frameworkErrors, clientErrorHandler } from './error-handler';
 import { registerJsonParser } from './json-body';
 import { systemRoutes } from './routes/system';
 import { runRoutes } from './routes/runs';
@@ -37,7 +37,16 @@ function validatorCompiler() {
 }
 
 export async function buildApi(ctx: ApiContext, token: string, mcp: McpOptions = {}): Promise<FastifyInstance> {
-  const app = Fastify({ bodyLimit: ctx.config.maxBodyBytes, logger: false, return503OnClosing: true, forceCloseConnections: true });
+  const app = Fastify({
+    bodyLimit: ctx.config.maxBodyBytes,
+    logger: false,
+    return503OnClosing: true,
+    forceCloseConnections: true,
+    // The framework's own refusals (bad URL encoding, an over-long id, an unreadable request)
+    // in the documented error shape too.
+    frameworkErrors: frameworkErrors(ctx.logger),
+    clientErrorHandler,
+  });
   app.setValidatorCompiler(validatorCompiler());
   app.setErrorHandler(errorHandler(ctx.logger));
   app.setNotFoundHandler((req, reply) => reply.status(404).send({ error: { code: 'not_found', message: `no route ${req.method} ${req.url.split('?')[0]}` } }));

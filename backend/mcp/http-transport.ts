@@ -4,8 +4,12 @@ import { StreamableHTTPServerTransport, type EventStore } from '@modelcontextpro
 import { isInitializeRequest, type JSONRPCMessage } from '@modelcontextprotocol/sdk/types.js';
 import type { ApiContext } from '../api/context';
 import { createMcpServer, type McpOptions } from './tool-server';
+import { malformedRequests } from './request-check';
 
-const IDLE_SESSION_MS = 30 * 60 * 1000;
+/** A session with no request and no open stream for this long is closed. */
+const IDLE_SESSION_MS = 10 * 60 * 1000;
+/** Sessions held at once. A new one past it replaces the longest-idle session without an open stream, else is refused. */
+const MAX_SESSIONS = 64;
 /** Events kept per session for clients that reconnect with Last-Event-ID. */
 const REPLAY_EVENTS = 1000;
 const REPLAY_BYTES = 8 * 1024 * 1024;
@@ -26,6 +30,20 @@ interface Session {
 export function registerMcpRoute(app: FastifyInstance, ctx: ApiContext, opts: McpOptions = {}): void {
   const sessions = new Map<string, Session>();
   const idleMs = opts.idleSessionMs ?? IDLE_SESSION_MS;
+  const maxSessions = opts.maxSessions ?? MAX_SESSIONS;
+  /** Initializes under way: counted against the cap before their session exists. */
+  let starting = 0;
+  /** Room for one more session: evicts the longest-idle session with nothing open, if it must. */
+  const makeRoom = (): boolean => {
+    if (sessions.size + starting < maxSessions) return true;
+    let victim: Session | undefined;
+    for (const s of sessions.values()) if (s.open === 0 && (!victim || s.lastSeen < victim.lastSeen)) victim = s;
+    if (!victim) return false;
+    // Gone from the count now; the transport's close (async) finishes the rest.
+    if (victim.transport.sessionId) sessions.delete(victim.transport.sessionId);
+    void victim.transport.close();
+    return true;
+  };
   // Idle means no request for idleMs and no response open: a call that waits an hour for
   // approval on an open stream is not idle.
   const sweep = setInterval(() => {
@@ -41,6 +59,12 @@ export function registerMcpRoute(app: FastifyInstance, ctx: ApiContext, opts: Mc
   const handle = async (req: FastifyRequest, reply: FastifyReply) => {
     const sessionId = req.headers['mcp-session-id'];
     const existing = typeof sessionId === 'string' ? sessions.get(sessionId) : undefined;
+    // Malformed params are answered here, as -32602 naming the field (see request-check.ts).
+    const malformed = req.method === 'POST' && (existing || sessionId === undefined) ? malformedRequests(req.body) : [];
+    if (malformed.length > 0) {
+      if (existing) existing.lastSeen = Date.now();
+      return reply.status(200).send(Array.isArray(req.body) ? malformed : malformed[0]);
+    }
     if (existing) {
       existing.lastSeen = Date.now();
       existing.open += 1;
@@ -58,20 +82,40 @@ export function registerMcpRoute(app: FastifyInstance, ctx: ApiContext, opts: Mc
     if (req.method !== 'POST' || !isInitializeRequest(req.body)) {
       return reply.status(400).send({ jsonrpc: '2.0', error: { code: -32000, message: 'Bad Request: no valid session; send initialize first' }, id: null });
     }
+    if (!makeRoom()) {
+      return reply.status(503).header('Retry-After', String(Math.ceil(idleMs / 1000))).send({
+        jsonrpc: '2.0',
+        error: { code: -32000, message: `too many MCP sessions: ${maxSessions} are open and in use; close one (DELETE /mcp with its Mcp-Session-Id) or try again later` },
+        id: null,
+      });
+    }
+    starting += 1;
+    let counted = true;
+    const started = () => {
+      if (counted) starting -= 1;
+      counted = false;
+    };
     const transport: StreamableHTTPServerTransport = new StreamableHTTPServerTransport({
       sessionIdGenerator: () => randomUUID(),
       // Resumable streams: a call that waits long (for approval) survives a dropped
       // connection; the client resumes with Last-Event-ID and gets what it missed.
       eventStore: new SessionEventStore(),
       retryInterval: RETRY_MS,
-      onsessioninitialized: (id) => void sessions.set(id, { transport, lastSeen: Date.now(), open: 0 }),
+      onsessioninitialized: (id) => {
+        started();
+        sessions.set(id, { transport, lastSeen: Date.now(), open: 0 });
+      },
     });
     transport.onclose = () => {
       if (transport.sessionId) sessions.delete(transport.sessionId);
     };
-    await createMcpServer(ctx, opts).connect(transport);
-    reply.hijack();
-    await transport.handleRequest(req.raw, reply.raw, req.body);
+    try {
+      await createMcpServer(ctx, opts).connect(transport);
+      reply.hijack();
+      await transport.handleRequest(req.raw, reply.raw, req.body);
+    } finally {
+      started(); // an initialize the transport refused made no session
+    }
   };
 
   app.route({ method: ['GET', 'POST', 'DELETE'], url: '/mcp', schema: { summary: 'MCP over Streamable HTTP', hide: true } as object, handler: handle });

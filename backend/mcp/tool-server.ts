@@ -1,14 +1,16 @@
 import { Server } from '@modelcontextprotocol/sdk/server/index.js';
 import { CallToolRequestSchema, ListToolsRequestSchema, ErrorCode, type CallToolResult, type Tool } from '@modelcontextprotocol/sdk/types.js';
 import type { ApiContext } from '../api/context';
-import { ProductOsError, toErrorBody } from '../errors';
+import { ProductOsError, toErrorBody, safeMessage } from '../errors';
 import type { Run, RunEvent, StateEventData, ProgressEventData } from '../../contracts/rest';
 
 export interface McpOptions {
   /** tools/list page size; the cursor is the offset, opaque to clients. */
   pageSize?: number;
-  /** /mcp closes a session after this long without requests or open streams (30 min). */
+  /** /mcp closes a session after this long without requests or open streams (10 min). */
   idleSessionMs?: number;
+  /** Sessions /mcp holds at once (64); see http-transport.ts. */
+  maxSessions?: number;
 }
 
 /**
@@ -55,7 +57,12 @@ export function createMcpServer(ctx: ApiContext, opts: McpOptions = {}): Server 
     } catch (err) {
       // An unknown tool is a protocol error (the spec's -32602), not a result the model can
       // fix; submit has audited the refusal like any other.
-      if (err instanceof ProductOsError && err.code === 'unknown_tool') throw rpcError(ErrorCode.InvalidParams, `Unknown tool: ${name}`);
+      if (err instanceof ProductOsError && err.code === 'unknown_tool') throw rpcError(ErrorCode.InvalidParams, safeMessage(`Unknown tool: ${name}`));
+      if (!(err instanceof ProductOsError)) {
+        // Not one of ours (the store, a library): its text goes to the log, not to the client.
+        await ctx.logger.error('mcp', `tools/call ${name.slice(0, 200)} failed: ${(err as Error)?.message ?? String(err)}`);
+        throw rpcError(ErrorCode.InternalError, 'internal error; see the backend log');
+      }
       return errorResult(err);
     }
     const token = req.params._meta?.progressToken;

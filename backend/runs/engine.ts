@@ -1,8 +1,10 @@
 import { randomUUID } from 'node:crypto';
+import { isDeepStrictEqual } from 'node:util';
+import { jsonValueProblem } from '../strict-json';
 import type { Db } from '../store/db';
 import type { Registry, CompiledTool } from '../../registry/loader';
 import { describeViolations } from '../../registry/validation-error';
-import { ProductOsError, toErrorBody, type ErrorBody } from '../errors';
+import { ProductOsError, toErrorBody, MAX_ERROR_ITEMS, type ErrorBody } from '../errors';
 import { shapeOf } from '../shape';
 import type { Logger } from '../logger';
 import type { Config } from '../config';
@@ -103,22 +105,29 @@ export class RunEngine {
   async submit(req: SubmitRequest): Promise<{ run: Run; created: boolean }> {
     const { registry, config, db } = this.deps;
     const tool = registry.get(req.tool);
-    const argsShape = shapeOf(req.input);
+    const argsShape = jsonValueProblem(req.input) ? null : shapeOf(req.input);
     if (!tool) {
       await this.auditRefusal(req, argsShape, 'unknown_tool');
       throw new ProductOsError('unknown_tool', `no tool named "${req.tool}"`, { tool: req.tool });
     }
-    const availability = this.deps.executors.availability(tool);
-    if (!availability.available) {
-      await this.auditRefusal(req, argsShape, availability.code);
-      throw new ProductOsError(availability.code, availability.reason, { tool: tool.name });
+    // Input first, whatever happens next: a tool that cannot run yet still says what is wrong
+    // with a call to it, so the caller can fix it before the tool is there.
+    const jsonProblem = jsonValueProblem(req.input);
+    if (jsonProblem) {
+      await this.auditRefusal(req, null, 'invalid_input');
+      throw new ProductOsError('invalid_input', `invalid input for ${tool.name}: ${jsonProblem.message}`, { violations: [jsonProblem] });
     }
     // Ajv fills defaults in place: validate a copy so the caller's object is left alone.
     const input = structuredClone(req.input);
     const violations = tool.validateInput(input);
     if (violations.length > 0) {
       await this.auditRefusal(req, argsShape, 'invalid_input');
-      throw new ProductOsError('invalid_input', `invalid input for ${tool.name}: ${describeViolations(violations)}`, { violations });
+      throw new ProductOsError('invalid_input', `invalid input for ${tool.name}: ${describeViolations(violations.slice(0, MAX_ERROR_ITEMS))}${violations.length > MAX_ERROR_ITEMS ? ` (and ${violations.length - MAX_ERROR_ITEMS} more)` : ''}`, { violations });
+    }
+    const availability = this.deps.executors.availability(tool);
+    if (!availability.available) {
+      await this.auditRefusal(req, argsShape, availability.code);
+      throw new ProductOsError(availability.code, availability.reason, { tool: tool.name });
     }
     const status = needsApproval(tool.spec.risk, { mediumRiskNeedsApproval: config.mediumRiskNeedsApproval }) ? 'awaiting_approval' : 'queued';
     // With room to run it now, the run is stored already claimed by this backend: no queue
@@ -149,6 +158,11 @@ export class RunEngine {
       if (!existing) throw new ProductOsError('internal', 'idempotency key conflict but no run found');
       if (existing.tool !== tool.name) {
         throw new ProductOsError('conflict', `idempotency key "${req.idempotencyKey}" already names a run of ${existing.tool}`, { runId: existing.id });
+      }
+      // The same key with other input is another call: answering with the first run would
+      // silently drop this one.
+      if (!isDeepStrictEqual(existing.input, input)) {
+        throw new ProductOsError('conflict', `idempotency key "${req.idempotencyKey}" already names run ${existing.id}, made with different input; use a new key for a different call`, { runId: existing.id });
       }
       return { run: store.publicRun(existing), created: false };
     }
@@ -586,7 +600,10 @@ export class RunEngine {
   }
 
   private async auditRefusal(req: SubmitRequest, argsShape: unknown, outcome: string): Promise<void> {
-    await audit(this.deps.db, { caller: req.caller, action: 'tool.call', tool: req.tool, argsShape, outcome: `refused:${outcome}` });
+    // The name as a caller sent it may be anything (MCP does not constrain it): stored as text
+    // Postgres can hold, bounded.
+    const tool = req.tool.replace(/\u0000|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g, '\ufffd').slice(0, 200);
+    await audit(this.deps.db, { caller: req.caller, action: 'tool.call', tool, argsShape, outcome: `refused:${outcome}` });
   }
 
   private publish(change: { run: StoredRun; events: RunEvent[] }): void {
