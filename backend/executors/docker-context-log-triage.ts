@@ -16,7 +16,7 @@ export interface LogTriageContext {
   previous: { run_id: string; window: { since: string | null; until: string } | null; templates: Array<{ id: string; template: string; count: number }> } | null;
   /** Start of this run's window: the previous run's `window.until`; null reads all lines. */
   since: string | null;
-  /** DEBUG_REDACTED_MODE: examples and template texts are masked in the worker. */
+  /** DEBUG_REDACTED_MODE: the default of the run's `redact` input (examples, templates and values masked in the worker). */
   redact: boolean;
 }
 

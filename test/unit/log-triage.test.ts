@@ -230,7 +230,15 @@ describe('log triage: the ops.log_triage summary', () => {
     assert.equal(r.lines, 5);
     assert.equal(r.files_scanned, 1);
     assert.equal(r.templates.length, 2);
-    const [connected, failed] = r.templates;
+    // The error template comes first: flagged templates lead, whatever their count.
+    const [failed, connected] = r.templates;
+    assert.deepEqual(failed.flags, [{ kind: 'error', reason: '2 of 2 lines are errors' }]);
+    assert.equal(failed.level, 'error');
+    assert.deepEqual(connected.flags, []);
+    assert.equal(connected.level, 'info');
+    assert.equal(connected.first_seen, '2024-06-14T10:00:00.000Z');
+    assert.equal(connected.last_seen, '2024-06-14T10:00:03.000Z');
+    assert.deepEqual(r.time_range, { first: '2024-06-14T10:00:00.000Z', last: '2024-06-14T10:00:04.000Z' });
     assert.equal(connected.template, 'Connected to db in <*>');
     assert.equal(connected.count, 3);
     assert.deepEqual(connected.levels, { info: 2, warn: 1 });

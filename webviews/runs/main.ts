@@ -13,6 +13,7 @@ import { describeError, emptyState, jsonBlock, showBanner, statusBadge } from '.
 import { vscodeApi } from '../common/vscode-api';
 import { describeEvent, queryFor, RunDetailModel, RunsModel, tokenCounts, type RunFilters } from './runs-model';
 import { VirtualList } from './virtual-list';
+import { triageView } from './triage-table';
 
 const vscode = vscodeApi();
 const client = new HostClient(vscode, window);
@@ -185,7 +186,7 @@ function renderDetailHead(): void {
     detail.canRetry ? button('Retry', 'retry', 'debug-restart', retry, true) : null,
   );
   replace(els.input, jsonBlock(run.input, 'Input JSON'));
-  replace(els.output, run.output === undefined ? h('p', { class: 'muted' }, run.status === 'succeeded' ? 'No output.' : 'No output yet.') : jsonBlock(run.output, 'Output JSON'));
+  replace(els.output, run.output === undefined ? h('p', { class: 'muted' }, run.status === 'succeeded' ? 'No output.' : 'No output yet.') : [triageView(run), jsonBlock(run.output, 'Output JSON')]);
 }
 
 function eventItem(e: RunEvent): HTMLElement {

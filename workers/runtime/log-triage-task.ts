@@ -9,12 +9,14 @@ import { TaskError, isInt, type Task } from './task';
  * read-only at WORKER_PATHS.logs, and returns the registry's `ops.log_triage` output.
  *
  * Input (validated by the registry): `path` (a file or folder inside the logs folder; default
- * all of it; anything that leaves it is refused), `include_line_groups`, `max_examples`.
+ * all of it; anything that leaves it is refused), `include_line_groups`, `max_examples`,
+ * `redact` (mask examples, templates and values; default the context's `redact`).
  * Context (backend/executors/docker-context-log-triage.ts): the directive in force (its
  * `config.spike` sets the spike rule), the last successful run of the same directive over
  * the same path (`previous`: its window and template ids/counts; null on a first run, when
  * nothing is new), `since` (that run's `window.until`: older lines are not counted) and
- * `redact` (DEBUG_REDACTED_MODE).
+ * `redact` (DEBUG_REDACTED_MODE, the default for the input of the same name). The task's own
+ * log lines are masked whatever the choice: they are the product's debug log.
  *
  * The worker runs as uid 10001 with no capabilities: it reads only what that user may read.
  * An unreadable file or folder fails the run with a message that says so (make the logs
@@ -59,7 +61,7 @@ export const logTriage: Task = async (input, io) => {
     until,
     spike,
     // The backend's masks, less the local user name: inside a worker that is "worker", an ordinary word.
-    ...(ctx.redact === false ? {} : { redact: maskSecrets }),
+    ...((args.redact ?? ctx.redact !== false) ? { redact: maskSecrets } : {}),
   });
   let lines = 0;
   for (const [i, file] of files.entries()) {
@@ -80,12 +82,12 @@ export const logTriage: Task = async (input, io) => {
     spikes: result.spikes,
   });
   for (const t of result.templates.filter((x) => x.is_new || x.spike).slice(0, 5)) {
-    io.log(t.spike ? 'warn' : 'info', `${t.is_new ? 'new' : 'spike'}: ${t.template}`, { id: t.id, count: t.count });
+    io.log(t.spike ? 'warn' : 'info', `${t.is_new ? 'new' : 'spike'}: ${maskSecrets(t.template)}`, { id: t.id, count: t.count });
   }
   return result;
 };
 
-function readInput(input: unknown): { path: string; includeLineGroups: boolean; maxExamples: number } {
+function readInput(input: unknown): { path: string; includeLineGroups: boolean; maxExamples: number; redact: boolean | undefined } {
   const o = input && typeof input === 'object' && !Array.isArray(input) ? (input as Record<string, unknown>) : {};
   const p = o.path === undefined ? '.' : o.path;
   if (typeof p !== 'string' || p.length === 0) throw new TaskError('invalid_input', 'input.path must be a non-empty string');
@@ -93,7 +95,9 @@ function readInput(input: unknown): { path: string; includeLineGroups: boolean; 
   if (typeof groups !== 'boolean') throw new TaskError('invalid_input', 'input.include_line_groups must be a boolean');
   const max = o.max_examples === undefined ? 3 : o.max_examples;
   if (!isInt(max) || max < 1 || max > 20) throw new TaskError('invalid_input', 'input.max_examples must be an integer from 1 to 20');
-  return { path: p, includeLineGroups: groups, maxExamples: max };
+  const redact = o.redact;
+  if (redact !== undefined && typeof redact !== 'boolean') throw new TaskError('invalid_input', 'input.redact must be a boolean');
+  return { path: p, includeLineGroups: groups, maxExamples: max, redact };
 }
 
 /** File-system failures as task errors that say what to do. */

@@ -44,6 +44,10 @@ export interface Comparison {
   isNew: boolean;
   spike: boolean;
   previousCount: number;
+  /** Rates were compared (both windows have a length), not counts. */
+  byRate: boolean;
+  /** This window's rate (or count) over the previous one's; Infinity when it had none. */
+  factor: number;
 }
 
 /** Compares templates against a previous summary; build once per run, ask per template. */
@@ -74,24 +78,20 @@ export class Baseline {
   }
 
   compare(id: string, template: string, count: number): Comparison {
-    if (!this.previous) return { isNew: false, spike: false, previousCount: 0 };
+    if (!this.previous) return { isNew: false, spike: false, previousCount: 0, byRate: false, factor: 1 };
     const matched = new Set<PreviousTemplate>(this.byId.get(id) ?? []);
     const tokens = template.split(' ');
     for (const p of this.byLength.get(tokens.length) ?? []) {
       if (!matched.has(p.t) && (covers(tokens, p.tokens) || covers(p.tokens, tokens))) matched.add(p.t);
     }
-    if (matched.size === 0) return { isNew: true, spike: false, previousCount: 0 };
+    if (matched.size === 0) return { isNew: true, spike: false, previousCount: 0, byRate: false, factor: Infinity };
     let previousCount = 0;
     for (const p of matched) previousCount += p.count;
-    let spike = false;
-    if (count >= this.minCount) {
-      if (this.currentSeconds && this.previousSeconds) {
-        spike = count / this.currentSeconds >= this.ratio * (previousCount / this.previousSeconds);
-      } else {
-        spike = count >= this.ratio * previousCount;
-      }
-    }
-    return { isNew: false, spike, previousCount };
+    const byRate = Boolean(this.currentSeconds && this.previousSeconds);
+    const now = byRate ? count / this.currentSeconds! : count;
+    const before = byRate ? previousCount / this.previousSeconds! : previousCount;
+    const spike = count >= this.minCount && now >= this.ratio * before;
+    return { isNew: false, spike, previousCount, byRate, factor: before > 0 ? now / before : Infinity };
   }
 }
 

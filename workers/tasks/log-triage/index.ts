@@ -7,6 +7,7 @@
  *   levels.ts      level words and the names they map to
  *   masker.ts      variable values (numbers, ids, addresses, paths, sizes, …) → <*>
  *   miner.ts       online template mining: a word position becomes <*> once it is seen to vary
+ *   drain.ts       Drain (fixed-depth tree + similarity), the yardstick for lines with no trusted header
  *   ids.ts         stable template ids (hash of the template text)
  *   baseline.ts    new / spike flags against the previous run's summary
  *   triage.ts      the pipeline and the ops.log_triage output
@@ -20,6 +21,8 @@ export { Baseline, windowSeconds } from './baseline';
 export type { PreviousSummary, PreviousTemplate, SpikeRule } from './baseline';
 export { TemplateMiner } from './miner';
 export type { MinerOptions } from './miner';
+export { Drain } from './drain';
+export type { DrainOptions } from './drain';
 export { maskMessage, maskTokens, WILDCARD } from './masker';
 export { learnHeader, splitHeader, headerShape } from './preprocess';
 export type { HeaderModel, ParsedLine } from './preprocess';

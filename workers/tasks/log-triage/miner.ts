@@ -38,6 +38,8 @@ export interface MinerOptions {
   minDistinct?: number;
   /** The same when one of the words is a whole masked value (`<*>`): the place is known to hold data. */
   minDistinctMasked?: number;
+  /** Share of equal positions that proposes two templates as one group in refinement (default 0.5). */
+  groupSimilarity?: number;
 }
 
 interface Cluster {
@@ -52,6 +54,7 @@ interface Cluster {
 export class TemplateMiner {
   private readonly minDistinct: number;
   private readonly minDistinctMasked: number;
+  private readonly groupSimilarity: number;
   private readonly clusters: Cluster[] = [];
   /**
    * Hash of a masked message → the cluster it was put in (resolve with rootOf). Hashes, not
@@ -73,6 +76,7 @@ export class TemplateMiner {
   constructor(options: MinerOptions = {}) {
     this.minDistinct = options.minDistinct ?? 3;
     this.minDistinctMasked = options.minDistinctMasked ?? 2;
+    this.groupSimilarity = options.groupSimilarity ?? GROUP_SIMILARITY;
   }
 
   /** Adds one message (its masked words); returns a cluster id to resolve later with `templateOf`/`rootOf`. */
@@ -153,7 +157,7 @@ export class TemplateMiner {
           }
         }
       }
-      if (best && bestSim >= GROUP_SIMILARITY) {
+      if (best && bestSim >= this.groupSimilarity) {
         best.members.push(id);
         for (let i = 0; i < tokens.length; i++) if (best.seed[i] !== tokens[i]) best.seed[i] = WILDCARD;
       } else {

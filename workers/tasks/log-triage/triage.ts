@@ -2,11 +2,20 @@
  * Log triage: lines in, the `ops.log_triage` summary out.
  *
  * Per file: the first lines are held back until the header shape is learned (preprocess.ts),
- * then every line is split into header and message, its level noted, its message masked
- * (masker.ts) and mined (miner.ts). One miner serves all files, so a template logged by
- * several files (rotated logs, replicas) is one template. At the end, templates get their
- * stable ids (ids.ts), counts, levels and examples, and are compared with the previous
- * run's summary (baseline.ts).
+ * then every line is split into header and message, its level and time noted, its message
+ * masked (masker.ts) and mined (miner.ts). One miner serves all files with a trusted header,
+ * so a template logged by several files (rotated logs, replicas) is one template. At the
+ * end, templates get their stable ids (ids.ts), counts, levels, time range, top values of
+ * their placeholders (variables.ts), and flags (flags.ts) against the previous run's
+ * summary (baseline.ts).
+ *
+ * A file with no header the learner trusts (no shape shared by half its lines, and not
+ * JSON/logfmt) is mined twice, by its own miner and by Drain (drain.ts) on the same
+ * messages. Whatever header junk is left in such messages can split the miner's templates
+ * down to one per line, where Drain's similarity still groups; so when most of the file's
+ * lines end up alone in a template of one line, Drain's grouping is used for that file. The
+ * rule is about the shape of the output (one group per line is never an answer), not a
+ * threshold fitted to a labelled score.
  *
  * The window: lines whose timestamp is at or before `since` (the end of the last
  * successful run) are skipped, so counts are "since the last run". A line without a
@@ -15,12 +24,16 @@
  */
 
 import { Baseline, windowSeconds, type PreviousSummary, type SpikeRule } from './baseline';
+import { Drain } from './drain';
+import { flagsOf, mainLevel, urgency, type Flag } from './flags';
 import { templateId } from './ids';
 import type { Level } from './levels';
 import { maskTokens } from './masker';
 import { TemplateMiner, type MinerOptions } from './miner';
 import { learnHeader, splitHeader, type HeaderModel } from './preprocess';
+import { parseStructured } from './structured';
 import { parseTimestamp } from './timestamps';
+import { alignValues, topValues, ValueCounts, type TopValues } from './variables';
 
 export interface TriageOptions {
   /** Example lines per template (1..20, default 3). */
@@ -36,13 +49,21 @@ export interface TriageOptions {
   spike?: SpikeRule;
   miner?: MinerOptions;
   /**
-   * Applied to example lines and to template texts before they leave the worker
-   * (DEBUG_REDACTED_MODE): a word that never varies, a password in a connection string, stays
-   * in the template. Ids are computed before, so they do not change with the mode.
+   * Applied to example lines, template texts and placeholder values before they leave the
+   * worker (the run's `redact` choice): a word that never varies, a password in a
+   * connection string, stays in the template. Ids are computed before, so they do not change
+   * with the mode.
    */
   redact?: (line: string) => string;
   /** Lines read before a file's header shape is learned (default 2000). */
   headerSample?: number;
+  /**
+   * false: learn no header, as if none could be trusted (the fallback). For measuring that
+   * fallback; default true.
+   */
+  learnHeaders?: boolean;
+  /** Most frequent values listed per placeholder (default 5). */
+  topValues?: number;
 }
 
 export interface TriageTemplate {
@@ -50,8 +71,15 @@ export interface TriageTemplate {
   template: string;
   count: number;
   levels: Partial<Record<Level, number>>;
+  /** The level most of its lines have; null when none had one. */
+  level: Level | null;
+  first_seen: string | null;
+  last_seen: string | null;
   is_new: boolean;
   spike: boolean;
+  flags: Flag[];
+  /** Per placeholder, its most frequent values with counts. */
+  variables: TopValues[];
   examples: string[];
   line_numbers?: number[];
   file?: string;
@@ -61,6 +89,10 @@ export interface TriageTemplate {
 export interface TriageResult {
   files_scanned: number;
   lines: number;
+  /** First and last timestamp read in the logs (in the window), ISO; null when none could be read. */
+  time_range: { first: string | null; last: string | null };
+  /** Whether examples, templates and values were masked. */
+  redacted: boolean;
   templates: TriageTemplate[];
   new_templates: number;
   spikes: number;
@@ -75,6 +107,8 @@ export interface LogSource {
 }
 
 const MAX_EXAMPLE_CHARS = 2000;
+/** Cluster ids of one grouper stay under this; a tally's key is grouper * ID_SPACE + id. */
+const ID_SPACE = 2 ** 31;
 
 /** What is kept per provisional cluster (one per distinct masked message, roughly). */
 interface Tally {
@@ -83,6 +117,22 @@ interface Tally {
   examples: string[];
   /** Order of first appearance, so merged examples come out in log order. */
   first: number;
+  values: ValueCounts;
+  firstSeen: number | undefined;
+  lastSeen: number | undefined;
+}
+
+/** Something that groups masked messages: the miner or Drain. */
+interface Grouper {
+  add(tokens: readonly string[]): number;
+  templateOf(id: number): string;
+  finish?(): void;
+}
+
+/** A file with no trusted header: its own miner and Drain, one chosen at the end. */
+interface Fallback {
+  miner: number;
+  drain: number;
 }
 
 /**
@@ -90,7 +140,9 @@ interface Tally {
  * Memory is per template (plus 12 bytes per line when line groups are requested).
  */
 export class LogTriage {
-  private readonly miner: TemplateMiner;
+  /** Grouper 0 is the shared miner; fallback files add their own pair. */
+  private readonly groupers: Grouper[];
+  private readonly fallbacks: Fallback[] = [];
   private readonly maxExamples: number;
   private readonly groups: boolean;
   private readonly sampleSize: number;
@@ -98,24 +150,29 @@ export class LogTriage {
   private readonly sinceIso: string | null;
   private readonly until: string;
   private readonly untilMs: number;
-  private readonly tallies: Tally[] = [];
+  private readonly tallies = new Map<number, Tally>();
   private readonly files: string[] = [];
   private lineCount = 0;
   private seq = 0;
-  // Line groups, as parallel growable arrays: cluster, file index, line number.
-  private groupCluster = new Int32Array(0);
+  private minTime: number | undefined;
+  private maxTime: number | undefined;
+  // Line groups, as parallel growable arrays: tally key, file index, line number.
+  private groupKey = new Float64Array(0);
   private groupFile = new Int32Array(0);
   private groupLine = new Int32Array(0);
   private groupLength = 0;
   // Current file.
   private pending: string[] = [];
   private model: HeaderModel | undefined;
+  private fallback: Fallback | undefined;
   private fileIndex = -1;
   private fileLine = 0;
   private lastTime: number | undefined;
+  private lastStamp: string | undefined;
+  private lastStampTime: number | undefined;
 
   constructor(private readonly options: TriageOptions = {}) {
-    this.miner = new TemplateMiner(options.miner);
+    this.groupers = [new TemplateMiner(options.miner)];
     this.maxExamples = Math.min(20, Math.max(1, options.maxExamples ?? 3));
     this.groups = options.includeLineGroups ?? false;
     this.sampleSize = options.headerSample ?? 2000;
@@ -133,6 +190,7 @@ export class LogTriage {
     this.fileLine = 0;
     this.pending = [];
     this.model = undefined;
+    this.fallback = undefined;
     this.lastTime = undefined;
   }
 
@@ -153,7 +211,8 @@ export class LogTriage {
   /** The summary. Call once, after the last file. */
   result(): TriageResult {
     if (this.fileIndex >= 0) this.endFile();
-    this.miner.finish();
+    for (const g of this.groupers) g.finish?.();
+    const dropped = this.droppedGroupers();
 
     // Aggregate provisional clusters into templates (by text: two clusters may read the same).
     interface Agg {
@@ -163,12 +222,12 @@ export class LogTriage {
       parts: Tally[];
     }
     const byText = new Map<string, Agg>();
-    const textOf: string[] = [];
-    for (let c = 0; c < this.tallies.length; c++) {
-      const t = this.tallies[c];
-      if (!t || t.count === 0) continue;
-      const text = this.miner.templateOf(c);
-      textOf[c] = text;
+    const textOf = new Map<number, string>();
+    for (const [key, t] of this.tallies) {
+      const g = Math.floor(key / ID_SPACE);
+      if (t.count === 0 || dropped.has(g)) continue;
+      const text = this.groupers[g].templateOf(key - g * ID_SPACE);
+      textOf.set(key, text);
       let agg = byText.get(text);
       if (!agg) byText.set(text, (agg = { template: text, count: 0, levels: new Map(), parts: [] }));
       agg.count += t.count;
@@ -178,38 +237,78 @@ export class LogTriage {
 
     const baseline = new Baseline(this.options.previous, windowSeconds(this.sinceIso, this.until), this.options.spike);
     const lineGroups = this.groups ? this.collectLineGroups(textOf) : undefined;
+    const redact = this.options.redact;
+    const counted = [...byText.values()].reduce((n, a) => n + a.count, 0);
 
-    const templates: TriageTemplate[] = [];
+    const ranked: Array<{ rank: number; count: number; text: string; entries: TriageTemplate[] }> = [];
     let newCount = 0;
     let spikeCount = 0;
-    const ordered = [...byText.values()].sort((a, b) => b.count - a.count || (a.template < b.template ? -1 : 1));
-    for (const agg of ordered) {
+    for (const agg of byText.values()) {
       const id = templateId(agg.template);
-      const shown = this.options.redact ? this.options.redact(agg.template) : agg.template;
+      const shown = redact ? redact(agg.template) : agg.template;
       const cmp = baseline.compare(id, shown, agg.count);
       if (cmp.isNew) newCount++;
       if (cmp.spike) spikeCount++;
-      const examples = agg.parts
-        .sort((a, b) => a.first - b.first)
-        .flatMap((p) => p.examples)
-        .slice(0, this.maxExamples);
+      const flags = flagsOf({
+        count: agg.count,
+        lines: counted,
+        levels: agg.levels,
+        isNew: cmp.isNew,
+        spike: cmp.spike,
+        previousCount: cmp.previousCount,
+        previousRunId: this.options.previous?.run_id ?? null,
+        byRate: cmp.byRate,
+        ratio: cmp.factor,
+      });
+      agg.parts.sort((a, b) => a.first - b.first);
+      const examples = agg.parts.flatMap((p) => p.examples).slice(0, this.maxExamples);
       const levels = Object.fromEntries([...agg.levels].sort((a, b) => b[1] - a[1])) as Partial<Record<Level, number>>;
-      const base = { id, template: shown, levels, is_new: cmp.isNew, spike: cmp.spike, examples };
-      if (!lineGroups) {
-        templates.push({ ...base, count: agg.count });
-        continue;
+      let firstSeen: number | undefined;
+      let lastSeen: number | undefined;
+      for (const p of agg.parts) {
+        if (p.firstSeen !== undefined && (firstSeen === undefined || p.firstSeen < firstSeen)) firstSeen = p.firstSeen;
+        if (p.lastSeen !== undefined && (lastSeen === undefined || p.lastSeen > lastSeen)) lastSeen = p.lastSeen;
       }
-      // Line numbers refer to one file, so a template seen in several files gets one entry per file.
-      const perFile = lineGroups.get(agg.template) ?? new Map<number, number[]>();
-      for (const [f, numbers] of [...perFile].sort((a, b) => a[0] - b[0])) {
-        templates.push({ ...base, count: numbers.length, line_numbers: numbers, file: this.files[f] });
+      const variables = topValues(
+        agg.template.split(' '),
+        agg.parts.map((p) => p.values),
+        agg.count,
+        this.options.topValues ?? 5,
+        redact,
+      );
+      const base = {
+        id,
+        template: shown,
+        levels,
+        level: mainLevel(agg.levels),
+        first_seen: iso(firstSeen),
+        last_seen: iso(lastSeen),
+        is_new: cmp.isNew,
+        spike: cmp.spike,
+        flags,
+        variables,
+        examples,
+      };
+      const entries: TriageTemplate[] = [];
+      if (!lineGroups) entries.push({ ...base, count: agg.count });
+      else {
+        // Line numbers refer to one file, so a template seen in several files gets one entry per file.
+        const perFile = lineGroups.get(agg.template) ?? new Map<number, number[]>();
+        for (const [f, numbers] of [...perFile].sort((a, b) => a[0] - b[0])) {
+          entries.push({ ...base, count: numbers.length, line_numbers: numbers, file: this.files[f] });
+        }
       }
+      ranked.push({ rank: urgency(flags), count: agg.count, text: agg.template, entries });
     }
+    // Flagged first (new, spike, rare, error), then the most frequent.
+    ranked.sort((a, b) => a.rank - b.rank || b.count - a.count || (a.text < b.text ? -1 : 1));
 
     return {
       files_scanned: this.files.length,
       lines: this.lineCount,
-      templates,
+      time_range: { first: iso(this.minTime), last: iso(this.maxTime) },
+      redacted: redact !== undefined,
+      templates: ranked.flatMap((r) => r.entries),
       new_templates: newCount,
       spikes: spikeCount,
       since_run_id: this.options.previous?.run_id ?? null,
@@ -217,11 +316,53 @@ export class LogTriage {
     };
   }
 
+  /**
+   * For each fallback file, the grouper NOT used: Drain's when the miner gave a real
+   * grouping, the miner's when most of the file's lines sat alone in one-line templates.
+   */
+  private droppedGroupers(): Set<number> {
+    const dropped = new Set<number>();
+    if (this.fallbacks.length === 0) return dropped;
+    const perText = new Map<number, Map<string, number>>();
+    for (const f of this.fallbacks) perText.set(f.miner, new Map());
+    const lines = new Map<number, number>();
+    for (const [key, t] of this.tallies) {
+      const g = Math.floor(key / ID_SPACE);
+      const texts = perText.get(g);
+      if (!texts || t.count === 0) continue;
+      const text = this.groupers[g].templateOf(key - g * ID_SPACE);
+      texts.set(text, (texts.get(text) ?? 0) + t.count);
+      lines.set(g, (lines.get(g) ?? 0) + t.count);
+    }
+    for (const f of this.fallbacks) {
+      let alone = 0;
+      for (const n of perText.get(f.miner)!.values()) if (n === 1) alone++;
+      const total = lines.get(f.miner) ?? 0;
+      const degenerate = total > 1 && alone * 2 > total;
+      dropped.add(degenerate ? f.miner : f.drain);
+    }
+    return dropped;
+  }
+
   /** Learns the header from the held-back lines, then processes them. */
   private flush(): void {
-    this.model = learnHeader(this.pending);
     const lines = this.pending;
     this.pending = [];
+    this.model = this.options.learnHeaders === false ? { shape: '', coverage: 0 } : learnHeader(lines);
+    if (this.model.shape === '') {
+      let structured = 0;
+      let nonEmpty = 0;
+      for (const l of lines) {
+        if (l.trim() === '') continue;
+        nonEmpty++;
+        if (parseStructured(l)) structured++;
+      }
+      if (structured * 2 <= nonEmpty) {
+        this.fallback = { miner: this.groupers.length, drain: this.groupers.length + 1 };
+        this.groupers.push(new TemplateMiner(this.options.miner), new Drain());
+        this.fallbacks.push(this.fallback);
+      }
+    }
     for (const line of lines) this.process(line);
   }
 
@@ -231,56 +372,94 @@ export class LogTriage {
     const line = raw.endsWith('\r') ? raw.slice(0, -1) : raw;
     if (line.trim() === '') return;
     const parsed = splitHeader(line, this.model!);
-    if (this.since !== undefined) {
-      const time = parsed.timestamp ? this.toTime(parsed.timestamp) : undefined;
+    if (parsed.timestamp !== undefined) {
+      const time = this.toTime(parsed.timestamp);
       if (time !== undefined) this.lastTime = time;
-      if (this.lastTime !== undefined && this.lastTime <= this.since) return;
     }
-    const cluster = this.miner.add(maskTokens(parsed.message));
-    let t = this.tallies[cluster];
-    if (!t) this.tallies[cluster] = t = { count: 0, levels: new Map(), examples: [], first: this.seq++ };
+    if (this.since !== undefined && this.lastTime !== undefined && this.lastTime <= this.since) return;
+    if (this.lastTime !== undefined) {
+      if (this.minTime === undefined || this.lastTime < this.minTime) this.minTime = this.lastTime;
+      if (this.maxTime === undefined || this.lastTime > this.maxTime) this.maxTime = this.lastTime;
+    }
+    const tokens = maskTokens(parsed.message);
+    let key: number;
+    if (this.fallback) {
+      // Both groupers see the line; the tally of the one dropped at the end is ignored.
+      this.record(this.fallback.drain * ID_SPACE + this.groupers[this.fallback.drain].add(tokens), line, parsed.level, parsed.message, tokens, false);
+      key = this.fallback.miner * ID_SPACE + this.groupers[this.fallback.miner].add(tokens);
+    } else key = this.groupers[0].add(tokens);
+    this.record(key, line, parsed.level, parsed.message, tokens, true);
+  }
+
+  private record(key: number, line: string, level: Level | undefined, message: string, tokens: string[], group: boolean): void {
+    let t = this.tallies.get(key);
+    if (!t) {
+      t = { count: 0, levels: new Map(), examples: [], first: this.seq++, values: new ValueCounts(), firstSeen: undefined, lastSeen: undefined };
+      this.tallies.set(key, t);
+    }
     t.count++;
-    if (parsed.level) t.levels.set(parsed.level, (t.levels.get(parsed.level) ?? 0) + 1);
+    if (level) t.levels.set(level, (t.levels.get(level) ?? 0) + 1);
+    if (this.lastTime !== undefined) {
+      if (t.firstSeen === undefined || this.lastTime < t.firstSeen) t.firstSeen = this.lastTime;
+      if (t.lastSeen === undefined || this.lastTime > t.lastSeen) t.lastSeen = this.lastTime;
+    }
+    const raw = message.trim();
+    const values = raw === '' ? undefined : alignValues(raw.split(/\s+/), tokens);
+    if (values) t.values.add(values);
     if (t.examples.length < this.maxExamples) {
       const shown = line.length > MAX_EXAMPLE_CHARS ? `${line.slice(0, MAX_EXAMPLE_CHARS)}…` : line;
       t.examples.push(this.options.redact ? this.options.redact(shown) : shown);
     }
-    if (this.groups) this.recordLine(cluster);
+    if (this.groups && group) this.recordLine(key);
+    // The fallback's Drain tally shares the line group of the miner's: both are written under the miner's key,
+    // and re-keyed at the end when Drain wins (see collectLineGroups).
+    if (this.groups && !group) this.drainKeys.set(this.groupLength, key);
   }
+
+  /** Line index → Drain tally key, for lines of fallback files (the miner's key is in groupKey). */
+  private readonly drainKeys = new Map<number, number>();
 
   /** Header time to epoch ms; a year-less time (syslog) is put in the year that is not in the future. */
   private toTime(text: string): number | undefined {
+    // Consecutive lines often carry the same stamp (same second): parse it once.
+    if (text === this.lastStamp) return this.lastStampTime;
     const year = new Date(Number.isFinite(this.untilMs) ? this.untilMs : Date.now()).getUTCFullYear();
     let t = parseTimestamp(text, year);
     if (t !== undefined && Number.isFinite(this.untilMs) && t > this.untilMs + 86_400_000 && !/\d{4}/.test(text)) {
       t = parseTimestamp(text, year - 1);
     }
+    this.lastStamp = text;
+    this.lastStampTime = t;
     return t;
   }
 
-  private recordLine(cluster: number): void {
-    if (this.groupLength === this.groupCluster.length) {
-      const size = Math.max(1024, this.groupCluster.length * 2);
+  private recordLine(key: number): void {
+    if (this.groupLength === this.groupKey.length) {
+      const size = Math.max(1024, this.groupKey.length * 2);
+      const keys = new Float64Array(size);
+      keys.set(this.groupKey);
+      this.groupKey = keys;
       const grow = (a: Int32Array) => {
         const b = new Int32Array(size);
         b.set(a);
         return b;
       };
-      this.groupCluster = grow(this.groupCluster);
       this.groupFile = grow(this.groupFile);
       this.groupLine = grow(this.groupLine);
     }
-    this.groupCluster[this.groupLength] = cluster;
+    this.groupKey[this.groupLength] = key;
     this.groupFile[this.groupLength] = this.fileIndex;
     this.groupLine[this.groupLength] = this.fileLine;
     this.groupLength++;
   }
 
   /** Template text → file index → line numbers (ascending, as read). */
-  private collectLineGroups(textOf: string[]): Map<string, Map<number, number[]>> {
+  private collectLineGroups(textOf: Map<number, string>): Map<string, Map<number, number[]>> {
     const out = new Map<string, Map<number, number[]>>();
     for (let i = 0; i < this.groupLength; i++) {
-      const text = textOf[this.groupCluster[i]];
+      // A fallback line whose miner grouping was dropped is grouped by its Drain tally.
+      const text = textOf.get(this.groupKey[i]) ?? textOf.get(this.drainKeys.get(i) ?? NaN);
+      if (text === undefined) continue;
       let perFile = out.get(text);
       if (!perFile) out.set(text, (perFile = new Map()));
       const f = this.groupFile[i];
@@ -290,6 +469,10 @@ export class LogTriage {
     }
     return out;
   }
+}
+
+function iso(ms: number | undefined): string | null {
+  return ms === undefined || !Number.isFinite(ms) ? null : new Date(ms).toISOString();
 }
 
 /** Triage of in-memory lines (one file). */
