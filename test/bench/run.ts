@@ -31,6 +31,10 @@ const BENCHMARKS: Record<string, { description: string; load: () => Promise<{ ru
     description: 'Open-panel command (fake vscode, dist/extension.js) → first paint of its webview HTML in headless Chromium, each of the five panels, vs 500 ms',
     load: () => import('./panel-first-paint'),
   },
+  'webview-models': {
+    description: 'Kanban board model with 2,000 cards (load + 200 moves) and the service-map layout of 40 containers, in Node: median/p95 vs 100 ms',
+    load: () => import('./webview-models'),
+  },
   'kanban-2000': {
     description: 'Kanban panel with 2,000 cards in headless Chromium: first render and frame time while dragging (p50/p95/max) vs 16.7 ms',
     load: () => import('./kanban-2000'),

@@ -10,6 +10,7 @@ import { createBackend } from '../../backend/main';
 import { validateConfig } from '../../backend/config';
 import type { Run, RunEvent, StateEventData } from '../../contracts/rest';
 import { startBackend, tempDir, until, type Response, type TestBackend } from '../helpers/backend';
+import { watchDispatchPasses } from '../helpers/dispatch-passes';
 
 const TERMINAL = new Set(['succeeded', 'failed', 'cancelled', 'timed_out']);
 
@@ -839,8 +840,9 @@ describe('REST API (PGlite backend)', function () {
       const sse = await openSse(ap, `/api/runs/${res.body.id}/events`);
       try {
         await sse.waitFor((evs) => evs.filter((e) => e.event === 'state').length >= 2, 'the first two state events');
-        // It stays there: a dispatch pass (every 500 ms) does not take it.
-        await new Promise((r) => setTimeout(r, 700));
+        // It stays there: dispatch passes (every 500 ms) do not take it.
+        const passes = watchDispatchPasses(ap.backend.engine);
+        await passes.after(1).finally(passes.restore);
         assert.equal((await ap.api<Run>('GET', `/api/runs/${res.body.id}`)).body.status, 'awaiting_approval');
         assert.equal(sse.ended, false, 'the stream stays open while the run waits');
         assert.deepEqual((await ap.api('GET', '/api/brand/default/history')).body.versions, []);
@@ -884,7 +886,8 @@ describe('REST API (PGlite backend)', function () {
       assert.equal(denied.body.status, 'cancelled');
       assert.equal(denied.body.error?.code, 'cancelled');
       assert.match(denied.body.error?.message ?? '', /off brand/);
-      await new Promise((r) => setTimeout(r, 600));
+      const passes = watchDispatchPasses(ap.backend.engine);
+      await passes.after(1).finally(passes.restore);
       assert.equal((await ap.api<Run>('GET', `/api/runs/${res.body.id}`)).body.status, 'cancelled');
       assert.equal((await ap.api('GET', '/api/brand/default/history')).body.versions.length, historyBefore);
       expectError(await ap.api('POST', `/api/runs/${res.body.id}/approve`, {}), 409, 'invalid_state');

@@ -3,6 +3,7 @@ import { startBackend, until, type TestBackend } from '../helpers/backend';
 import { testRegistryFile, TEST_HANDLERS } from '../helpers/test-tools';
 import { watchDispatchPasses } from '../helpers/dispatch-passes';
 import type { Run, RunEvent, StateEventData } from '../../contracts/rest';
+import type { LocalHandler } from '../../backend/executors/local';
 
 async function states(t: TestBackend, runId: string): Promise<string[]> {
   const events: RunEvent[] = await t.backend.engine.events(runId);
@@ -68,6 +69,7 @@ describe('runs engine', function () {
     const done = await t.backend.engine.waitForTerminal(run.id);
     assert.equal(done.status, 'cancelled');
     // The handler itself was stopped by the cancel (not by the 2 s tool timeout).
+    await until(async () => held.abortReasons.has(run.id), 'the handler to end');
     assert.equal(held.abortReasons.get(run.id), 'cancel');
     assert.deepEqual(await states(t, run.id), ['queued', 'dispatching', 'running', 'cancelled']);
   });

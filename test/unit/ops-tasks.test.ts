@@ -1,8 +1,10 @@
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
 import { loadRegistry } from '../../registry/loader';
 import { COMPUTE_APPS_ARGS, describeSmiFailure, GPU_QUERY_ARGS, parseComputeAppsCsv, parseGpuCsv, smiNumber } from '../../backend/executors/nvidia-smi';
 import { gpusFor, probeGpuReport, probeGpus, type SmiRun, type SmiRunner } from '../../backend/executors/docker-gpu';
 import { maskContainerId } from '../../backend/executors/docker-context';
+import { hardenedCreateOptions } from '../../backend/executors/docker-hardening';
 import { buildGpuReport, readGpuContext, type GpuReportContext } from '../../workers/tasks/gpu-report';
 import { buildServiceMap, readServiceContext, type ServiceContainer } from '../../workers/tasks/service-map';
 import { gpuReport } from '../../workers/runtime/gpu-report-task';
@@ -212,10 +214,37 @@ describe('GPU probe (backend side, nvidia-smi faked)', () => {
     assert.match(p.note!, /GPU processes are unknown: nvidia-smi reported insufficient permissions/);
   });
 
-  it('the real nvidia-smi on this host answers without throwing', async () => {
+  it('the real nvidia-smi on this host: the GPUs `nvidia-smi -L` lists, or none with the reason', async () => {
+    // What to expect is read independently of the code under test: `nvidia-smi -L` (one
+    // "GPU n: …" line per GPU), or its absence.
+    const listed = spawnSync('nvidia-smi', ['-L'], { encoding: 'utf8', timeout: 10_000 });
     const p = await probeGpuReport();
-    assert.ok(p.source === 'none' ? p.gpus.length === 0 && typeof p.note === 'string' : p.gpus.length > 0);
-    assert.ok(Array.isArray(await probeGpus()));
+    if ((listed.error as NodeJS.ErrnoException | undefined)?.code === 'ENOENT') {
+      assert.deepEqual([p.source, p.gpus, p.processes], ['none', [], []]);
+      assert.equal(p.note, describeSmiFailure({ errno: 'ENOENT' }, 5000));
+    } else {
+      const count = (listed.stdout ?? '').split('\n').filter((l) => /^GPU \d+:/.test(l)).length;
+      assert.equal(p.gpus.length, count, `nvidia-smi -L: ${listed.stdout}${listed.stderr}`);
+      assert.equal(p.source, count > 0 ? 'nvidia-smi' : 'none');
+      if (count === 0) assert.ok(p.note && p.note.length > 0, 'no GPU comes with a reason');
+    }
+    assert.equal((await probeGpus()).length, p.gpus.length);
+  });
+
+  it('recorded nvidia-smi → the GPUs that fit → Docker DeviceRequests in the hardened create options', async () => {
+    // Two A100 40GB and two small cards: an image that needs 16 GiB gets the two A100s, by UUID.
+    const smi = fakeSmi({ stdout: TWO_GPUS + NOT_AVAILABLE.replace(/^0, /, '2, ').replace(/\n1, /, '\n3, ') });
+    const fit = gpusFor((await probeGpuReport({ run: smi, processes: false })).gpus, 16_384);
+    const ids = fit.map((g) => g.uuid);
+    assert.deepEqual(ids, ['GPU-0a1b2c3d-4e5f-6071-8293-a4b5c6d7e8f9', 'GPU-9f8e7d6c-5b4a-3928-1706-f5e4d3c2b1a0']);
+    const spec = { image: 'product-os/worker:test', labels: {}, resources: { memory_mb: 256, cpus: 1, pids: 64 }, network: 'none', mounts: [], tmpfsMb: 16 };
+    const opts = hardenedCreateOptions({ ...spec, gpuDeviceIds: ids });
+    assert.deepEqual(opts.HostConfig!.DeviceRequests, [{ Driver: 'nvidia', DeviceIDs: ids, Capabilities: [['gpu']] }]);
+    // The GPU is handed in as a device request, never as host device nodes or privileges.
+    assert.deepEqual([opts.HostConfig!.Devices, opts.HostConfig!.Privileged, opts.HostConfig!.CapDrop], [undefined, false, ['ALL']]);
+    // No GPU asked for (or none fits): no DeviceRequests at all.
+    assert.equal('DeviceRequests' in hardenedCreateOptions(spec).HostConfig!, false);
+    assert.equal('DeviceRequests' in hardenedCreateOptions({ ...spec, gpuDeviceIds: gpusFor(fit, 80_000).map((g) => g.uuid) }).HostConfig!, false);
   });
 
   it('gpusFor: enough memory, a uuid, an unknown total counts as none', () => {

@@ -21,10 +21,8 @@ async function activated(settings: Record<string, unknown> = {}) {
   for (const [k, v] of Object.entries(settings)) fake.settings.set(k, v);
   const storage = fs.mkdtempSync(path.join(os.tmpdir(), 'product-os-ext-storage-'));
   const context = fakeContext(ROOT, storage);
-  const started = performance.now();
   const api = await activate(context as unknown as vscode.ExtensionContext);
-  const ms = performance.now() - started;
-  return { api, context, storage, ms };
+  return { api, context, storage };
 }
 
 const waitFor = async (cond: () => boolean, ms = 5000) => {
@@ -53,25 +51,16 @@ describe('extension: activation (fake vscode)', () => {
     assert.equal(fake.channels[0]?.name, 'Product OS');
   });
 
-  it('activates quickly (registration only)', async () => {
-    await activated(); // loads the modules once
-    await deactivate();
-    const { ms } = await activated();
-    assert.ok(ms < 100, `activate() took ${ms.toFixed(1)} ms`);
-    console.log(`      activate() took ${ms.toFixed(1)} ms`);
-  });
+  // How long activate() takes is a figure, not pass/fail: `npm run bench -- extension-activate`.
 
   it('the built bundle (dist/extension.js) loads and activates with only `vscode` external', async function () {
     const bundle = path.join(ROOT, 'dist/extension.js');
     assert.ok(fs.existsSync(bundle), `${bundle} is missing: run \`npm run build\` (npm test builds it first)`);
     fake.reset();
     const storage = fs.mkdtempSync(path.join(os.tmpdir(), 'product-os-ext-storage-'));
-    const started = performance.now();
     // eslint-disable-next-line @typescript-eslint/no-require-imports
     const ext = require(bundle) as { activate(c: unknown): Promise<{ state(): { kind: string } }>; deactivate(): Promise<void> };
     const api = await ext.activate(fakeContext(ROOT, storage));
-    const ms = performance.now() - started;
-    console.log(`      load + activate() of the bundle: ${ms.toFixed(1)} ms`);
     try {
       assert.equal(api.state().kind, 'idle');
       assert.equal(fake.commands.size, (manifest.contributes.commands as unknown[]).length);

@@ -103,18 +103,19 @@ describe('webviews: Kanban board model', () => {
     assert.equal(slotAt(-100, 10), 0);
   });
 
-  it('handles 2,000 cards quickly (load, move, rollback)', () => {
+  // How long this takes is a figure, not pass/fail: `npm run bench -- webview-models`.
+  it('handles 2,000 cards (load, 200 moves, half rolled back)', () => {
     const cards = makeCards(2000);
-    const t0 = performance.now();
     const m = new BoardModel(LANES, cards);
     for (let i = 1; i <= 200; i++) {
       const snap = m.applyOptimistic(m.planMove(`PO-${i}`, LANES[(i + 2) % 5].id, i % 50)!);
       if (i % 2) m.rollback(snap);
       else m.confirm({ ...m.get(`PO-${i}`)!, version: 2 });
     }
-    const ms = performance.now() - t0;
     assert.equal(m.size, 2000);
     assert.equal(LANES.reduce((n, l) => n + m.cardsIn(l.id).length, 0), 2000);
-    assert.ok(ms < 1000, `took ${ms} ms`);
+    // The moves that were confirmed (even i) hold their new version; the rolled-back ones are as loaded.
+    assert.equal(m.get('PO-2')!.version, 2);
+    assert.deepEqual(m.get('PO-1'), cards[0]);
   });
 });

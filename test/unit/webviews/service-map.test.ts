@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { bounds, cleanEdges, layout, overlaps } from '../../../webviews/serviceMap/layout';
 import { SAMPLE_SERVICE_MAP } from '../../../webviews/serviceMap/sample-data';
-import { validate, type JsonSchema } from '../../../webviews/common/json-schema';
+import { validate, type JsonSchema } from '../../../contracts/json-schema';
 import { toolList } from '../../e2e/panels/fixtures';
 
 describe('webviews: service map layout', () => {
@@ -22,12 +22,12 @@ describe('webviews: service map layout', () => {
     assert.deepEqual(layout({ nodes: [], edges: [] }), []);
   });
 
-  it('lays out 40 containers in bounded time without overlaps', () => {
+  // How long this takes is a figure, not pass/fail: `npm run bench -- webview-models`.
+  it('lays out 40 containers without overlaps', () => {
     const nodes = Array.from({ length: 40 }, (_, i) => ({ ...SAMPLE_SERVICE_MAP.nodes[0], id: `n${i}`, name: `svc-${i}` }));
     const edges = nodes.slice(1).map((n, i) => ({ from: `n${i}`, to: n.id, kind: 'network' as const }));
-    const t0 = performance.now();
     const placed = layout({ nodes, edges });
-    assert.ok(performance.now() - t0 < 2000);
+    assert.equal(placed.length, 40);
     for (let i = 0; i < placed.length; i++) for (let j = i + 1; j < placed.length; j++) assert.equal(overlaps(placed[i], placed[j]), false);
   });
 
