@@ -26,11 +26,20 @@ fi
 
 log=$(mktemp)
 status=0
-npx mocha 'test/unit/**/*.test.ts' 'test/integration/**/*.test.ts' 'test/e2e/panels/**/*.test.ts' 'test/e2e/vscode/**/*.test.ts' 2>&1 | tee "$log" || status=$?
+# The files run in an order shuffled from a seed it prints (TEST_SEED=<n> repeats an order), so a
+# test that only passes after another one has run shows up. mocha itself keeps that order (no --sort).
+TEST_SEED=${TEST_SEED:-$(( (RANDOM << 15 | RANDOM) % 1000000000 ))}
+export TEST_SEED
+files=$(mktemp)
+node scripts/shuffle-test-files.mjs test/unit test/integration test/e2e/panels test/e2e/vscode >"$files"
+mapfile -t test_files <"$files"
+rm -f "$files"
+npx mocha "${test_files[@]}" 2>&1 | tee "$log" || status=$?
 # One plain closing line with the totals, whatever the reporter printed above it.
 passed=$(grep -Eo '^ +[0-9]+ passing' "$log" | grep -Eo '[0-9]+' | tail -n 1 || true)
 failed=$(grep -Eo '^ +[0-9]+ failing' "$log" | grep -Eo '[0-9]+' | tail -n 1 || true)
 rm -f "$log"
+echo "test files ran in the order of TEST_SEED=$TEST_SEED"
 echo "${passed:-0} passed, ${failed:-0} failed"
 if [ "${passed:-0}" = 0 ]; then echo "no test ran" >&2; exit 1; fi
 exit "$status"
