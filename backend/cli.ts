@@ -2,24 +2,34 @@ import { parseArgs } from 'node:util';
 import * as path from 'node:path';
 import { createBackend, VERSION, type Backend } from './main';
 import { ConfigError, type Overrides } from './config';
-import { remoteToken } from './remote-token';
 import { RegistryError } from '../registry/loader';
 import { ProductOsError } from './errors';
 import { seedDemo } from './demo';
-import type { Run } from '../contracts/rest';
-import { TERMINAL_STATUSES } from '../contracts/rest';
+import type { Run, ToolInfo } from '../contracts/rest';
+import { openTarget, type CallRequest, type CliTarget } from './cli-target';
+import { didYouMean } from './did-you-mean';
 import { runMcpStdio } from './mcp/stdio';
 import { formatReadyLine } from '../contracts/ready-line';
 
 const USAGE = `product-os ${VERSION}
 
   product-os serve [--host 127.0.0.1] [--port 7331] [--data DIR] [--role all|executor]
+  product-os tools [--json] [--data DIR]
   product-os call <tool> --input '<json>' [--data DIR] [--idempotency-key K] [--correlation-id C]
+  product-os call <tool> --help
+  product-os approve <run-id> [--reason TEXT] [--data DIR]
+  product-os deny <run-id> [--reason TEXT] [--data DIR]
   product-os demo [--data DIR]
   product-os mcp --stdio [--data DIR]
 
-Environment: PRODUCT_OS_URL and PRODUCT_OS_TOKEN make 'call' and 'mcp' use a running backend;
-see GET /config/validate for every setting.`;
+Environment: PRODUCT_OS_URL and PRODUCT_OS_TOKEN make 'tools', 'call', 'approve', 'deny' and
+'mcp' use a running backend; see GET /config/validate for every setting.`;
+
+const CALL_USAGE = `product-os call <tool> --input '<json>' [--data DIR] [--idempotency-key K] [--correlation-id C]
+
+  Runs one tool and prints its output as JSON. Exit codes: 0 succeeded, 1 the run did not
+  succeed, 2 bad usage or input, 3 waiting for approval (then: product-os approve <run-id>).
+  'product-os tools' lists the tools; 'product-os call <tool> --help' shows one tool's input.`;
 
 /** Exit codes: 0 ok, 1 the run did not succeed, 2 bad usage or input, 3 awaiting approval. */
 async function main(argv: string[]): Promise<number> {
@@ -29,6 +39,11 @@ async function main(argv: string[]): Promise<number> {
       return serve(rest);
     case 'call':
       return call(rest);
+    case 'tools':
+      return tools(rest);
+    case 'approve':
+    case 'deny':
+      return decide(command, rest);
     case 'demo':
       return demo(rest);
     case 'mcp':
@@ -89,10 +104,14 @@ async function serve(args: string[]): Promise<number> {
 async function call(args: string[]): Promise<number> {
   const { values, positionals } = parse(
     args,
-    { input: { type: 'string' }, data: { type: 'string' }, 'idempotency-key': { type: 'string' }, 'correlation-id': { type: 'string' } },
+    { input: { type: 'string' }, data: { type: 'string' }, 'idempotency-key': { type: 'string' }, 'correlation-id': { type: 'string' }, help: { type: 'boolean' } },
     true,
   );
-  if (positionals.length !== 1) throw new UsageError('call needs exactly one tool name: product-os call <tool> --input \'<json>\'');
+  if (values.help && positionals.length === 0) {
+    process.stdout.write(`${CALL_USAGE}\n`);
+    return 0;
+  }
+  if (positionals.length !== 1) throw new UsageError('call needs exactly one tool name: product-os call <tool> --input \'<json>\' (product-os tools lists them)');
   let input: unknown = {};
   if (values.input !== undefined) {
     try {
@@ -102,44 +121,77 @@ async function call(args: string[]): Promise<number> {
     }
   }
   if (typeof input !== 'object' || input === null || Array.isArray(input)) throw new UsageError('--input must be a JSON object');
-  const request = { tool: positionals[0], input: input as Record<string, unknown>, idempotencyKey: values['idempotency-key'], correlationId: values['correlation-id'] };
-  const run = process.env.PRODUCT_OS_URL ? await callRemote(process.env.PRODUCT_OS_URL, values.data, request) : await callEmbedded(values.data, request);
-  return report(run);
-}
-
-async function callEmbedded(data: string | undefined, request: { tool: string; input: Record<string, unknown>; idempotencyKey?: string; correlationId?: string }): Promise<Run> {
-  const backend = await createBackend({ overrides: { ...dataOverride(data), port: 0 }, stderr: quietStderr });
-  try {
-    const { run } = await backend.engine.submit({ ...request, caller: 'cli' });
-    if (run.status === 'awaiting_approval') return run;
-    return await backend.engine.waitForTerminal(run.id);
-  } finally {
-    await backend.close();
-  }
-}
-
-async function callRemote(base: string, data: string | undefined, request: object): Promise<Run> {
-  const token = remoteToken(data);
-  const headers = { authorization: `Bearer ${token}`, 'content-type': 'application/json', 'x-product-os-caller': 'cli' };
-  const api = async (method: string, p: string, body?: object): Promise<Run> => {
-    let res: Response;
-    let json: Run & { error?: { code: string; message: string; details?: unknown } };
-    try {
-      res = await fetch(new URL(p, base), { method, headers, body: body ? JSON.stringify(body) : undefined });
-      json = (await res.json()) as typeof json;
-    } catch (err) {
-      const cause = (err as { cause?: { code?: string } }).cause?.code ?? (err as Error).message;
-      throw new ProductOsError('not_configured', `no Product OS backend answers at PRODUCT_OS_URL=${base} (${cause})`);
+  const request: CallRequest = { tool: positionals[0], input: input as Record<string, unknown>, idempotencyKey: values['idempotency-key'], correlationId: values['correlation-id'] };
+  return withTarget(values.data, async (target) => {
+    const known = await target.tools();
+    const tool = known.find((t) => t.name === request.tool);
+    if (!tool) {
+      const guess = didYouMean(request.tool, known.map((t) => t.name));
+      throw new ProductOsError('unknown_tool', `no tool named "${request.tool}"${guess ? `; did you mean ${guess}?` : ''} ('product-os tools' lists them)`, { tool: request.tool });
     }
-    if (!res.ok) throw new ProductOsError((json.error?.code ?? 'internal') as never, json.error?.message ?? `HTTP ${res.status}`, json.error?.details);
-    return json;
-  };
-  let run = await api('POST', '/api/runs', request);
-  for (let delay = 50; !TERMINAL_STATUSES.has(run.status) && run.status !== 'awaiting_approval'; delay = Math.min(delay * 2, 500)) {
-    await new Promise((r) => setTimeout(r, delay));
-    run = await api('GET', `/api/runs/${run.id}`);
+    if (values.help) {
+      process.stdout.write(`${describeTool(tool)}\n`);
+      return 0;
+    }
+    return report(await target.call(request));
+  });
+}
+
+async function withTarget(data: string | undefined, fn: (target: CliTarget) => Promise<number>): Promise<number> {
+  const target = await openTarget(data, quietStderr);
+  try {
+    return await fn(target);
+  } finally {
+    await target.close();
   }
-  return run;
+}
+
+async function tools(args: string[]): Promise<number> {
+  const { values } = parse(args, { json: { type: 'boolean' }, data: { type: 'string' } });
+  return withTarget(values.data, async (target) => {
+    const list = (await target.tools()).sort((a, b) => a.name.localeCompare(b.name));
+    if (values.json) {
+      process.stdout.write(`${JSON.stringify(list.map(({ name, title, risk, available, unavailableReason }) => ({ name, title, risk, available, ...(unavailableReason ? { unavailableReason } : {}) })), null, 2)}\n`);
+      return 0;
+    }
+    const width = Math.max(...list.map((t) => t.name.length));
+    for (const t of list) {
+      const note = t.available ? '' : `  (cannot run here: ${t.unavailableReason ?? 'not available'})`;
+      process.stdout.write(`${t.name.padEnd(width)}  ${t.risk.padEnd(6)}  ${t.title}${note}\n`);
+    }
+    return 0;
+  });
+}
+
+/** One tool's help: what it does, its risk, and its input fields from the input schema. */
+function describeTool(tool: ToolInfo): string {
+  const schema = tool.inputSchema as { properties?: Record<string, { type?: unknown; description?: string }>; required?: string[] };
+  const required = new Set(schema.required ?? []);
+  const fields = Object.entries(schema.properties ?? {}).map(
+    ([name, p]) => `  ${name}${required.has(name) ? '' : '?'}  ${Array.isArray(p.type) ? p.type.join('|') : String(p.type ?? 'any')}${p.description ? `  ${p.description}` : ''}`,
+  );
+  const example = Object.fromEntries([...required].map((k) => [k, '…']));
+  return [
+    `${tool.name}: ${tool.title} (${tool.risk} risk)${tool.available ? '' : ` — cannot run here: ${tool.unavailableReason ?? 'not available'}`}`,
+    tool.description,
+    '',
+    fields.length ? `input (? = optional):\n${fields.join('\n')}` : 'input: {}',
+    '',
+    `product-os call ${tool.name} --input '${JSON.stringify(example)}'`,
+  ].join('\n');
+}
+
+async function decide(decision: 'approve' | 'deny', args: string[]): Promise<number> {
+  const { values, positionals } = parse(args, { reason: { type: 'string' }, data: { type: 'string' } }, true);
+  if (positionals.length !== 1) throw new UsageError(`${decision} needs exactly one run id: product-os ${decision} <run-id> [--reason TEXT]`);
+  return withTarget(values.data, async (target) => {
+    const run = await target.decide(positionals[0], decision, values.reason);
+    if (decision === 'deny') {
+      process.stdout.write(`${JSON.stringify({ runId: run.id, status: run.status, denied: true })}\n`);
+      return 0;
+    }
+    return report(run);
+  });
 }
 
 function report(run: Run): number {
@@ -148,7 +200,7 @@ function report(run: Run): number {
     return 0;
   }
   if (run.status === 'awaiting_approval') {
-    process.stderr.write(`run ${run.id} is awaiting approval: approve it in the Runs panel or with POST /api/runs/${run.id}/approve\n`);
+    process.stderr.write(`run ${run.id} is awaiting approval: approve it in the Runs panel, or with product-os approve ${run.id} (deny: product-os deny ${run.id})\n`);
     process.stdout.write(`${JSON.stringify({ runId: run.id, status: run.status })}\n`);
     return 3;
   }

@@ -29,25 +29,26 @@ const DEMO_CARDS: Array<{ title: string; lane: string; description: string; labe
   { title: 'Set up Cloud Run staging service', lane: 'done', description: 'Deployed and health-checked.', labels: ['infra'] },
 ];
 
-/** Idempotent: an existing board or profile is left as it is. Every write is a run, as a user's would be. */
+/**
+ * Idempotent: an existing board or profile is left as it is. Cards and the profile are written
+ * through the engine, as every write is: each is a run of the demo (caller "cli:demo").
+ */
 export async function seedDemo(backend: Backend): Promise<{ cards: number; brand: 'created' | 'kept' }> {
   const { db, engine } = backend;
-  const call = async (tool: string, input: Record<string, unknown>): Promise<unknown> => {
-    const { run } = await engine.submit({ tool, input, caller: 'cli:demo' });
-    const done = await engine.waitForTerminal(run.id);
-    if (done.status !== 'succeeded') throw new Error(`demo: ${tool} ended ${done.status}: ${done.error?.message ?? ''}`);
-    return done.output;
+  const run = async (tool: string, input: Record<string, unknown>, what: string): Promise<void> => {
+    const { run: submitted } = await engine.submit({ tool, input, caller: 'cli:demo' });
+    const done = await engine.waitForTerminal(submitted.id);
+    if (done.status !== 'succeeded') throw new Error(`could not save the demo ${what}: ${done.error?.message ?? done.status}`);
   };
   let cards = (await listCards(db)).length;
   if (cards === 0) {
     for (const c of DEMO_CARDS) {
-      const { card } = (await call('cards.create', { title: c.title, description: c.description, labels: c.labels })) as { card: Card };
-      if (c.lane !== 'backlog') await call('cards.move', { card_key: card.key, if_version: card.version, lane: c.lane });
+      await run('cards.create', { title: c.title, description: c.description, labels: c.labels, lane: c.lane }, `card "${c.title}"`);
       cards += 1;
     }
   }
   const existing = await db.query('SELECT 1 FROM brand_profiles WHERE profile_id = $1', ['default']);
   if (existing.length > 0) return { cards, brand: 'kept' };
-  await call('brand.update_profile', { profile_id: 'default', patch: DEMO_BRAND });
+  await run('brand.update_profile', { profile_id: 'default', patch: DEMO_BRAND }, 'brand profile');
   return { cards, brand: 'created' };
 }

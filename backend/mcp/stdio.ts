@@ -21,8 +21,9 @@ export async function runMcpStdio(opts: StartOptions): Promise<void> {
     // rather than the client waiting out its own timeout.
     stdio.onmessage = (m) =>
       void http.send(m).catch((err: Error) => {
-        process.stderr.write(`product-os mcp: ${err.message}\n`);
-        if (isJSONRPCRequest(m)) void stdio.send({ jsonrpc: '2.0', id: m.id, error: { code: ErrorCode.InternalError, message: `Product OS backend at ${remote}: ${err.message}` } });
+        const message = relayFailure(remote, err);
+        process.stderr.write(`product-os mcp: ${message}\n`);
+        if (isJSONRPCRequest(m)) void stdio.send({ jsonrpc: '2.0', id: m.id, error: { code: ErrorCode.InternalError, message } });
       });
     http.onmessage = (m) => void stdio.send(m);
     await http.start();
@@ -43,4 +44,18 @@ export async function runMcpStdio(opts: StartOptions): Promise<void> {
     process.stdin.once('end', resolve);
   });
   await backend.close();
+}
+
+/**
+ * Why a relayed message could not be delivered, and what to do about it: the SDK's own text
+ * is "fetch failed" for a server that is down, which names neither the server nor a way out.
+ */
+export function relayFailure(remote: string, err: Error): string {
+  const cause = (err as { cause?: { code?: string } }).cause?.code;
+  const where = `the Product OS backend at PRODUCT_OS_URL=${remote}`;
+  if (cause || /fetch failed/i.test(err.message)) {
+    return `${where} does not answer${cause ? ` (${cause})` : ''}: start it (product-os serve, or open the editor with Product OS), or unset PRODUCT_OS_URL so this command serves the data folder itself`;
+  }
+  if (/\b401\b/.test(err.message)) return `${where} refused the token: set PRODUCT_OS_TOKEN to that backend's token (its data folder's token file)`;
+  return `${where}: ${err.message}`;
 }

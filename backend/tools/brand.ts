@@ -7,7 +7,8 @@ import { shapeOf } from '../shape';
 
 export const getProfile: LocalHandler = async (input: { profile_id: string }, ctx) => {
   const row = await getBrand(ctx.db, input.profile_id);
-  if (!row) throw new ProductOsError('not_found', `no brand profile "${input.profile_id}"`);
+  // A fresh data folder has no profile; say how to get one rather than invent one.
+  if (!row) throw new ProductOsError('not_found', `no brand profile "${input.profile_id}" yet: fill it in the Company Brain panel or call brand.update_profile (product-os demo saves a sample one)`);
   return { profile_id: row.profileId, brand: row.brand };
 };
 

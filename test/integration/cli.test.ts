@@ -2,11 +2,48 @@ import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import * as fs from 'node:fs';
+import * as net from 'node:net';
+import * as os from 'node:os';
 import * as path from 'node:path';
 import { request, tempDir } from '../helpers/backend';
 import { CLI, spawnServe, type ServeProcess } from '../helpers/serve-process';
 
 const exec = promisify(execFile);
+
+/**
+ * The TCP addresses a process listens on, from /proc (Linux): its socket inodes, matched
+ * against the kernel's IPv4 and IPv6 socket tables, state LISTEN (0A).
+ */
+function listeningAddresses(pid: number): string[] {
+  const inodes = new Set<string>();
+  for (const fd of fs.readdirSync(`/proc/${pid}/fd`)) {
+    const m = /^socket:\[(\d+)\]$/.exec(fs.readlinkSync(`/proc/${pid}/fd/${fd}`, { encoding: 'utf8' }).toString());
+    if (m) inodes.add(m[1]);
+  }
+  const out: string[] = [];
+  for (const table of ['tcp', 'tcp6']) {
+    for (const line of fs.readFileSync(`/proc/${pid}/net/${table}`, 'utf8').split('\n').slice(1)) {
+      const f = line.trim().split(/\s+/);
+      if (f.length < 10 || f[3] !== '0A' || !inodes.has(f[9])) continue;
+      const [hex, portHex] = f[1].split(':');
+      const port = parseInt(portHex, 16);
+      if (hex.length === 8) out.push(`${[...Buffer.from(hex, 'hex')].reverse().join('.')}:${port}`);
+      else out.push(`[${hex}]:${port}`); // IPv6 (wildcard or otherwise): never expected here
+    }
+  }
+  return out.sort();
+}
+
+/** Whether a TCP connection to host:port is accepted (bounded: a silent drop counts as no). */
+function connects(host: string, port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = net.connect({ host, port });
+    socket.setTimeout(5000);
+    socket.once('connect', () => (socket.destroy(), resolve(true)));
+    socket.once('timeout', () => (socket.destroy(), resolve(false)));
+    socket.once('error', () => resolve(false));
+  });
+}
 
 /** Runs the built CLI; resolves with its exit code and output instead of throwing. */
 async function cli(args: string[], env: NodeJS.ProcessEnv = {}): Promise<{ code: number; stdout: string; stderr: string }> {
@@ -60,6 +97,58 @@ describe('product-os CLI', function () {
     assert.match((await cli(['serve', '--port', 'x'])).stderr, /--port must be 0\.\.65535/);
   });
 
+  it('a new user\'s first steps: tools lists, call --help explains, a typo gets "did you mean", get_profile says what to do', async () => {
+    const data = tempDir();
+    const list = await cli(['tools', '--data', data]);
+    assert.equal(list.code, 0, list.stderr);
+    assert.match(list.stdout, /^brand\.get_profile +low +\S/m);
+    assert.match(list.stdout, /^system\.ping /m);
+    const json = JSON.parse((await cli(['tools', '--json', '--data', data])).stdout) as Array<{ name: string; available: boolean }>;
+    assert.ok(json.some((t) => t.name === 'system.ping' && t.available));
+
+    const help = await cli(['call', '--help']);
+    assert.equal(help.code, 0, help.stderr);
+    assert.match(help.stdout, /product-os call <tool> --input/);
+    const toolHelp = await cli(['call', 'brand.get_profile', '--help', '--data', data]);
+    assert.equal(toolHelp.code, 0, toolHelp.stderr);
+    assert.match(toolHelp.stdout, /profile_id +string/);
+    assert.match(toolHelp.stdout, /product-os call brand\.get_profile --input '\{"profile_id":"…"\}'/);
+
+    const typo = await cli(['call', 'brand.get_profil', '--input', '{"profile_id":"default"}', '--data', data]);
+    assert.equal(typo.code, 2);
+    assert.match(typo.stderr, /no tool named "brand\.get_profil"; did you mean brand\.get_profile\?/);
+    assert.doesNotMatch((await cli(['call', 'frobnicate.all', '--data', data])).stderr, /did you mean/, 'no wild guesses');
+
+    const fresh = await cli(['call', 'brand.get_profile', '--input', '{"profile_id":"default"}', '--data', data]);
+    assert.equal(fresh.code, 1);
+    assert.match(fresh.stderr, /no brand profile "default" yet: fill it in the Company Brain panel or call brand\.update_profile \(product-os demo saves a sample one\)/);
+  });
+
+  it('approve and deny decide a run waiting for approval', async () => {
+    const data = tempDir();
+    const env = { PRODUCT_OS_MEDIUM_RISK: 'approval' };
+    const waiting = async (name: string) => {
+      const res = await cli(['call', 'brand.update_profile', '--input', JSON.stringify({ profile_id: 'default', patch: { name } }), '--data', data], env);
+      assert.equal(res.code, 3, res.stderr);
+      assert.match(res.stderr, /product-os approve /);
+      return JSON.parse(res.stdout).runId as string;
+    };
+    const first = await waiting('Approved Co');
+    const approved = await cli(['approve', first, '--reason', 'looks right', '--data', data], env);
+    assert.equal(approved.code, 0, approved.stderr);
+    assert.equal(JSON.parse(approved.stdout).ok, true, 'approve waits for the run and prints its output');
+    const second = await waiting('Denied Co');
+    const denied = await cli(['deny', second, '--data', data], env);
+    assert.equal(denied.code, 0, denied.stderr);
+    assert.deepEqual(JSON.parse(denied.stdout), { runId: second, status: 'cancelled', denied: true });
+    const again = await cli(['approve', second, '--data', data], env);
+    assert.equal(again.code, 1);
+    assert.match(again.stderr, /is cancelled, not awaiting approval/);
+    const brand = await cli(['call', 'brand.get_profile', '--input', '{"profile_id":"default"}', '--data', data]);
+    assert.equal(JSON.parse(brand.stdout).brand.name, 'Approved Co');
+    assert.match((await cli(['approve', '--data', data])).stderr, /approve needs exactly one run id/);
+  });
+
   describe('serve', () => {
     let proc: ServeProcess;
     const token = 'cli-test-token-0123456789';
@@ -76,6 +165,13 @@ describe('product-os CLI', function () {
     it('prints a ready line and listens on 127.0.0.1 only', async () => {
       assert.match(proc.url, /^http:\/\/127\.0\.0\.1:\d+$/);
       assert.equal((await request(proc.url, token, 'GET', '/health')).body.status, 'ok');
+      const port = Number(new URL(proc.url).port);
+      // The kernel's view of the process's listening sockets: one, bound to 127.0.0.1.
+      assert.deepEqual(listeningAddresses(proc.child.pid!), [`127.0.0.1:${port}`]);
+      // Another address of this host (127.0.0.2 is on lo on every Linux host; a socket bound to
+      // 0.0.0.0 would answer there) and any non-loopback one are refused.
+      const others = ['127.0.0.2', ...Object.values(os.networkInterfaces()).flat().filter((a) => a && a.family === 'IPv4' && !a.internal).map((a) => a!.address)];
+      for (const host of others) assert.equal(await connects(host, port), false, `the backend answers on ${host}:${port}`);
     });
 
     it('refuses a second backend on the same data folder, naming the one that has it', async () => {
@@ -90,6 +186,11 @@ describe('product-os CLI', function () {
       assert.equal(JSON.parse(ok.stdout).message, 'remote');
       const runs = await request(proc.url, token, 'GET', '/api/runs?tool=system.ping');
       assert.equal(runs.body.runs[0].caller, 'api:cli');
+
+      const tools = await cli(['tools'], { PRODUCT_OS_URL: proc.url, PRODUCT_OS_TOKEN: token });
+      assert.match(tools.stdout, /^system\.ping /m, tools.stderr);
+      const typo = await cli(['call', 'sytem.ping'], { PRODUCT_OS_URL: proc.url, PRODUCT_OS_TOKEN: token });
+      assert.match(typo.stderr, /did you mean system\.ping\?/);
 
       const wrong = await cli(['call', 'system.ping'], { PRODUCT_OS_URL: proc.url, PRODUCT_OS_TOKEN: 'not-the-token-at-all' });
       assert.equal(wrong.code, 1);

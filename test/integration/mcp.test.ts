@@ -784,7 +784,13 @@ describe('product-os mcp --stdio relaying to a backend that is not there', funct
     });
     // A client-side timeout would reject with the SDK's "Request timed out", not this: the
     // relay's own error is what proves it answered instead of leaving the client to wait.
-    await assert.rejects(() => client.connect(transport, { timeout: 30_000 }), /Product OS backend at/);
+    // It names the server and what to do, not the HTTP library's "fetch failed".
+    await assert.rejects(() => client.connect(transport, { timeout: 30_000 }), (err: Error) => {
+      assert.match(err.message, new RegExp(`Product OS backend at PRODUCT_OS_URL=${url} does not answer \\(ECONNREFUSED\\)`));
+      assert.match(err.message, /start it \(product-os serve.*or unset PRODUCT_OS_URL/);
+      assert.doesNotMatch(err.message, /fetch failed/);
+      return true;
+    });
     await client.close();
   });
 });

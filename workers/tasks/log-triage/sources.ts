@@ -44,7 +44,13 @@ export async function listLogFiles(root: string, relative = '.'): Promise<string
   const found: Array<{ rel: string; mtime: number }> = [];
   const visit = async (abs: string, named: boolean): Promise<void> => {
     // A symlink inside the folder may point out of it; such entries are skipped, not followed.
-    const real = await fs.realpath(abs);
+    // One that points nowhere (or an entry gone or unreadable mid-scan) is skipped too: it
+    // must not fail the whole folder. Only the path the job names must exist.
+    const real = await fs.realpath(abs).catch((err: NodeJS.ErrnoException) => {
+      if (!named && (err.code === 'ENOENT' || err.code === 'ELOOP' || err.code === 'EACCES')) return undefined;
+      throw err;
+    });
+    if (real === undefined) return;
     if (real !== base && !real.startsWith(base + path.sep)) return;
     const stat = await fs.stat(real);
     if (stat.isDirectory()) {
