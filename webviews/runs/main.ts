@@ -14,6 +14,7 @@ import { vscodeApi } from '../common/vscode-api';
 import { describeEvent, queryFor, RunDetailModel, RunsModel, tokenCounts, type RunFilters } from './runs-model';
 import { VirtualList } from './virtual-list';
 import { triageView } from './triage-table';
+import { callerLabel } from '../common/caller-label';
 
 const vscode = vscodeApi();
 const client = new HostClient(vscode, window);
@@ -29,14 +30,18 @@ let loadSeq = 0;
 const countEl = h('span', { class: 'muted', attrs: { 'data-role': 'count' } });
 const detailPane = h('section', { class: 'run-detail', attrs: { 'aria-label': 'Run detail', 'aria-live': 'off' } });
 
+/** Tool titles by name (from tools/list): runs are named by what they do, the id kept as a hint. */
+const titles = new Map<string, string>();
+const toolTitle = (name: string): string => titles.get(name) ?? name;
+
 const list = new VirtualList<Run>({
   rowHeight: 28,
   label: 'Runs',
   key: (r) => r.id,
   render: (r, row) => {
     const look = statusLook(r.status);
-    row.setAttribute('aria-label', `${r.tool}, ${look.label}, ${formatTime(r.createdAt)}`);
-    replace(row, statusBadge(r), h('span', { class: 'tool' }, r.tool), r.risk === 'high' ? h('span', { class: 'chip', attrs: { title: 'High risk' } }, 'high') : null, h('time', null, formatTime(r.createdAt)));
+    row.setAttribute('aria-label', `${toolTitle(r.tool)}, ${look.label}, ${formatTime(r.createdAt)}`);
+    replace(row, statusBadge(r), h('span', { class: 'tool', attrs: { title: r.tool } }, toolTitle(r.tool)), r.risk === 'high' ? h('span', { class: 'chip', attrs: { title: 'High risk' } }, 'high') : null, h('time', null, formatTime(r.createdAt)));
     row.querySelector('.status span:last-child')?.classList.add('sr-only');
   },
   select: (r) => void selectRun(r.id),
@@ -71,6 +76,9 @@ correlationField.addEventListener('input', () => {
 async function loadTools(): Promise<void> {
   try {
     const { tools } = await client.request('tools/list', {});
+    for (const t of tools) titles.set(t.name, t.title);
+    refreshList();
+    renderDetailHead();
     replace(
       toolSelect,
       h('vscode-option', { attrs: { value: '', selected: model.filters.tool === '' } }, 'Any tool'),
@@ -151,17 +159,19 @@ function fact(label: string, value: Node | string): HTMLElement[] {
 function renderDetailHead(): void {
   if (!detail) return;
   const run = detail.run;
-  replace(els.header, h('h2', null, run.tool), statusBadge(run), h('span', { class: 'chip', attrs: { title: 'Risk' } }, `${run.risk} risk`));
+  replace(els.header, h('h2', { attrs: { title: run.tool } }, toolTitle(run.tool)), statusBadge(run), h('span', { class: 'chip', attrs: { title: 'Risk' } }, `${run.risk} risk`));
   const tokens = tokenCounts(run);
   replace(
     els.facts,
     fact('Run', h('code', null, run.id)),
-    fact('Caller', run.caller),
+    fact('Started by', h('span', { attrs: { title: run.caller } }, callerLabel(run.caller))),
     fact('Created', formatTime(run.createdAt)),
     fact('Started', formatTime(run.startedAt)),
     fact('Finished', formatTime(run.finishedAt)),
     fact('Duration', formatDuration(run.startedAt, run.finishedAt)),
-    fact('Attempt', `${run.attempt} of ${run.maxAttempts}`),
+    // Only when the run was tried again: "Attempt 1 of 3" on a run that failed for good (not
+    // configured, refused) suggests retries that will never happen.
+    run.attempt > 1 ? fact('Attempt', `${run.attempt} of ${run.maxAttempts}`) : null,
     fact(
       'Correlation',
       run.correlationId
@@ -245,7 +255,7 @@ async function decide(method: 'run/approve' | 'run/deny'): Promise<void> {
     const run = await client.request(method, { id: detail.run.id, ...(reason ? { reason } : {}) });
     applyRun(run);
     els.reason.value = '';
-    showBanner('info', `${method === 'run/approve' ? 'Approved' : 'Denied'} ${run.tool} (run ${run.id.slice(0, 8)}).`);
+    showBanner('info', `${method === 'run/approve' ? 'Approved' : 'Denied'} ${toolTitle(run.tool)} (run ${run.id.slice(0, 8)}).`);
   } catch (err) {
     showBanner('error', `Could not ${method === 'run/approve' ? 'approve' : 'deny'} the run: ${describeError(err)}`);
   }
@@ -265,7 +275,7 @@ async function retry(): Promise<void> {
   try {
     const run = await client.request('run/retry', { id: detail.run.id });
     applyRun(run);
-    showBanner('info', `Submitted ${run.tool} again as run ${run.id.slice(0, 8)}.`);
+    showBanner('info', `Submitted ${toolTitle(run.tool)} again as run ${run.id.slice(0, 8)}.`);
     void selectRun(run.id);
   } catch (err) {
     showBanner('error', `Could not retry the run: ${describeError(err)}`);

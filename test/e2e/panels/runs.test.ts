@@ -88,6 +88,25 @@ describe('Runs panel (browser)', function () {
     await page.close();
   });
 
+  it('names runs by tool title and callers in people\'s words; a run not tried again shows no attempt count', async () => {
+    const failed = makeRun({ tool: 'ops.log_triage', caller: 'cli:demo', status: 'failed', attempt: 1, maxAttempts: 3, output: undefined, error: { code: 'not_configured', message: 'the logs folder does not exist' } });
+    const retried = makeRun({ tool: 'system.ping', caller: 'mcp:cursor', attempt: 2, maxAttempts: 3 });
+    const { page, problems } = await panels.open('runs', runsHost([failed, retried]));
+    await page.waitForFunction((id) => document.querySelector(`.vlist-row[data-key="${id}"] .tool`)?.textContent === 'Triage logs', failed.id);
+    assert.equal(await page.locator(`.vlist-row[data-key="${failed.id}"] .tool`).getAttribute('title'), 'ops.log_triage', 'the id stays as a hint');
+    await page.click(`.vlist-row[data-key="${failed.id}"]`);
+    await page.waitForFunction(() => document.querySelector('.run-detail h2')?.textContent === 'Triage logs');
+    const facts = await page.locator('.run-detail dl, .run-detail [data-role="facts"]').first().innerText();
+    assert.doesNotMatch(facts, /Attempt/);
+    assert.match(facts, /the demo data \(product-os demo\)/);
+    assert.doesNotMatch(facts, /cli:demo/);
+    await page.click(`.vlist-row[data-key="${retried.id}"]`);
+    await page.waitForFunction(() => /Attempt\s*2 of 3/.test(document.querySelector('.run-detail')?.textContent ?? ''));
+    assert.match(await page.locator('.run-detail').innerText(), /cursor \(an agent, over MCP\)/);
+    assert.deepEqual(problems, []);
+    await page.close();
+  });
+
   it('retries a finished run and shows token counts when the output has them', async () => {
     const done = makeRun({ tool: 'cards.run', input: { card_key: 'PO-1' }, output: { card_key: 'PO-1', status: 'completed', files_changed: [], summary: 'ok', tokens: { prompt: 1200, completion: 340 } } });
     const host = runsHost([done]);
@@ -98,7 +117,7 @@ describe('Runs panel (browser)', function () {
     const retried = host.waitFor('run/retry');
     await page.click('vscode-button[data-action="retry"]');
     assert.equal(((await retried).params as { id: string }).id, done.id);
-    await page.waitForFunction(() => /Submitted cards\.run again/.test(document.getElementById('banner')?.textContent ?? ''));
+    await page.waitForFunction(() => /Submitted Run card again/.test(document.getElementById('banner')?.textContent ?? ''));
     assert.equal(await page.locator('.vlist-row').count(), 2);
     const state = host.state as { selected?: string };
     assert.notEqual(state.selected, done.id, 'the new run is selected');
