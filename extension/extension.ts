@@ -13,7 +13,7 @@ import { loadPanels } from './panel-loader';
 import { createServices, type Services } from './services';
 import { registerViews } from './views/index';
 
-/** What activate() returns: used by the integration tests (test/vscode). */
+/** What activate() returns: used by the tests (test/unit/extension, test/e2e/vscode). */
 export interface ProductOsExtensionApi {
   api: BackendApi;
   state(): SupervisorState;
