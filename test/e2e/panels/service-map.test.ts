@@ -1,7 +1,10 @@
 /**
  * The Service Map panel in headless Chromium with a fake host: what is missing while
  * ops.service_map cannot run, the diagram with sample data (nodes, edges, selection by mouse
- * and keyboard), and a real read when the tool is available.
+ * and keyboard), and the request the panel makes when the tool is available (the fake host
+ * answers it with the sample map). The real read of a Docker host's containers is tested in
+ * test/integration/ops-tasks-docker.test.ts, and the panel against a real backend in
+ * test/e2e/vscode/editor.test.ts.
  */
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
@@ -35,7 +38,7 @@ describe('Service Map panel (browser)', function () {
     await page.close();
   });
 
-  it('reads the map through ops.service_map when it is available', async () => {
+  it('asks the host for ops.service_map when it is available, and draws the map it answers (fake host)', async () => {
     const host = new FakeHost({
       'tools/list': () => ({ tools: toolList(() => false) }),
       'tool/call': ({ tool, input }) => makeRun({ tool, input, output: SAMPLE_SERVICE_MAP }),
