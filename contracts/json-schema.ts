@@ -1,21 +1,74 @@
 /**
- * A small JSON Schema validator for the webviews and the panel hosts. Ajv compiles schemas to
- * code with `new Function`, which a webview's strict CSP (no 'unsafe-eval') forbids, so the
- * webviews interpret the subset the registry and the protocol use instead: type, enum, const,
+ * JSON Schema as every side of the product handles it: the one `JsonSchema` type, the one
+ * `Violation` (where, which rule, a sentence) and `describeViolations`, and the validator of
+ * the extension host and the webviews.
+ *
+ * The backend compiles schemas with Ajv (contracts/validator.ts, one instance per process) and
+ * turns Ajv's errors into these Violations. A webview cannot: Ajv compiles schemas to code with
+ * `new Function`, which a webview's strict CSP (no 'unsafe-eval') forbids. So `validate` below
+ * interprets the subset the registry and the contracts use: type, enum, const,
  * anyOf/oneOf/allOf/not, properties, required, additionalProperties, patternProperties,
  * min/maxProperties, items, min/maxItems, uniqueItems, min/maxLength, pattern, minimum,
  * maximum, exclusiveMinimum/Maximum, multipleOf and a few formats. Anything else is ignored.
- * Every violation names the JSON pointer of the value and the rule it broke.
+ * The extension host uses the same function (message checks, tool input prompts), so the
+ * host and its panels never disagree about a value. Nothing here may import a Node module.
  */
 
-export type JsonSchema = boolean | { [keyword: string]: unknown };
+/** A JSON Schema object, with the keywords the product reads by name typed. */
+export interface JsonSchemaObject {
+  type?: string | string[];
+  title?: string;
+  description?: string;
+  enum?: unknown[];
+  const?: unknown;
+  default?: unknown;
+  properties?: Record<string, JsonSchema>;
+  required?: string[];
+  additionalProperties?: JsonSchema;
+  items?: JsonSchema;
+  minItems?: number;
+  maxItems?: number;
+  minLength?: number;
+  maxLength?: number;
+  pattern?: string;
+  format?: string;
+  minimum?: number;
+  maximum?: number;
+  exclusiveMinimum?: number;
+  exclusiveMaximum?: number;
+  [keyword: string]: unknown;
+}
 
+export type JsonSchema = boolean | JsonSchemaObject;
+
+/** One thing wrong with a value. */
 export interface Violation {
   /** JSON pointer of the offending value ('' is the root). */
   pointer: string;
   /** The keyword that failed (`required`, `type`, `minLength`, …). */
   rule: string;
   message: string;
+}
+
+/** Violations as one sentence, for an error message. */
+export function describeViolations(violations: readonly Violation[]): string {
+  return violations.map((v) => v.message).join('; ');
+}
+
+/**
+ * The violations carried in an error's details (`{violations: [...]}`, as the backend sends
+ * them with invalid_input), tolerant of what a remote backend may send.
+ */
+export function violationsIn(details: unknown): Violation[] {
+  const v = (details as { violations?: unknown } | null | undefined)?.violations;
+  if (!Array.isArray(v)) return [];
+  return v
+    .filter((x): x is Record<string, unknown> => typeof x === 'object' && x !== null)
+    .map((x) => ({
+      pointer: typeof x.pointer === 'string' ? x.pointer : '',
+      rule: typeof x.rule === 'string' ? x.rule : '',
+      message: typeof x.message === 'string' ? x.message : 'invalid',
+    }));
 }
 
 const MAX_DEPTH = 64;

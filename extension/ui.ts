@@ -3,7 +3,7 @@ import * as vscode from 'vscode';
 import { isApiError } from './backend/client';
 import { BackendUnavailableError } from './backend/supervisor';
 import { UntrustedWorkspaceError } from './trust';
-import { describeViolations } from './tools/schema-prompts';
+import { violationLines } from './tools/schema-prompts';
 
 const t = vscode.l10n.t;
 
@@ -35,7 +35,7 @@ export async function showFailure(err: unknown, what: string): Promise<void> {
       if ((await vscode.window.showErrorMessage(t('{0} failed: {1}', what, err.message), showLog)) === showLog) await vscode.commands.executeCommand('productOs.showBackendLog');
       return;
     }
-    const lines = describeViolations(err.details);
+    const lines = violationLines(err.details);
     await vscode.window.showErrorMessage(t('{0} failed: {1}', what, lines.length > 0 ? lines.join('; ') : err.message));
     return;
   }

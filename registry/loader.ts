@@ -1,11 +1,10 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import Ajv, { type ValidateFunction } from 'ajv';
-import addFormats from 'ajv-formats';
 import { parseDocument } from 'yaml';
-import metaSchema from './meta-schema.json';
+import { RegistryFile as RegistryFileSchema } from './meta-schema';
 import type { RegistryFile, ToolSpec } from './types';
-import { toViolations, type Violation } from './validation-error';
+import type { Violation } from '../contracts/json-schema';
+import { compileSchema } from '../contracts/validator';
 
 /** A registry file that cannot be used: names the file, the tool and the JSON pointer. */
 export class RegistryError extends Error {
@@ -53,34 +52,27 @@ export function loadRegistry(file: string = DEFAULT_REGISTRY_FILE): Registry {
   }
   const data = doc.toJS() as unknown;
 
-  const metaAjv = new Ajv({ allErrors: false, discriminator: true, strict: true });
-  const checkFile = metaAjv.compile<RegistryFile>(metaSchema);
-  if (!checkFile(data)) {
-    const [v] = toViolations(checkFile.errors);
+  const [v] = compileSchema(RegistryFileSchema)(data);
+  if (v) {
     const tool = v.pointer.match(/^\/tools\/([^/]+)/)?.[1]?.replace(/~1/g, '/').replace(/~0/g, '~');
     throw new RegistryError(file, v.pointer, `${v.rule}: ${v.message}`, tool);
   }
+  const registryFile = data as RegistryFile;
 
-  // One Ajv for all tool schemas: formats on, coercion off, defaults applied to inputs.
-  const ajv = new Ajv({ allErrors: true, strict: false, useDefaults: true });
-  addFormats(ajv);
+  // Every tool schema through the process's one validator: formats on, coercion off, defaults
+  // applied to inputs.
   const tools = new Map<string, CompiledTool>();
-  for (const [name, spec] of Object.entries(data.tools)) {
-    const input = compileOne(ajv, file, name, 'inputSchema', spec);
-    const output = compileOne(ajv, file, name, 'outputSchema', spec);
-    tools.set(name, {
-      name,
-      spec,
-      validateInput: (value) => (input(value) ? [] : toViolations(input.errors)),
-      validateOutput: (value) => (output(value) ? [] : toViolations(output.errors)),
-    });
+  for (const [name, spec] of Object.entries(registryFile.tools)) {
+    const validateInput = compileOne(file, name, 'inputSchema', spec);
+    const validateOutput = compileOne(file, name, 'outputSchema', spec);
+    tools.set(name, { name, spec, validateInput, validateOutput });
   }
   return { file, tools, get: (name) => tools.get(name) };
 }
 
-function compileOne(ajv: Ajv, file: string, tool: string, which: 'inputSchema' | 'outputSchema', spec: ToolSpec): ValidateFunction {
+function compileOne(file: string, tool: string, which: 'inputSchema' | 'outputSchema', spec: ToolSpec): (value: unknown) => Violation[] {
   try {
-    return ajv.compile(spec[which]);
+    return compileSchema(spec[which]);
   } catch (err) {
     // Ajv names the failing schema path in its message ("schema is invalid: data/properties/x/type ...").
     const message = (err as Error).message;

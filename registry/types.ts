@@ -1,34 +1,10 @@
-import type { JSONSchema7 } from './json-schema';
+/** The registry's types, derived from its meta-schema (registry/meta-schema.ts). */
+import type { Static } from '@sinclair/typebox';
+import type { Executor, RegistryFile as RegistryFileSchema, RISKS, TOOL_MODULES, ToolSpec as ToolSpecSchema } from './meta-schema';
 
-export type Risk = 'low' | 'medium' | 'high';
-export type ToolModule = 'code' | 'brain' | 'analytics' | 'marketing' | 'ops' | 'cards' | 'events' | 'system';
-
-export type ExecutorSpec =
-  | { kind: 'local'; handler: string }
-  | {
-      kind: 'docker';
-      image: string;
-      task: string;
-      network: 'none' | 'llm';
-      resources: { memory_mb: number; cpus: number; pids: number };
-    }
-  | { kind: 'http'; url: string; path: string; fallback?: 'local' };
-
+export type Risk = (typeof RISKS)[number];
+export type ToolModule = (typeof TOOL_MODULES)[number];
+export type ExecutorSpec = Static<typeof Executor>;
 /** One entry of `tool-registry.yaml`, as the meta-schema guarantees it. */
-export interface ToolSpec {
-  title: string;
-  description: string;
-  module: ToolModule;
-  risk: Risk;
-  idempotent: boolean;
-  timeout_seconds: number;
-  max_attempts?: number;
-  executor: ExecutorSpec;
-  inputSchema: JSONSchema7;
-  outputSchema: JSONSchema7;
-}
-
-export interface RegistryFile {
-  version: 1;
-  tools: Record<string, ToolSpec>;
-}
+export type ToolSpec = Static<typeof ToolSpecSchema>;
+export type RegistryFile = Static<typeof RegistryFileSchema>;

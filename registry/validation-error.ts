@@ -1,11 +1,8 @@
 import type { ErrorObject } from 'ajv';
+import type { Violation } from '../contracts/json-schema';
 
-/** One thing wrong with a value: where (JSON pointer), which rule, and a sentence. */
-export interface Violation {
-  pointer: string;
-  rule: string;
-  message: string;
-}
+// Declared once in contracts/json-schema.ts; re-exported for the backend modules that read them here.
+export { describeViolations, type Violation } from '../contracts/json-schema';
 
 /**
  * Ajv's errors as the rest of the product shows them. `additionalProperties` and `required`
@@ -25,8 +22,4 @@ export function toViolations(errors: ErrorObject[] | null | undefined): Violatio
     const where = e.instancePath || '(root)';
     return { pointer: e.instancePath, rule: e.keyword, message: `${where} ${e.message ?? 'is invalid'}` };
   });
-}
-
-export function describeViolations(violations: Violation[]): string {
-  return violations.map((v) => v.message).join('; ');
 }

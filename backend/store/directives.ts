@@ -1,8 +1,8 @@
-import Ajv, { type ValidateFunction } from 'ajv';
 import { Type, type TSchema } from '@sinclair/typebox';
 import type { Queryable } from './db';
 import { ProductOsError } from '../errors';
-import { toViolations } from '../../registry/validation-error';
+import { describeViolations } from '../../contracts/json-schema';
+import { compileSchema } from '../../contracts/validator';
 
 /**
  * Directives (migration 0005): named, versioned settings a tool runs with. D1–D3 are the
@@ -98,8 +98,6 @@ export const DIRECTIVE_CONFIG_SCHEMAS: Readonly<Record<string, TSchema>> = {
   'ops.service_map': Type.Object({ include_stopped: Type.Optional(Type.Boolean()) }, { additionalProperties: false }),
 };
 
-const ajv = new Ajv({ allErrors: true, strict: false });
-const compiled = new Map<string, ValidateFunction>();
 
 /** Refuses a config that is not a JSON object, is too large, or breaks its tool's config schema. */
 export function checkDirectiveConfig(tool: string, config: unknown): Record<string, unknown> {
@@ -112,12 +110,8 @@ export function checkDirectiveConfig(tool: string, config: unknown): Record<stri
   }
   const schema = DIRECTIVE_CONFIG_SCHEMAS[tool];
   if (schema) {
-    let validate = compiled.get(tool);
-    if (!validate) compiled.set(tool, (validate = ajv.compile(schema)));
-    if (!validate(config)) {
-      const violations = toViolations((validate.errors ?? []).map((e) => ({ ...e, instancePath: `/config${e.instancePath}` })));
-      throw new ProductOsError('invalid_input', `the config does not fit ${tool}: ${violations.map((v) => v.message).join('; ')}`, { violations });
-    }
+    const violations = compileSchema(schema, '/config')(config);
+    if (violations.length > 0) throw new ProductOsError('invalid_input', `the config does not fit ${tool}: ${describeViolations(violations)}`, { violations });
   }
   return config as Record<string, unknown>;
 }

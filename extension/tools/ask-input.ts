@@ -4,12 +4,13 @@
  */
 import * as vscode from 'vscode';
 import type { ToolInfo } from '../../contracts/rest';
-import { buildInput, checkPicked, describePrompt, initialText, parseText, planPrompts, type JsonSchema, type Prompt } from './schema-prompts';
+import { buildInput, checkPicked, describePrompt, initialText, parseText, planPrompts, type Prompt } from './schema-prompts';
+import type { JsonSchemaObject } from '../../contracts/json-schema';
 
 const t = vscode.l10n.t;
 
 export async function askToolInput(tool: ToolInfo, presets: Record<string, unknown> = {}): Promise<Record<string, unknown> | undefined> {
-  const plan = planPrompts((tool.inputSchema ?? {}) as JsonSchema, { skip: Object.keys(presets) });
+  const plan = planPrompts((tool.inputSchema ?? {}) as JsonSchemaObject, { skip: Object.keys(presets) });
   const answers: Array<{ path: string[]; value: unknown }> = [];
   const total = plan.required.length;
   for (const [i, prompt] of plan.required.entries()) {

@@ -10,29 +10,10 @@
  * - errors name the field ("max_steps must be an integer from 1 to 200").
  */
 import { format, type Translate } from '../i18n';
+import { validate, violationsIn, type JsonSchema, type JsonSchemaObject, type Violation } from '../../contracts/json-schema';
 
-export interface JsonSchema {
-  type?: string | string[];
-  title?: string;
-  description?: string;
-  enum?: unknown[];
-  const?: unknown;
-  default?: unknown;
-  properties?: Record<string, JsonSchema>;
-  required?: string[];
-  additionalProperties?: boolean | JsonSchema;
-  items?: JsonSchema;
-  minItems?: number;
-  maxItems?: number;
-  minLength?: number;
-  maxLength?: number;
-  pattern?: string;
-  format?: string;
-  minimum?: number;
-  maximum?: number;
-  exclusiveMinimum?: number;
-  exclusiveMaximum?: number;
-}
+/** A schema where one is read as an object: `true` (anything) reads as `{}`. */
+const asObject = (schema: JsonSchema | undefined): JsonSchemaObject => (typeof schema === 'object' && schema !== null ? schema : {});
 
 interface PromptBase {
   /** Dotted path of the field (`deploy.cpu`), as shown to the user and used in errors. */
@@ -41,7 +22,7 @@ interface PromptBase {
   description?: string;
   required: boolean;
   default?: unknown;
-  schema: JsonSchema;
+  schema: JsonSchemaObject;
 }
 
 export interface PickOption {
@@ -63,7 +44,7 @@ export interface PromptPlan {
 }
 
 /** The schema's type, ignoring "null" in a type list. */
-export function mainType(schema: JsonSchema): string | undefined {
+export function mainType(schema: JsonSchemaObject): string | undefined {
   if (Array.isArray(schema.type)) return schema.type.find((t) => t !== 'null');
   if (schema.type) return schema.type;
   if (schema.enum) return typeof schema.enum[0] === 'number' ? 'number' : typeof schema.enum[0] === 'boolean' ? 'boolean' : 'string';
@@ -71,17 +52,18 @@ export function mainType(schema: JsonSchema): string | undefined {
   return undefined;
 }
 
-export function planPrompts(schema: JsonSchema, opts: { skip?: Iterable<string> } = {}): PromptPlan {
+export function planPrompts(schema: JsonSchemaObject, opts: { skip?: Iterable<string> } = {}): PromptPlan {
   const skip = new Set(opts.skip ?? []);
   const plan: PromptPlan = { required: [], optional: [] };
   walk(schema, [], true, skip, plan);
   return plan;
 }
 
-function walk(schema: JsonSchema, path: string[], parentRequired: boolean, skip: Set<string>, plan: PromptPlan): void {
+function walk(schema: JsonSchemaObject, path: string[], parentRequired: boolean, skip: Set<string>, plan: PromptPlan): void {
   const props = schema.properties ?? {};
   const required = new Set(schema.required ?? []);
-  for (const [name, sub] of Object.entries(props)) {
+  for (const [name, subSchema] of Object.entries(props)) {
+    const sub = asObject(subSchema);
     const p = [...path, name];
     const field = p.join('.');
     if (skip.has(field) || sub.const !== undefined) continue;
@@ -95,7 +77,7 @@ function walk(schema: JsonSchema, path: string[], parentRequired: boolean, skip:
   }
 }
 
-function promptFor(schema: JsonSchema, path: string[], required: boolean): Prompt {
+function promptFor(schema: JsonSchemaObject, path: string[], required: boolean): Prompt {
   const base: PromptBase = {
     field: path.join('.'),
     path,
@@ -116,8 +98,9 @@ function promptFor(schema: JsonSchema, path: string[], required: boolean): Promp
       ],
     };
   }
-  if (type === 'array' && schema.items?.enum) return { ...base, kind: 'multipick', options: schema.items.enum.map((v) => ({ label: String(v), value: v })) };
-  if (type === 'array' && ['string', 'integer', 'number'].includes(mainType(schema.items ?? {}) ?? '')) return { ...base, kind: 'text', valueType: 'list', placeholder: 'a, b, c' };
+  const items = asObject(schema.items);
+  if (type === 'array' && items.enum) return { ...base, kind: 'multipick', options: items.enum.map((v) => ({ label: String(v), value: v })) };
+  if (type === 'array' && ['string', 'integer', 'number'].includes(mainType(items) ?? '')) return { ...base, kind: 'text', valueType: 'list', placeholder: 'a, b, c' };
   if (type === 'integer') return { ...base, kind: 'text', valueType: 'integer' };
   if (type === 'number') return { ...base, kind: 'text', valueType: 'number' };
   if (type === 'string' || type === undefined) return { ...base, kind: 'text', valueType: 'string' };
@@ -148,16 +131,17 @@ export function parseText(prompt: Extract<Prompt, { kind: 'text' }>, raw: string
       return problem ? { ok: false, error: problem } : { ok: true, value: Number(text), set: true };
     }
     case 'list': {
-      const itemType = mainType(s.items ?? {}) ?? 'string';
+      const items = asObject(s.items);
+      const itemType = mainType(items) ?? 'string';
       const parts = text.split(',').map((x) => x.trim()).filter((x) => x.length > 0);
       const values: unknown[] = [];
       for (const [i, part] of parts.entries()) {
         const itemField = `${f}[${i}]`;
-        const problem = itemType === 'string' ? checkString(itemField, part, s.items ?? {}, t) : checkNumber(itemField, part, s.items ?? {}, itemType === 'integer' ? 'integer' : 'number', t);
+        const problem = itemType === 'string' ? checkString(itemField, part, items, t) : checkNumber(itemField, part, items, itemType === 'integer' ? 'integer' : 'number', t);
         if (problem) return { ok: false, error: problem };
         values.push(itemType === 'string' ? part : Number(part));
       }
-      const countProblem = checkCount(f, values.length, s, t);
+      const countProblem = checkCount(f, values, s, t);
       return countProblem ? { ok: false, error: countProblem } : { ok: true, value: values, set: true };
     }
     case 'json': {
@@ -170,7 +154,7 @@ export function parseText(prompt: Extract<Prompt, { kind: 'text' }>, raw: string
       const type = mainType(s);
       if (type === 'object' && (typeof value !== 'object' || value === null || Array.isArray(value))) return { ok: false, error: t('{0} must be a JSON object', f) };
       if (type === 'array' && !Array.isArray(value)) return { ok: false, error: t('{0} must be a JSON array', f) };
-      if (type === 'object' && typeof s.additionalProperties === 'object' && mainType(s.additionalProperties) === 'string') {
+      if (type === 'object' && typeof s.additionalProperties === 'object' && mainType(asObject(s.additionalProperties)) === 'string') {
         for (const [k, v] of Object.entries(value as Record<string, unknown>)) {
           if (typeof v !== 'string') return { ok: false, error: t('{0}.{1} must be a string', f, k) };
         }
@@ -180,22 +164,36 @@ export function parseText(prompt: Extract<Prompt, { kind: 'text' }>, raw: string
   }
 }
 
-function checkString(f: string, v: string, s: JsonSchema, t: Translate): string | undefined {
-  if (s.minLength !== undefined && v.length < s.minLength) return s.minLength === 1 ? t('{0} must not be empty', f) : t('{0} must be at least {1} characters', f, s.minLength);
-  if (s.maxLength !== undefined && v.length > s.maxLength) return t('{0} must be at most {1} characters', f, s.maxLength);
-  if (s.pattern !== undefined) {
-    let re: RegExp | undefined;
-    try {
-      re = new RegExp(s.pattern, 'u');
-    } catch {
-      re = undefined;
-    }
-    if (re && !re.test(v)) return t('{0} must match {1}', f, s.pattern);
-  }
-  return undefined;
+/*
+ * The checks below ask the shared validator (contracts/json-schema.ts, the one the panels use)
+ * which rule a value breaks, and word the answer for an input box, naming the field.
+ */
+function firstViolation(schema: JsonSchemaObject, value: unknown): Violation | undefined {
+  return validate(schema, value)[0];
 }
 
-function checkNumber(f: string, v: string, s: JsonSchema, kind: 'integer' | 'number', t: Translate): string | undefined {
+function otherwise(f: string, v: Violation, t: Translate): string {
+  return t('{0} is not valid: {1}', f, v.message);
+}
+
+function checkString(f: string, v: string, s: JsonSchemaObject, t: Translate): string | undefined {
+  const broken = firstViolation(s, v);
+  if (!broken) return undefined;
+  switch (broken.rule) {
+    case 'minLength':
+      return s.minLength === 1 ? t('{0} must not be empty', f) : t('{0} must be at least {1} characters', f, s.minLength ?? '');
+    case 'maxLength':
+      return t('{0} must be at most {1} characters', f, s.maxLength ?? '');
+    case 'pattern':
+      return t('{0} must match {1}', f, s.pattern ?? '');
+    case 'format':
+      return t('{0} must be a valid {1}', f, s.format ?? '');
+    default:
+      return otherwise(f, broken, t);
+  }
+}
+
+function checkNumber(f: string, v: string, s: JsonSchemaObject, kind: 'integer' | 'number', t: Translate): string | undefined {
   const n = Number(v);
   const wellFormed = kind === 'integer' ? /^[+-]?\d+$/.test(v) && Number.isSafeInteger(n) : /^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/.test(v) && Number.isFinite(n);
   const lo = s.minimum;
@@ -208,23 +206,34 @@ function checkNumber(f: string, v: string, s: JsonSchema, kind: 'integer' | 'num
     return t('{0} must be {1}', f, what);
   };
   if (!wellFormed) return range();
-  if (s.minimum !== undefined && n < s.minimum) return range();
-  if (s.maximum !== undefined && n > s.maximum) return range();
-  if (s.exclusiveMinimum !== undefined && n <= s.exclusiveMinimum) return t('{0} must be greater than {1}', f, s.exclusiveMinimum);
-  if (s.exclusiveMaximum !== undefined && n >= s.exclusiveMaximum) return t('{0} must be less than {1}', f, s.exclusiveMaximum);
-  return undefined;
+  const broken = firstViolation(s, n);
+  if (!broken) return undefined;
+  switch (broken.rule) {
+    case 'type':
+    case 'minimum':
+    case 'maximum':
+      return range();
+    case 'exclusiveMinimum':
+      return t('{0} must be greater than {1}', f, s.exclusiveMinimum ?? '');
+    case 'exclusiveMaximum':
+      return t('{0} must be less than {1}', f, s.exclusiveMaximum ?? '');
+    default:
+      return otherwise(f, broken, t);
+  }
 }
 
-function checkCount(f: string, n: number, s: JsonSchema, t: Translate): string | undefined {
-  if (s.minItems !== undefined && n < s.minItems) return t('{0} needs at least {1} items', f, s.minItems);
-  if (s.maxItems !== undefined && n > s.maxItems) return t('{0} takes at most {1} items', f, s.maxItems);
-  return undefined;
+function checkCount(f: string, values: unknown[], s: JsonSchemaObject, t: Translate): string | undefined {
+  const broken = firstViolation({ minItems: s.minItems, maxItems: s.maxItems, uniqueItems: s.uniqueItems }, values);
+  if (!broken) return undefined;
+  if (broken.rule === 'minItems') return t('{0} needs at least {1} items', f, s.minItems ?? '');
+  if (broken.rule === 'maxItems') return t('{0} takes at most {1} items', f, s.maxItems ?? '');
+  return otherwise(f, broken, t);
 }
 
 /** What a multi-pick answer must satisfy. */
 export function checkPicked(prompt: Extract<Prompt, { kind: 'multipick' }>, values: unknown[], t: Translate = format): string | undefined {
   if (prompt.required && values.length === 0) return t('{0} is required', prompt.field);
-  return checkCount(prompt.field, values.length, prompt.schema, t);
+  return checkCount(prompt.field, values, prompt.schema, t);
 }
 
 /** The text shown in an input box before the user types: the default, if any. */
@@ -263,8 +272,6 @@ export function describePrompt(prompt: Prompt, t: Translate = format): string {
 }
 
 /** The backend's invalid_input details as one line per violation ("/limit: must be <= 2000"). */
-export function describeViolations(details: unknown): string[] {
-  const v = (details as { violations?: Array<{ pointer?: unknown; message?: unknown }> } | undefined)?.violations;
-  if (!Array.isArray(v)) return [];
-  return v.map((x) => `${typeof x.pointer === 'string' && x.pointer ? x.pointer : '/'}: ${typeof x.message === 'string' ? x.message : 'invalid'}`);
+export function violationLines(details: unknown): string[] {
+  return violationsIn(details).map((v) => `${v.pointer || '/'}: ${v.message}`);
 }

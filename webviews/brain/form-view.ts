@@ -3,7 +3,7 @@
  * edit updates the draft and revalidates it against the schema; messages appear under the
  * field they belong to. Lists of strings can be edited, added to, reordered and emptied.
  */
-import { validate, type JsonSchema, type Violation } from '../common/json-schema';
+import { validate, type JsonSchema, type Violation } from '../../contracts/json-schema';
 import { h, icon, replace } from '../common/dom';
 import { getAt, numberValue, placeViolations, setAt, textValue, walkForm, type FormNode, type Path } from './schema-form';
 

@@ -10,7 +10,7 @@ import { HostClient, RequestError } from '../common/client';
 import { h, icon, replace } from '../common/dom';
 import { formatTime } from '../common/format';
 import { diffJson, mergePatchBetween, type Change } from '../common/json-diff';
-import { deepEqual, type JsonSchema, type Violation } from '../common/json-schema';
+import { deepEqual, type JsonSchema, type Violation } from '../../contracts/json-schema';
 import { PanelState } from '../common/state';
 import { clearBanner, describeError, showBanner } from '../common/ui';
 import { vscodeApi } from '../common/vscode-api';

@@ -5,7 +5,7 @@
  * read and write at a path (immutably), fill in what a required part needs, and place each
  * validation message on the field it belongs to.
  */
-import { escapePointer, parsePointer, pointerOf, type JsonSchema, type Violation } from '../common/json-schema';
+import { escapePointer, parsePointer, pointerOf, type JsonSchema, type Violation } from '../../contracts/json-schema';
 import { isPlainObject } from '../common/json-diff';
 
 export type Path = ReadonlyArray<string | number>;

@@ -3,7 +3,7 @@
  * for saving a form or reverting to an old version, and a readable list of changes for the
  * version-history view (string lists are compared item by item).
  */
-import { deepEqual, pointerOf } from './json-schema';
+import { deepEqual, pointerOf } from '../../contracts/json-schema';
 
 type Obj = Record<string, unknown>;
 

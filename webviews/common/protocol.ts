@@ -19,7 +19,7 @@ import {
   type WebviewMessage,
   type WebviewRequest,
 } from '../../contracts/webview-messages';
-import { validate, type Violation } from './json-schema';
+import { validate, type Violation } from '../../contracts/json-schema';
 
 // The types are declared in the contract; re-exported so a panel imports one module.
 export type {

@@ -10,7 +10,7 @@ import type { AnomalyDetection, FunnelSummary, TopDrivers } from '../../contract
 import { HostClient } from '../common/client';
 import { h, icon, replace } from '../common/dom';
 import { formatTime, percent } from '../common/format';
-import { validate, type JsonSchema } from '../common/json-schema';
+import { validate, type JsonSchema } from '../../contracts/json-schema';
 import { PanelState } from '../common/state';
 import { describeError, missingTools, showBanner } from '../common/ui';
 import { vscodeApi } from '../common/vscode-api';

@@ -2,7 +2,8 @@ import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { parse } from 'yaml';
-import { buildInput, checkPicked, describeViolations, initialText, parseText, planPrompts, type JsonSchema, type Prompt } from '../../../extension/tools/schema-prompts';
+import { buildInput, checkPicked, initialText, parseText, planPrompts, violationLines, type Prompt } from '../../../extension/tools/schema-prompts';
+import type { JsonSchemaObject as JsonSchema } from '../../../contracts/json-schema';
 
 const registry = parse(fs.readFileSync(path.join(__dirname, '../../../registry/tool-registry.yaml'), 'utf8')) as { tools: Record<string, { inputSchema: JsonSchema }> };
 const schemaOf = (tool: string) => registry.tools[tool].inputSchema;
@@ -125,7 +126,7 @@ describe('extension: schema → prompts', () => {
   });
 
   it('names every violation of a backend invalid_input error', () => {
-    assert.deepEqual(describeViolations({ violations: [{ pointer: '/limit', message: 'must be <= 2000' }, { message: 'x' }] }), ['/limit: must be <= 2000', '/: x']);
-    assert.deepEqual(describeViolations(undefined), []);
+    assert.deepEqual(violationLines({ violations: [{ pointer: '/limit', message: 'must be <= 2000' }, { message: 'x' }] }), ['/limit: must be <= 2000', '/: x']);
+    assert.deepEqual(violationLines(undefined), []);
   });
 });

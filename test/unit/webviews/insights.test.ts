@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { anomalyInsight, biggestDrop, campaignFromInsight, confidenceLabel, driverInsight, funnelInsight, funnelRows, rankDrivers } from '../../../webviews/insights/funnel';
 import { SAMPLE_ANOMALIES, SAMPLE_DRIVERS, SAMPLE_FUNNEL } from '../../../webviews/insights/sample-data';
 import { withAlpha } from '../../../webviews/insights/charts';
-import { validate, type JsonSchema } from '../../../webviews/common/json-schema';
+import { validate, type JsonSchema } from '../../../contracts/json-schema';
 import { toolList } from '../../e2e/panels/fixtures';
 
 const schemaOf = (tool: string, which: 'inputSchema' | 'outputSchema') => toolList(() => false).find((t) => t.name === tool)![which] as JsonSchema;

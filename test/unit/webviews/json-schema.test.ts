@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { deepEqual, parsePointer, pointerOf, schemaAt, validate } from '../../../webviews/common/json-schema';
+import { deepEqual, parsePointer, pointerOf, schemaAt, validate } from '../../../contracts/json-schema';
 
 describe('webviews: JSON Schema validator', () => {
   it('accepts valid values and names the pointer and rule of each violation', () => {

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { buildForm, emptyValue, getAt, humanize, labelFor, numberValue, placeViolations, setAt, textValue, walkForm, withRequired, type FormNode } from '../../../webviews/brain/schema-form';
-import { validate, type JsonSchema } from '../../../webviews/common/json-schema';
+import { validate, type JsonSchema } from '../../../contracts/json-schema';
 import { brandSchema, sampleProfile } from '../../e2e/panels/fixtures';
 
 describe('webviews: form from a JSON Schema', () => {
