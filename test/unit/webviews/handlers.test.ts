@@ -4,6 +4,7 @@ import { PanelHandlers } from '../../../extension/panels/handlers';
 import { waitForRun } from '../../../extension/panels/run-wait';
 import type { HostNotification, RequestMap, RequestMethod } from '../../../webviews/common/protocol';
 import type { LogLine, Run, RunEvent } from '../../../contracts/rest';
+import { cardsRunRefusal } from '../../helpers/real-refusals';
 import { brandSchema, brandVersions, makeCards, makeRun, sampleProfile, toolList, LANES } from '../../e2e/panels/fixtures';
 
 type Route = (body: unknown) => unknown;
@@ -68,13 +69,16 @@ describe('extension: panel request handlers', () => {
   });
 
   it('runs a card with cards.run and passes not_implemented through', async () => {
+    const refusal = cardsRunRefusal();
+    assert.equal(refusal.code, 'not_implemented');
     const api = new FakeApi({
       'POST /api/runs': () => {
-        throw { status: 501, code: 'not_implemented', message: 'cards.run runs on the docker executor, which is not implemented yet', details: { tool: 'cards.run' } };
+        // The real backend's words (from the Docker executor's availability check), not a copy.
+        throw { status: 501, code: refusal.code, message: refusal.message, details: { tool: 'cards.run' } };
       },
     });
     const { call } = handlers(api);
-    await assert.rejects(call('card/run', { key: 'PO-7' }), (e: { code: string; message: string }) => e.code === 'not_implemented' && /docker executor/.test(e.message));
+    await assert.rejects(call('card/run', { key: 'PO-7' }), (e: { code: string; message: string }) => e.code === 'not_implemented' && e.message === refusal.message);
     assert.deepEqual(api.calls[0].body, { tool: 'cards.run', input: { card_key: 'PO-7' }, correlationId: 'card:PO-7' });
   });
 
