@@ -2,7 +2,7 @@ import type { Db } from './store/db';
 import { insertLog } from './store/logs';
 import type { Bus } from './runs/bus';
 import type { LogLevel } from '../contracts/rest';
-import { redact, redactValue } from './redact';
+import { redact, redactValue } from '../common/redact';
 
 export interface LogFields {
   runId?: string | null;

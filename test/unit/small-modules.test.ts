@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { redact } from '../../backend/redact';
+import { redact } from '../../common/redact';
 import { shapeOf } from '../../backend/shape';
 import { applyMergePatch } from '../../backend/merge-patch';
 import { localEndpointProblem } from '../../backend/local-endpoint';

@@ -1,5 +1,5 @@
 import * as path from 'node:path';
-import { maskSecrets } from '../../backend/redact';
+import { maskSecrets } from '../../common/redact';
 import { LogTriage, PathOutsideLogsError, listLogFiles, readLines, type PreviousSummary, type SpikeRule } from '../tasks/log-triage';
 import { WORKER_PATHS } from './protocol';
 import { TaskError, isInt, type Task } from './task';

@@ -1,3 +1,8 @@
+/**
+ * common/: code both the backend and the workers run (a worker image bundles only what its
+ * tasks import). The masks of redacted debug mode live here so the backend's logs and a
+ * worker's output hide the same things the same way.
+ */
 import * as os from 'node:os';
 
 /**
