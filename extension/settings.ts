@@ -58,7 +58,7 @@ export function backendEnv(base: NodeJS.ProcessEnv, s: Settings, token: string, 
   const env: NodeJS.ProcessEnv = { ...base, ...s.environment };
   env.ELECTRON_RUN_AS_NODE = '1';
   env.PRODUCT_OS_MEDIUM_RISK = s.mediumRisk;
-  const logs = s.logsFolder ? (path.isAbsolute(s.logsFolder) || !workspaceFolder ? s.logsFolder : path.join(workspaceFolder, s.logsFolder)) : workspaceFolder ? path.join(workspaceFolder, 'logs') : undefined;
+  const logs = logsFolderOf(s, workspaceFolder);
   if (logs) env.PRODUCT_OS_LOGS = logs;
   if (s.llmUrl) env.PRODUCT_OS_LLM_URL = s.llmUrl;
   if (s.gcpProject) env.GOOGLE_CLOUD_PROJECT = s.gcpProject;
@@ -69,6 +69,16 @@ export function backendEnv(base: NodeJS.ProcessEnv, s: Settings, token: string, 
   delete env.PRODUCT_OS_DATA;
   env.PRODUCT_OS_TOKEN = token;
   return env;
+}
+
+/**
+ * The folder log triage reads for the bundled backend: productOs.logs.folder (relative to the
+ * workspace folder), else the workspace's `logs` folder. Always absolute, so the backend never
+ * resolves it against its own working folder.
+ */
+export function logsFolderOf(s: Settings, workspaceFolder: string | undefined): string | undefined {
+  if (s.logsFolder) return path.isAbsolute(s.logsFolder) || !workspaceFolder ? path.resolve(s.logsFolder) : path.join(workspaceFolder, s.logsFolder);
+  return workspaceFolder ? path.join(workspaceFolder, 'logs') : undefined;
 }
 
 export interface SettingProblem {

@@ -85,7 +85,15 @@ export function defaultMounts(tool: CompiledTool, config: Config): MountRequest[
   if (e.kind !== 'docker') return [];
   if (e.task === 'log_triage') {
     const logs = path.resolve(config.logsDir);
-    if (!fs.existsSync(logs)) throw new ProductOsError('not_configured', `the logs folder ${logs} does not exist (set PRODUCT_OS_LOGS)`, { logsDir: logs });
+    if (!fs.existsSync(logs)) {
+      // Said from where the backend runs: that is where the folder must be, and where a
+      // relative PRODUCT_OS_LOGS was resolved (the editor's setting is productOs.logs.folder).
+      throw new ProductOsError(
+        'not_configured',
+        `the logs folder ${logs} does not exist on the machine the backend runs on: create it, or point PRODUCT_OS_LOGS (in the editor: the productOs.logs.folder setting) at your logs; a relative path is resolved against the backend's working folder, ${process.cwd()}`,
+        { logsDir: logs, setting: 'productOs.logs.folder', variable: 'PRODUCT_OS_LOGS' },
+      );
+    }
     return [{ source: logs, target: WORKER_PATHS.logs }];
   }
   return [];

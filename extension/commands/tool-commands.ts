@@ -7,6 +7,8 @@ import type { Card, Run } from '../../contracts/rest';
 import type { Services } from '../services';
 import { runToolCommand } from '../tools/run-tool';
 import { showFailure, showJson } from '../ui';
+import { logsFolderOfFailure, missingLogsFolder, offerLogsFolder } from '../tools/logs-folder';
+import { triageSummary, type TriageResult } from '../tools/triage-summary';
 
 const t = vscode.l10n.t;
 
@@ -79,13 +81,19 @@ export const tailLogs = (s: Services) =>
     },
   });
 
-export const triageLogs = (s: Services) =>
-  runToolCommand(s, 'ops.log_triage', {
-    onSucceeded: (run) => {
-      const o = run.output as { files_scanned?: number; lines?: number; templates?: unknown[]; new_templates?: number; spikes?: number };
-      return offerOutput(run, t('{0} lines in {1} files: {2} templates, {3} new, {4} spiking', o.lines ?? 0, o.files_scanned ?? 0, o.templates?.length ?? 0, o.new_templates ?? 0, o.spikes ?? 0));
+export async function triageLogs(s: Services): Promise<void> {
+  // The bundled backend's folder is known here: say what is missing before starting a run.
+  const missing = missingLogsFolder(s);
+  if (missing) return offerLogsFolder(s, missing);
+  await runToolCommand(s, 'ops.log_triage', {
+    onSucceeded: (run) => offerOutput(run, triageSummary(run.output as TriageResult, t)),
+    onFailed: async (run) => {
+      const dir = logsFolderOfFailure(run);
+      if (dir) await offerLogsFolder(s, dir);
+      return dir !== undefined;
     },
   });
+}
 
 export const gpuReport = (s: Services) =>
   runToolCommand(s, 'ops.gpu_report', {

@@ -18,6 +18,8 @@ export interface RunToolOptions {
   presets?: Record<string, unknown>;
   /** Custom presentation of a succeeded run; default: a notification with "Show Output". */
   onSucceeded?(run: Run): Promise<void>;
+  /** Handles a failed run the tool knows how to explain better; true when it did. */
+  onFailed?(run: Run): Promise<boolean>;
 }
 
 /** Looks the tool up and says plainly when it cannot run here (unavailable, restricted mode). */
@@ -152,6 +154,10 @@ async function report(s: Services, tool: ToolInfo, run: Run, opts: RunToolOption
   }
   if (!isTerminal(run.status)) return;
   const detail = run.error ? `${run.error.code}: ${run.error.message}` : stateText(run.status);
+  // The Output channel is where "Show Backend Log" leads: the failure must be there, not only
+  // the dispatch line.
+  s.log.error(`${tool.name}: run ${run.id} ${run.status}: ${detail}${run.error?.details !== undefined ? ` ${JSON.stringify(run.error.details)}` : ''}`);
+  if (opts.onFailed && (await opts.onFailed(run))) return;
   const showRun = t('Show Run');
   const showLog = t('Show Backend Log');
   const pick = await vscode.window.showErrorMessage(t('{0} {1}: {2}', tool.title, stateText(run.status).toLowerCase(), detail), showRun, showLog);

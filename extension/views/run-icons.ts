@@ -27,12 +27,13 @@ export function runStatusIcon(status: RunStatus): StatusIcon {
   }
 }
 
-/** "12 s", "3 min", "2 h": how long ago, for tree item descriptions. */
+/** "12 s ago", "3 min ago", "2 h ago": when a run started, for tree item descriptions. */
 export function ago(iso: string, now: number): string {
   const s = Math.max(0, Math.round((now - Date.parse(iso)) / 1000));
   if (!Number.isFinite(s)) return '';
-  if (s < 60) return `${s} s`;
-  if (s < 3600) return `${Math.round(s / 60)} min`;
-  if (s < 86400) return `${Math.round(s / 3600)} h`;
-  return `${Math.round(s / 86400)} d`;
+  if (s < 5) return 'just now';
+  if (s < 60) return `${s} s ago`;
+  if (s < 3600) return `${Math.round(s / 60)} min ago`;
+  if (s < 86400) return `${Math.round(s / 3600)} h ago`;
+  return `${Math.round(s / 86400)} d ago`;
 }

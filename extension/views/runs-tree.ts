@@ -3,6 +3,7 @@ import * as vscode from 'vscode';
 import type { Run } from '../../contracts/rest';
 import type { Services } from '../services';
 import { ago, runStatusIcon } from './run-icons';
+import { callerLabel } from '../../webviews/common/caller-label';
 
 const t = vscode.l10n.t;
 
@@ -27,14 +28,18 @@ export class RunsTree implements vscode.TreeDataProvider<Node> {
     }, 100);
   }
 
+  /** Tool titles by name, so runs are named by what they do; filled on first load. */
+  private titles = new Map<string, string>();
+
   getTreeItem({ run }: Node): vscode.TreeItem {
-    const item = new vscode.TreeItem(run.tool, vscode.TreeItemCollapsibleState.None);
+    const title = this.titles.get(run.tool) ?? run.tool;
+    const item = new vscode.TreeItem(title, vscode.TreeItemCollapsibleState.None);
     item.id = `run:${run.id}`;
     const icon = runStatusIcon(run.status);
     item.iconPath = new vscode.ThemeIcon(icon.codicon, icon.color ? new vscode.ThemeColor(icon.color) : undefined);
     item.description = `${run.status.replace('_', ' ')} · ${ago(run.createdAt, Date.now())}`;
     item.tooltip = new vscode.MarkdownString(
-      [`**${run.tool}** — ${run.status}`, `${t('risk')}: ${run.risk} · ${t('caller')}: ${run.caller}`, `id: \`${run.id}\``, run.error ? `${run.error.code}: ${run.error.message}` : '']
+      [`**${title}** (\`${run.tool}\`) — ${run.status.replace('_', ' ')}`, `${t('risk')}: ${run.risk} · ${t('started by')}: ${callerLabel(run.caller)}`, `id: \`${run.id}\``, run.error ? `${run.error.code}: ${run.error.message}` : '']
         .filter(Boolean)
         .join('\n\n'),
     );
@@ -49,6 +54,10 @@ export class RunsTree implements vscode.TreeDataProvider<Node> {
     try {
       if (this.view) this.view.message = this.s.state().kind === 'ready' ? undefined : t('Starting the Product OS backend…');
       await this.s.runs.start();
+      if (this.titles.size === 0) {
+        // Names only: a tool list that cannot be read leaves the ids, which still work.
+        this.titles = new Map((await this.s.tools.list().catch(() => [])).map((tool) => [tool.name, tool.title]));
+      }
       const runs = this.s.runs.list();
       if (this.view) this.view.message = runs.length === 0 ? t('No runs yet. Run a card or a tool from the command palette.') : undefined;
       return runs.map((run) => ({ run }));

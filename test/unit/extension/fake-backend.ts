@@ -10,9 +10,10 @@ export interface FakeBackendServer {
   requests: Array<{ method: string; path: string; body: unknown }>;
   tools: ToolInfo[];
   runs: Map<string, Run>;
-  /** How a new run ends; 'hang' leaves it running until cancelled. */
-  outcome: 'succeed' | 'hang';
+  /** How a new run ends; 'hang' leaves it running until cancelled; 'fail' ends it with `error`. */
+  outcome: 'succeed' | 'hang' | 'fail';
   output: unknown;
+  error?: { code: string; message: string; details?: unknown };
   close(): Promise<void>;
 }
 
@@ -34,7 +35,7 @@ export async function startFakeBackend(): Promise<FakeBackendServer> {
     run.version++;
     for (const res of streams.get(run.id) ?? []) {
       res.write(`id: ${id}\nevent: state\ndata: ${JSON.stringify({ id, runId: run.id, type: 'state', data: { from: null, to }, createdAt: now() })}\n\n`);
-      if (to === 'succeeded' || to === 'cancelled') res.end();
+      if (to === 'succeeded' || to === 'cancelled' || to === 'failed') res.end();
     }
   };
   const server = http.createServer((req, res) => {
@@ -74,6 +75,10 @@ export async function startFakeBackend(): Promise<FakeBackendServer> {
           if (state.outcome === 'succeed') {
             run.output = state.output;
             setTimeout(() => push(run, 'succeeded', 2), 10);
+          }
+          if (state.outcome === 'fail') {
+            run.error = state.error as Run['error'];
+            setTimeout(() => push(run, 'failed', 2), 10);
           }
           return;
         }

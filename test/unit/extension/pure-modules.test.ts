@@ -140,9 +140,10 @@ describe('extension: views (pure parts)', () => {
 
   it('says how long ago', () => {
     const now = Date.parse('2026-01-01T12:00:00Z');
-    assert.equal(ago('2026-01-01T11:59:50Z', now), '10 s');
-    assert.equal(ago('2026-01-01T11:30:00Z', now), '30 min');
-    assert.equal(ago('2026-01-01T09:00:00Z', now), '3 h');
+    assert.equal(ago('2026-01-01T11:59:58Z', now), 'just now');
+    assert.equal(ago('2026-01-01T11:59:32Z', now), '28 s ago', 'says "ago", not a bare duration');
+    assert.equal(ago('2026-01-01T11:30:00Z', now), '30 min ago');
+    assert.equal(ago('2026-01-01T09:00:00Z', now), '3 h ago');
   });
 
   it('keeps the run statuses in step with the protocol', () => {
