@@ -4,7 +4,6 @@ import * as path from 'node:path';
 import { createBackend, type Backend } from '../../backend/main';
 import type { Env } from '../../backend/config';
 import { DockerExecutor, type DockerExecutorOptions } from '../../backend/executors/docker-executor';
-import m0004 from '../../backend/store/migrations/0004_workers';
 import type { SweepResult } from '../../backend/executors/docker-sweep';
 import { request, tempDir, type Response } from './backend';
 import { dockerRegistryFile } from './docker-tools';
@@ -61,8 +60,8 @@ export interface DockerTestBackend {
 
 /**
  * An in-process backend whose docker tools run on a real DockerExecutor (the Docker test tools
- * added to the registry). Applies migration 0004 itself in case the store does not register it
- * yet (it is re-runnable), then starts the executor as the composition root would.
+ * added to the registry); the store's own migrator sets up its tables (migration 0004 among
+ * them). Starts the executor as the composition root would.
  */
 export async function startDockerBackend(opts: { executor?: DockerExecutorOptions; env?: Env; dataDir?: string; registryFile?: string } = {}): Promise<DockerTestBackend> {
   const dataDir = opts.dataDir ?? tempDir('product-os-docker-');
@@ -74,7 +73,6 @@ export async function startDockerBackend(opts: { executor?: DockerExecutorOption
     executors: { docker: executor },
     stderr: (l) => logs.push(l),
   });
-  await backend.db.exec(m0004);
   const instanceId = backend.context.instanceId;
   const swept = await executor.start({ db: backend.db, instanceId, config: backend.config, logger: backend.context.logger });
   const url = await backend.listen();

@@ -3,7 +3,6 @@ import * as fs from 'node:fs';
 import { randomUUID } from 'node:crypto';
 import { openDb, type Db } from '../../backend/store/db';
 import { migrate } from '../../backend/store/migrate';
-import m0005 from '../../backend/store/migrations/0005_directives';
 import * as runs from '../../backend/store/runs';
 import * as directives from '../../backend/store/directives';
 import { logTriageContext, type LogTriageContext } from '../../backend/executors/docker-context-log-triage';
@@ -56,7 +55,6 @@ for (const driver of ['pglite', 'postgres'] as const) {
       }
       db = await openDb({ dataDir, databaseUrl: url });
       await migrate(db);
-      await db.exec(m0005); // re-runnable: a no-op once backend/store/migrate.ts registers it
     });
     after(async () => {
       await db?.close();
@@ -75,8 +73,8 @@ for (const driver of ['pglite', 'postgres'] as const) {
       return id;
     }
 
-    it('seeds D1–D3 (the ops tools\' defaults) and D4 (custom), each at version 1; applying 0005 again changes nothing', async () => {
-      await db.exec(m0005);
+    it('seeds D1–D3 (the ops tools\' defaults) and D4 (custom), each at version 1; migrating again changes nothing', async () => {
+      assert.deepEqual(await migrate(db), [], 'the migrator registers 0005 and applies it once');
       const all = await directives.listDirectives(db);
       assert.deepEqual(
         all.map((d) => [d.id, d.tool, d.kind, d.version]),
@@ -237,7 +235,6 @@ describe('directives over REST (backend/api/routes/directives.ts, registered in 
   let t: TestBackend;
   before(async () => {
     t = await startBackend();
-    await t.backend.db.exec(m0005); // re-runnable: a no-op once backend/store/migrate.ts registers it
   });
   after(async () => {
     await t?.close();

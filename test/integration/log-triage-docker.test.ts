@@ -3,7 +3,6 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { tempDir } from '../helpers/backend';
 import { ensureDockerAndWorkerImage, startDockerBackend, type DockerTestBackend } from '../helpers/docker';
-import m0005 from '../../backend/store/migrations/0005_directives';
 import { runDirective, updateDirective } from '../../backend/store/directives';
 import type { Run } from '../../contracts/rest';
 
@@ -121,7 +120,6 @@ describe('ops.log_triage in a Docker worker (real engine)', function () {
     writeLines(path.join(logs, 'sub', 'cron.log'), mix({ cleanup: 6 }), new Date(twoHoursAgo.getTime() + 60_000));
     fs.chmodSync(path.join(logs, 'sub'), 0o755);
     t = await startDockerBackend({ env: { PRODUCT_OS_LOGS: logs }, executor: { gpuProbe: async () => [] } });
-    await t.backend.db.exec(m0005); // re-runnable; a no-op once backend/store/migrate.ts registers it
   });
   after(async () => {
     await t?.close();
