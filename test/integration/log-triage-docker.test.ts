@@ -19,8 +19,13 @@ interface Template {
   template: string;
   count: number;
   levels: Record<string, number>;
+  level: string | null;
+  first_seen: string | null;
+  last_seen: string | null;
   is_new: boolean;
   spike: boolean;
+  flags: Array<{ kind: string; reason: string }>;
+  variables: Array<{ slot: number; values: Array<{ value: string; count: number }>; other: number }>;
   examples: string[];
   line_numbers?: number[];
   file?: string;
@@ -28,6 +33,8 @@ interface Template {
 interface Output {
   files_scanned: number;
   lines: number;
+  time_range: { first: string | null; last: string | null };
+  redacted: boolean;
   templates: Template[];
   new_templates: number;
   spikes: number;
@@ -109,13 +116,14 @@ describe('ops.log_triage in a Docker worker (real engine)', function () {
   let appLines: Map<Kind, number[]>;
   let first: Run;
   let second: Run;
+  let twoHoursAgo: Date;
 
   before(async function () {
     this.timeout(20 * 60_000); // first run on a bare machine: apt-get install docker.io, then the image
     ensureDockerAndWorkerImage();
     logs = tempDir('product-os-logs-');
     fs.chmodSync(logs, 0o755); // readable by the worker user (uid 10001), like every folder under it
-    const twoHoursAgo = new Date(Date.now() - 2 * 3600_000);
+    twoHoursAgo = new Date(Math.floor((Date.now() - 2 * 3600_000) / 1000) * 1000);
     appLines = writeLines(path.join(logs, 'app.log'), mix({ served: 40, slow: 5, failed: 4 }), twoHoursAgo);
     writeLines(path.join(logs, 'sub', 'cron.log'), mix({ cleanup: 6 }), new Date(twoHoursAgo.getTime() + 60_000));
     fs.chmodSync(path.join(logs, 'sub'), 0o755);
@@ -153,7 +161,10 @@ describe('ops.log_triage in a Docker worker (real engine)', function () {
     assert.ok(Date.parse(out.window.until) <= Date.parse(run.finishedAt!), 'until is when the scan started');
     assert.equal(out.new_templates, 0);
     assert.equal(out.spikes, 0);
-    assert.ok(out.templates.every((x) => !x.is_new && !x.spike), 'a first run flags nothing');
+    assert.ok(out.templates.every((x) => !x.is_new && !x.spike), 'a first run flags nothing new or spiking');
+    // The logs' own time range: app.log's first line to cron.log's last (one line a second).
+    assert.deepEqual(out.time_range, { first: twoHoursAgo.toISOString(), last: new Date(twoHoursAgo.getTime() + 60_000 + 5_000).toISOString() });
+    assert.equal(out.redacted, true, 'DEBUG_REDACTED_MODE is on by default');
 
     const expect: Array<[Kind, number, string, string]> = [
       ['served', 40, 'info', 'app.log'],
@@ -165,6 +176,10 @@ describe('ops.log_triage in a Docker worker (real engine)', function () {
       const x = one(out, kind);
       assert.equal(x.count, count, `${kind} count`);
       assert.deepEqual(x.levels, { [level]: count }, `${kind} levels`);
+      assert.equal(x.level, level);
+      assert.ok(x.first_seen && x.last_seen && x.first_seen <= x.last_seen, `${kind} first and last seen`);
+      assert.deepEqual(x.flags.map((f) => f.kind), level === 'error' ? ['error'] : [], `${kind} flags`);
+      assert.ok(x.variables.length >= 1 && x.variables.every((v) => v.values.reduce((n, c) => n + c.count, 0) + v.other === count), `${kind} top values add up`);
       assert.equal(x.file, file);
       assert.ok(x.examples.length >= 1 && x.examples.length <= 2, 'max_examples honoured');
       assert.ok(x.examples.every((e) => e.includes(MARKERS[kind])), 'examples are lines of the template');
@@ -173,8 +188,10 @@ describe('ops.log_triage in a Docker worker (real engine)', function () {
     }
     assert.equal(out.templates.length, 4, JSON.stringify(out.templates.map((x) => x.template)));
     assert.ok(one(out, 'served').template.includes('<*>'), 'variable parts are placeholders');
-    // Most frequent first.
-    assert.deepEqual(out.templates.map((x) => x.count), [...out.templates.map((x) => x.count)].sort((a, b) => b - a));
+    // Flagged first (the error template), then the most frequent.
+    assert.equal(out.templates[0]!.template, one(out, 'failed').template);
+    const rest = out.templates.slice(1).map((x) => x.count);
+    assert.deepEqual(rest, [...rest].sort((a, b) => b - a));
 
     // The directive it used, kept on the run.
     const kept = await runDirective(t.backend.db, run.id);
@@ -222,6 +239,11 @@ describe('ops.log_triage in a Docker worker (real engine)', function () {
     assert.equal(out.new_templates, 1);
     assert.equal(out.spikes, 1);
     assert.equal(out.templates.length, 3);
+    // What to look at first: the new template, then the spike, then the steady error; each says why.
+    assert.deepEqual(out.templates.map((x) => x.flags.map((f) => f.kind)), [['new', 'error'], ['spike'], ['error']]);
+    assert.deepEqual(out.templates.map((x) => x.template), [declined.template, served.template, failed.template]);
+    assert.equal(declined.flags[0]!.reason, `not seen in run ${first.id}`);
+    assert.match(served.flags[0]!.reason, new RegExp(`^130 lines vs 40 in run ${first.id} \\(rate ×[\\d.]+\\)$`));
     assert.ok(out.templates.every((x) => x.line_numbers === undefined && x.file === undefined), 'no line groups unless asked');
     const events = await t.backend.engine.events(run.id, 0);
     const logLines = events.filter((e) => e.type === 'log').map((e) => (e.data as { message: string }).message);
@@ -281,6 +303,18 @@ describe('ops.log_triage in a Docker worker (real engine)', function () {
         assert.match(e, /api_key=\[redacted\]/);
         assert.match(e, /INFO \[smtp\] worker \d sent mail/, 'the worker user name is not taken for a person\'s');
       }
+      // The values behind the placeholders are masked the same way.
+      const shown = x.variables.flatMap((v) => v.values.map((c) => c.value));
+      assert.ok(shown.includes('[redacted-email]') && shown.includes('[redacted-ip]'), JSON.stringify(x.variables));
+      assert.ok(!shown.some((v) => /jane\.doe|10\.1\.2\./.test(v)), JSON.stringify(x.variables));
+
+      // A run may ask to see them: `redact: false` shows examples and values as written.
+      const open = await succeeded({ path: 'mail', max_examples: 4, redact: false });
+      assert.equal(open.out.redacted, false);
+      const y = open.out.templates[0]!;
+      assert.ok(y.examples.some((e) => e.includes('jane.doe0@example.com')), JSON.stringify(y.examples));
+      const emails = y.variables.find((v) => v.values.some((c) => c.value.includes('@')));
+      assert.deepEqual(emails?.values.map((c) => c.value).sort(), [0, 1, 2, 3].map((i) => `jane.doe${i}@example.com`));
     } finally {
       fs.rmSync(mail, { recursive: true, force: true });
     }

@@ -30,10 +30,12 @@ const GENERIC_TLDS =
 
 /**
  * [pattern, replacement, gate]; applied in order, each to the output of the previous one.
- * A rule only runs when its gate (a character every match contains) is in the message: most
- * messages have no '@' or '://', and skipping those regexes doubles throughput.
+ * A rule only runs when its gate (text, or a small pattern, every match contains) is in the
+ * message: most messages have no '@' or '://', and a cheap test that fails saves the
+ * rule's full scan, which is most of the masking time.
  */
-const RULES: Array<[RegExp, string, string?]> = [
+const DIGIT = /\d/;
+const RULES: Array<[RegExp, string, (string | RegExp)?]> = [
   // URLs first: they contain hosts, paths and numbers that must go as one.
   [/\b[a-zA-Z][a-zA-Z0-9+.-]{1,15}:\/\/[^\s"'<>()[\]{}]+/g, WILDCARD, '://'],
   // Email addresses.
@@ -41,12 +43,12 @@ const RULES: Array<[RegExp, string, string?]> = [
   // UUIDs.
   [/\b[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}\b/g, WILDCARD, '-'],
   // MAC addresses.
-  [/(?<![\w:-])(?:[0-9a-fA-F]{2}[:-]){5}[0-9a-fA-F]{2}(?![\w:-])/g, WILDCARD],
+  [/(?<![\w:-])(?:[0-9a-fA-F]{2}[:-]){5}[0-9a-fA-F]{2}(?![\w:-])/g, WILDCARD, /[0-9a-fA-F]{2}[:-][0-9a-fA-F]{2}[:-]/],
   // IPv6 (full, or compressed with ::), optionally [bracketed] with a port, a zone or an IPv4 tail.
   [
     /(?<![\w:.])\[?(?:(?:[0-9a-fA-F]{1,4}:){7}[0-9a-fA-F]{1,4}|(?:[0-9a-fA-F]{1,4}(?::[0-9a-fA-F]{1,4}){0,6})?::(?:[0-9a-fA-F]{1,4}(?::[0-9a-fA-F]{1,4}){0,6})?)(?:\.\d{1,3}){0,3}(?:%\w+)?(?:\]:\d{1,5}|\])?(?![\w:])/g,
     WILDCARD,
-    ':',
+    /::|[0-9a-fA-F]:[0-9a-fA-F]{1,4}:/,
   ],
   // Host names: two or more labels ending in a generic TLD, or three ending in a country code
   // (two with a port: csdnimg.cn:443), so file names (main.py, rpc.statd) are not hosts.
@@ -56,31 +58,32 @@ const RULES: Array<[RegExp, string, string?]> = [
       'g',
     ),
     WILDCARD,
-    '.',
+    /\w\.[a-z]/,
   ],
   // IPv4 with an optional port or prefix length (after host names, so 1.2.3.4.example.net goes whole).
-  [/(?<![\w.])\d{1,3}(?:\.\d{1,3}){3}(?::\d{1,5}|\/\d{1,2})?(?!\.?[\w-])/g, WILDCARD, '.'],
+  [/(?<![\w.])\d{1,3}(?:\.\d{1,3}){3}(?::\d{1,5}|\/\d{1,2})?(?!\.?[\w-])/g, WILDCARD, /\d\.\d/],
   // Windows paths.
   [/(?<![\w])[A-Za-z]:\\[^\s"'<>|]*/g, WILDCARD, '\\'],
   // Unix paths: absolute, ./ ../ ~/, or relative with at least two slashes (src/main/x.c).
   [/(?<![\w.:/<>*-])(?:~|\.{1,2})?\/(?:[\w.@%+~,:=-]|<\*>)+(?:\/(?:[\w.@%+~,:=-]|<\*>)*)*/g, WILDCARD, '/'],
   [/(?<![\w./-])[\w.-]+\/[\w.-]+\/[\w./-]*/g, WILDCARD, '/'],
   // Hex: 0x…, and bare runs of 6+ hex digits with both digits and letters (ids, hashes, addresses).
-  [/(?<![\w])0[xX][0-9a-fA-F]+\b/g, WILDCARD],
-  [/(?<![\w]|\w-)(?=[a-fA-F]*\d)(?=\d*[a-fA-F])[0-9a-fA-F]{6,}(?![\w])/g, WILDCARD],
+  [/(?<![\w])0[xX][0-9a-fA-F]+\b/g, WILDCARD, /0[xX]/],
+  [/(?<![\w]|\w-)(?=[a-fA-F]*\d)(?=\d*[a-fA-F])[0-9a-fA-F]{6,}(?![\w])/g, WILDCARD, /[0-9a-fA-F]{6}/],
   // Sizes and durations, with their unit, as one value: 1.16 KB, 10ms, <1 sec, 5 seconds, 45%.
   [
     /(?<![\w.])[<>~]?=?-?\d+(?:[.,]\d+)?\s?(?:[KMGTPE]i?B|[kKMGT]b(?:ps|it)?|[kKMG]?bytes?|B|bps|ms|us|µs|ns|s|sec|secs|seconds?|mins?|minutes?|hrs?|hours?|days?|%)(?![\w])/g,
     WILDCARD,
+    DIGIT,
   ],
   // Quoted values after '=' (key="a b c").
   [/=(?:"[^"]*"|'[^']*')/g, `=${WILDCARD}`, '='],
   // Numbers standing alone (with sign, decimals, thousands, ratios, versions, times without seconds, a short unit).
-  [/(?<![\w.]|[\w.][-+])[-+<>~]?v?\d+(?:[.,:/-]\d+)*[a-zA-Z]{0,2}(?![\w])/g, WILDCARD],
+  [/(?<![\w.]|[\w.][-+])[-+<>~]?v?\d+(?:[.,:/-]\d+)*[a-zA-Z]{0,2}(?![\w])/g, WILDCARD, DIGIT],
   // Long digit runs inside words: blk_-6952295868487656571, part-00056, task_200811101024.
   // After `name-` any run counts (node-7, node-246, pool-3-thread-12 are numbered members of
   // one family) and the dash stays, so node-7 and node-246 read alike.
-  [/(?<=[A-Za-z]-)\d+(?=-|[^\w-]|$)|(?<=_)-?\d{3,}|(?<=[A-Za-z_])\d{3,}|\d{3,}(?=[A-Za-z_])/g, WILDCARD],
+  [/(?<=[A-Za-z]-)\d+(?=-|[^\w-]|$)|(?<=_)-?\d{3,}|(?<=[A-Za-z_])\d{3,}|\d{3,}(?=[A-Za-z_])/g, WILDCARD, DIGIT],
 ];
 
 /** Placeholders joined by punctuation (`<*>:<*>`, `<*>-<*>`) or written next to each other are one value. */
@@ -95,15 +98,29 @@ const FOLDS: Array<[RegExp, string]> = [
 
 /** The message with its variable parts replaced by `<*>`. */
 export function maskMessage(message: string): string {
-  let s = maskTimestamps(message, WILDCARD);
-  for (const [re, to, gate] of RULES) if (gate === undefined || s.includes(gate)) s = s.replace(re, to);
-  // Folding only matters where two placeholders are present.
+  let s = MAYBE_TIMESTAMP.test(message) ? maskTimestamps(message, WILDCARD) : message;
+  for (let i = 0; i < RULES.length; i++) {
+    const gate = RULES[i][2];
+    if (gate === undefined || (typeof gate === 'string' ? s.includes(gate) : gate.test(s))) s = s.replace(RULES[i][0], RULES[i][1]);
+  }
+  // Folding only matters where two placeholders are present; a second pass only where the first changed something.
   const first = s.indexOf(WILDCARD);
   if (first >= 0 && s.indexOf(WILDCARD, first + 1) >= 0) {
-    for (let i = 0; i < 2; i++) for (const [re, to] of FOLDS) s = s.replace(re, to);
+    for (let i = 0; i < 2; i++) {
+      const before = s;
+      for (const [re, to] of FOLDS) s = s.replace(re, to);
+      if (s === before) break;
+    }
   }
   return s;
 }
+
+/**
+ * What every timestamp shape (timestamps.ts) contains somewhere: a clock (`4:30`, `15.42.50`),
+ * a year-first date, six digits in a row, a numeric date, or a day before a month name.
+ * Tested first because the full timestamp pattern is the costliest scan of a message.
+ */
+const MAYBE_TIMESTAMP = /\d[:.]\d\d|\d{4}[-/.]|\d{6}|\d[-/.]\d{1,2}[-/.]\d|\d[-/ ][A-Z][a-z]/;
 
 /** The masked message split into words: the unit the miner works on. */
 export function maskTokens(message: string): string[] {

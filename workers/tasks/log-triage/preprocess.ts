@@ -23,7 +23,7 @@
  */
 
 import { levelOf, messageLevel, type Level } from './levels';
-import { parseStructured } from './structured';
+import { parseStructured, type StructuredLine } from './structured';
 import { isTimestamp, timestampAt } from './timestamps';
 
 /** Token classes. One letter each so a line's header shape is a short string. */
@@ -36,7 +36,7 @@ type Cls =
   | 'S' // separator: - | : -- >
   | 'W'; // any other word (host, program name, or message text)
 
-interface Tok {
+export interface Tok {
   cls: Cls;
   start: number;
   end: number;
@@ -77,11 +77,13 @@ function tokenize(line: string, max: number): Tok[] {
   let i = 0;
   const n = line.length;
   while (toks.length < max) {
-    while (i < n && (line[i] === ' ' || line[i] === '\t')) i++;
+    // Char codes, not one-letter strings: this loop runs over the header of every line.
+    while (i < n && isBlank(line.charCodeAt(i))) i++;
     if (i >= n) break;
     const start = i;
     // klog / glog: `I0614 15:16:01.123456` is level letter + month/day + time, one header field.
-    const klog = /^([IWEFD])(\d{4})\s/.exec(line.slice(i, i + 6));
+    const first = line.charCodeAt(i);
+    const klog = (first === 73 || first === 87 || first === 69 || first === 70 || first === 68) && /^([IWEFD])(\d{4})\s/.exec(line.slice(i, i + 6));
     if (klog) {
       const ts = timestampAt(line, i + 6);
       if (ts > 0) {
@@ -93,16 +95,16 @@ function tokenize(line: string, max: number): Tok[] {
     const ts = timestampAt(line, i);
     if (ts > 0) {
       i += ts;
-      if (line[i] === ':' || line[i] === ',') i++; // "12:00:01: message", "… 04:30:30, Info"
-      toks.push({ cls: 'T', start, end: i });
+      const after = line.charCodeAt(i);
+      if (after === 0x3a || after === 0x2c) i++; // "12:00:01: message", "… 04:30:30, Info"
+      toks.push({ cls: 'T', start, end: i, level: undefined });
       continue;
     }
-    const open = line[i];
-    if (open === '[' || open === '(' || open === '<' || open === '{') {
+    if (first === 0x5b || first === 0x28 || first === 0x3c || first === 0x7b) {
       const close = matchBracket(line, i);
       if (close > 0) {
         i = close + 1;
-        while (i < n && line[i] !== ' ' && line[i] !== '\t') i++; // "[main]:" keeps its colon
+        while (i < n && !isBlank(line.charCodeAt(i))) i++; // "[main]:" keeps its colon
         const text = line.slice(start, i);
         const inner = line.slice(start + 1, close);
         const level = levelOf(text);
@@ -111,12 +113,16 @@ function tokenize(line: string, max: number): Tok[] {
       }
     }
     // '|' separates fields even without spaces around it (20171223-22:15:29:606|Step_LSC|…).
-    if (line[i] === '|') {
+    if (first === 0x7c) {
       i++;
-      toks.push({ cls: 'S', start, end: i });
+      toks.push({ cls: 'S', start, end: i, level: undefined });
       continue;
     }
-    while (i < n && line[i] !== ' ' && line[i] !== '\t' && line[i] !== '|') i++;
+    while (i < n) {
+      const c = line.charCodeAt(i);
+      if (isBlank(c) || c === 0x7c) break;
+      i++;
+    }
     const text = line.slice(start, i);
     const level = levelOf(text, true);
     toks.push({ cls: level ? 'L' : classify(text), start, end: i, level });
@@ -127,7 +133,15 @@ function tokenize(line: string, max: number): Tok[] {
   return toks;
 }
 
+function isBlank(c: number): boolean {
+  return c === 0x20 || c === 0x09;
+}
+
 function classify(text: string): Cls {
+  const c = text.charCodeAt(0);
+  // A plain word (a letter first, no ':' at the end, no ']') is the common case: decide it without regexes.
+  const last = text.charCodeAt(text.length - 1);
+  if (((c >= 65 && c <= 90) || (c >= 97 && c <= 122)) && last !== 0x3a && last !== 0x5d) return 'W';
   if (/^(?:-{1,3}|\||:{1,2}|>{1,2}|->|=>|»|—|\*)$/.test(text)) return 'S';
   if (/^(?:#?\d+|0x[0-9a-fA-F]+|\d+[:/]\d+):?$/.test(text)) return 'N';
   // A tag: ends with ':' (`kernel:`, `sshd[1]:`, `syslogd 1.4.1:`) or with a bracket it did not open (`main.go:42]`).
@@ -138,12 +152,13 @@ function classify(text: string): Cls {
 
 /** Index of the bracket closing the one at `open`, honouring nesting; -1 when unbalanced or too far. */
 function matchBracket(line: string, open: number): number {
-  const pairs: Record<string, string> = { '[': ']', '(': ')', '<': '>', '{': '}' };
-  const stack: string[] = [];
+  // Char codes and a small stack of expected closers: this runs on every bracketed header field.
+  const stack: number[] = [];
   const limit = Math.min(line.length, open + 256);
   for (let i = open; i < limit; i++) {
-    const c = line[i];
-    if (c in pairs) stack.push(pairs[c]);
+    const c = line.charCodeAt(i);
+    const closer = c === 0x5b ? 0x5d : c === 0x28 ? 0x29 : c === 0x3c ? 0x3e : c === 0x7b ? 0x7d : 0;
+    if (closer !== 0) stack.push(closer);
     else if (c === stack[stack.length - 1]) {
       stack.pop();
       if (stack.length === 0) return i;
@@ -192,13 +207,20 @@ function headerLike(shape: string): boolean {
  * longest, because a file whose every line is `time level tag message` also has `time` and
  * `time level` on every line; but only among shapes nearly as common as the most common.
  */
-export function learnHeader(sample: Iterable<string>): HeaderModel {
+export function learnHeader(sample: Iterable<string>, memo?: HeaderMemo): HeaderModel {
   const counts: Map<string, number>[] = Array.from({ length: MAX_HEADER_TOKENS + 1 }, () => new Map());
   let total = 0;
   for (const line of sample) {
-    if (line.trim() === '' || parseStructured(line)) continue;
+    if (line.trim() === '') continue;
+    const structured = parseStructured(line);
+    if (structured) {
+      memo?.set(line, { structured });
+      continue;
+    }
     total++;
-    const { shape } = shapeOf(tokenize(line, MAX_HEADER_TOKENS));
+    const toks = tokenize(line, MAX_HEADER_TOKENS);
+    memo?.set(line, { toks });
+    const { shape } = shapeOf(toks);
     for (let h = 1; h <= shape.length; h++) {
       const prefix = shape.slice(0, h);
       counts[h].set(prefix, (counts[h].get(prefix) ?? 0) + 1);
@@ -221,12 +243,22 @@ export function learnHeader(sample: Iterable<string>): HeaderModel {
   return best;
 }
 
+/**
+ * What learning the header found out about each sampled line (its tokens, or its JSON /
+ * logfmt fields), so that splitting those same lines does not do it again.
+ */
+export type HeaderMemo = Map<string, { toks?: Tok[]; structured?: StructuredLine }>;
+
 /** Splits one line into header and message using the file's learned header shape. */
-export function splitHeader(line: string, model: HeaderModel): ParsedLine {
-  const structured = parseStructured(line);
+export function splitHeader(line: string, model: HeaderModel, memo?: HeaderMemo): ParsedLine {
+  const known = memo?.get(line);
+  const structured = known ? known.structured : parseStructured(line);
   if (structured) return { message: structured.message, header: '', level: structured.level ?? messageLevel(structured.message), timestamp: structured.timestamp };
 
-  const toks = tokenize(line, Math.max(model.shape.length * 2, 4));
+  const max = Math.max(model.shape.length * 2, 4);
+  // The learner's tokens are the same as far as they go (tokenizing is left to right); cut to
+  // the same count, so the shape read from them is the same too.
+  const toks = known?.toks && max <= MAX_HEADER_TOKENS ? known.toks.slice(0, max) : tokenize(line, max);
   const { shape, ends } = shapeOf(toks);
   let cut = 0;
   if (model.shape && shape.startsWith(model.shape)) {

@@ -41,6 +41,9 @@ const SHAPES: string[] = [
   `1\\d{9}(?:\\.\\d{1,9})?(?!\\d)|1\\d{12}(?!\\d)`,
 ];
 
+/** First three letters of the month and weekday names a timestamp may start with. */
+const NAME_STARTS = new Set(['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec', 'Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat', 'Sun']);
+
 /** Both ends are checked by hand: a timestamp never starts or ends inside a word. */
 const ANY_SHAPE = SHAPES.map((s) => `(?:${s})`).join('|');
 
@@ -57,7 +60,10 @@ const ANYWHERE = new RegExp(`(?<![\\w.:/-])(?:${ANY_SHAPE})(?![\\w:])`, 'g');
 export function timestampAt(line: string, offset: number): number {
   // Every shape starts with a digit or a capitalized month/weekday name: skip the big regex otherwise.
   const c = line.charCodeAt(offset);
-  if (!((c >= 48 && c <= 57) || (c >= 65 && c <= 90))) return 0;
+  if (c >= 65 && c <= 90) {
+    // A capital starts a timestamp only as a month or weekday name.
+    if (!NAME_STARTS.has(line.slice(offset, offset + 3))) return 0;
+  } else if (!(c >= 48 && c <= 57)) return 0;
   AT.lastIndex = offset;
   const m = AT.exec(line);
   if (!m || m[0].length === 0) return 0;

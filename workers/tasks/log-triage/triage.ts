@@ -30,8 +30,7 @@ import { templateId } from './ids';
 import type { Level } from './levels';
 import { maskTokens } from './masker';
 import { TemplateMiner, type MinerOptions } from './miner';
-import { learnHeader, splitHeader, type HeaderModel } from './preprocess';
-import { parseStructured } from './structured';
+import { learnHeader, splitHeader, type HeaderMemo, type HeaderModel } from './preprocess';
 import { parseTimestamp } from './timestamps';
 import { alignValues, topValues, ValueCounts, type TopValues } from './variables';
 
@@ -118,8 +117,9 @@ interface Tally {
   /** Order of first appearance, so merged examples come out in log order. */
   first: number;
   values: ValueCounts;
-  firstSeen: number | undefined;
-  lastSeen: number | undefined;
+  /** Timestamps of its first and last line, as written (parsed once, at the end). */
+  firstStamp: string | undefined;
+  lastStamp: string | undefined;
 }
 
 /** Something that groups masked messages: the miner or Drain. */
@@ -151,11 +151,13 @@ export class LogTriage {
   private readonly until: string;
   private readonly untilMs: number;
   private readonly tallies = new Map<number, Tally>();
+  /** What learning the header found per sampled line, while those lines are processed. */
+  private memo: HeaderMemo | undefined;
   private readonly files: string[] = [];
   private lineCount = 0;
   private seq = 0;
-  private minTime: number | undefined;
-  private maxTime: number | undefined;
+  /** Each file's first and last timestamp as written (in the window), for the logs' time range. */
+  private readonly edgeStamps: string[] = [];
   // Line groups, as parallel growable arrays: tally key, file index, line number.
   private groupKey = new Float64Array(0);
   private groupFile = new Int32Array(0);
@@ -168,6 +170,10 @@ export class LogTriage {
   private fileIndex = -1;
   private fileLine = 0;
   private lastTime: number | undefined;
+  /** The current line's timestamp as written: its own, or the last one before it in the file. */
+  private stamp: string | undefined;
+  private fileFirstStamp: string | undefined;
+  private fileLastStamp: string | undefined;
   private lastStamp: string | undefined;
   private lastStampTime: number | undefined;
 
@@ -185,6 +191,7 @@ export class LogTriage {
 
   beginFile(file: string): void {
     if (this.fileIndex >= 0 && this.model === undefined) this.endFile();
+    this.closeFileStamps();
     this.files.push(file);
     this.fileIndex = this.files.length - 1;
     this.fileLine = 0;
@@ -192,6 +199,12 @@ export class LogTriage {
     this.model = undefined;
     this.fallback = undefined;
     this.lastTime = undefined;
+    this.stamp = undefined;
+  }
+
+  private closeFileStamps(): void {
+    if (this.fileFirstStamp !== undefined) this.edgeStamps.push(this.fileFirstStamp, this.fileLastStamp!);
+    this.fileFirstStamp = this.fileLastStamp = undefined;
   }
 
   push(line: string): void {
@@ -211,6 +224,7 @@ export class LogTriage {
   /** The summary. Call once, after the last file. */
   result(): TriageResult {
     if (this.fileIndex >= 0) this.endFile();
+    this.closeFileStamps();
     for (const g of this.groupers) g.finish?.();
     const dropped = this.droppedGroupers();
 
@@ -266,8 +280,10 @@ export class LogTriage {
       let firstSeen: number | undefined;
       let lastSeen: number | undefined;
       for (const p of agg.parts) {
-        if (p.firstSeen !== undefined && (firstSeen === undefined || p.firstSeen < firstSeen)) firstSeen = p.firstSeen;
-        if (p.lastSeen !== undefined && (lastSeen === undefined || p.lastSeen > lastSeen)) lastSeen = p.lastSeen;
+        const first = p.firstStamp === undefined ? undefined : this.toTime(p.firstStamp);
+        const last = p.lastStamp === undefined ? undefined : this.toTime(p.lastStamp);
+        if (first !== undefined && (firstSeen === undefined || first < firstSeen)) firstSeen = first;
+        if (last !== undefined && (lastSeen === undefined || last > lastSeen)) lastSeen = last;
       }
       const variables = topValues(
         agg.template.split(' '),
@@ -306,7 +322,7 @@ export class LogTriage {
     return {
       files_scanned: this.files.length,
       lines: this.lineCount,
-      time_range: { first: iso(this.minTime), last: iso(this.maxTime) },
+      time_range: this.timeRange(),
       redacted: redact !== undefined,
       templates: ranked.flatMap((r) => r.entries),
       new_templates: newCount,
@@ -348,14 +364,17 @@ export class LogTriage {
   private flush(): void {
     const lines = this.pending;
     this.pending = [];
-    this.model = this.options.learnHeaders === false ? { shape: '', coverage: 0 } : learnHeader(lines);
+    const memo: HeaderMemo = new Map();
+    // Learned even when not used (learnHeaders false): the memo still saves the re-tokenizing.
+    const learned = learnHeader(lines, memo);
+    this.model = this.options.learnHeaders === false ? { shape: '', coverage: 0 } : learned;
     if (this.model.shape === '') {
       let structured = 0;
       let nonEmpty = 0;
       for (const l of lines) {
         if (l.trim() === '') continue;
         nonEmpty++;
-        if (parseStructured(l)) structured++;
+        if (memo.get(l)?.structured) structured++;
       }
       if (structured * 2 <= nonEmpty) {
         this.fallback = { miner: this.groupers.length, drain: this.groupers.length + 1 };
@@ -363,7 +382,9 @@ export class LogTriage {
         this.fallbacks.push(this.fallback);
       }
     }
+    this.memo = memo;
     for (const line of lines) this.process(line);
+    this.memo = undefined;
   }
 
   private process(raw: string): void {
@@ -371,15 +392,20 @@ export class LogTriage {
     this.fileLine++;
     const line = raw.endsWith('\r') ? raw.slice(0, -1) : raw;
     if (line.trim() === '') return;
-    const parsed = splitHeader(line, this.model!);
-    if (parsed.timestamp !== undefined) {
-      const time = this.toTime(parsed.timestamp);
-      if (time !== undefined) this.lastTime = time;
+    const parsed = splitHeader(line, this.model!, this.memo);
+    if (parsed.timestamp !== undefined) this.stamp = parsed.timestamp;
+    // Times are parsed per line only to cut the window; otherwise once per template at the end
+    // (a log is written in time order, so a template's first and last lines carry its range).
+    if (this.since !== undefined) {
+      if (parsed.timestamp !== undefined) {
+        const time = this.toTime(parsed.timestamp);
+        if (time !== undefined) this.lastTime = time;
+      }
+      if (this.lastTime !== undefined && this.lastTime <= this.since) return;
     }
-    if (this.since !== undefined && this.lastTime !== undefined && this.lastTime <= this.since) return;
-    if (this.lastTime !== undefined) {
-      if (this.minTime === undefined || this.lastTime < this.minTime) this.minTime = this.lastTime;
-      if (this.maxTime === undefined || this.lastTime > this.maxTime) this.maxTime = this.lastTime;
+    if (this.stamp !== undefined) {
+      if (this.fileFirstStamp === undefined) this.fileFirstStamp = this.stamp;
+      this.fileLastStamp = this.stamp;
     }
     const tokens = maskTokens(parsed.message);
     let key: number;
@@ -394,14 +420,14 @@ export class LogTriage {
   private record(key: number, line: string, level: Level | undefined, message: string, tokens: string[], group: boolean): void {
     let t = this.tallies.get(key);
     if (!t) {
-      t = { count: 0, levels: new Map(), examples: [], first: this.seq++, values: new ValueCounts(), firstSeen: undefined, lastSeen: undefined };
+      t = { count: 0, levels: new Map(), examples: [], first: this.seq++, values: new ValueCounts(), firstStamp: this.stamp, lastStamp: undefined };
       this.tallies.set(key, t);
     }
     t.count++;
     if (level) t.levels.set(level, (t.levels.get(level) ?? 0) + 1);
-    if (this.lastTime !== undefined) {
-      if (t.firstSeen === undefined || this.lastTime < t.firstSeen) t.firstSeen = this.lastTime;
-      if (t.lastSeen === undefined || this.lastTime > t.lastSeen) t.lastSeen = this.lastTime;
+    if (this.stamp !== undefined) {
+      t.firstStamp ??= this.stamp;
+      t.lastStamp = this.stamp;
     }
     const raw = message.trim();
     const values = raw === '' ? undefined : alignValues(raw.split(/\s+/), tokens);
@@ -418,6 +444,19 @@ export class LogTriage {
 
   /** Line index → Drain tally key, for lines of fallback files (the miner's key is in groupKey). */
   private readonly drainKeys = new Map<number, number>();
+
+  /** First and last timestamp over all files, ISO. */
+  private timeRange(): { first: string | null; last: string | null } {
+    let min: number | undefined;
+    let max: number | undefined;
+    for (const s of this.edgeStamps) {
+      const t = this.toTime(s);
+      if (t === undefined) continue;
+      if (min === undefined || t < min) min = t;
+      if (max === undefined || t > max) max = t;
+    }
+    return { first: iso(min), last: iso(max) };
+  }
 
   /** Header time to epoch ms; a year-less time (syslog) is put in the year that is not in the future. */
   private toTime(text: string): number | undefined {
