@@ -13,6 +13,7 @@ import { formatTime, percent } from '../common/format';
 import { validate, type JsonSchema } from '../../contracts/json-schema';
 import { PanelState } from '../common/state';
 import { describeError, missingTools, showBanner } from '../common/ui';
+import { draftBlocked, saveBlocked } from './action-state';
 import { vscodeApi } from '../common/vscode-api';
 import { AnomalyChart, FunnelChart, onThemeChange } from './charts';
 import {
@@ -115,23 +116,39 @@ async function saveInsight(insight: Insight): Promise<void> {
   }
 }
 
+/** Each result card's actions, refreshed whenever its result (or the tool list) changes. */
+const actionRows: Array<() => void> = [];
+
+function refreshInsightActions(): void {
+  for (const refresh of actionRows) refresh();
+}
+
 function insightActions(make: () => Insight | null): HTMLElement {
   const campaignBox = h('div');
-  return h(
-    'div',
-    { class: 'row' },
-    h(
-      'vscode-button',
-      { attrs: { secondary: true, icon: 'save', 'data-action': 'save-insight', title: available(TOOLS.save) ? 'Save as insight' : `${TOOLS.save} is not available yet` }, on: { click: () => { const i = make(); if (i) void saveInsight(i); } } },
-      'Save as insight',
-    ),
-    h(
-      'vscode-button',
-      { attrs: { secondary: true, icon: 'megaphone', 'data-action': 'draft-campaign' }, on: { click: () => { const i = make(); if (i) campaignForm(campaignBox, i); } } },
-      'Draft campaign',
-    ),
-    campaignBox,
-  );
+  const reason = h('span', { class: 'muted', attrs: { 'data-role': 'action-reason' } });
+  const save = h(
+    'vscode-button',
+    { attrs: { secondary: true, icon: 'save', 'data-action': 'save-insight' }, on: { click: () => { const i = make(); if (i) void saveInsight(i); } } },
+    'Save as insight',
+  ) as unknown as Field;
+  const draft = h(
+    'vscode-button',
+    { attrs: { secondary: true, icon: 'megaphone', 'data-action': 'draft-campaign' }, on: { click: () => { const i = make(); if (i) campaignForm(campaignBox, i); } } },
+    'Draft campaign',
+  ) as unknown as Field;
+  actionRows.push(() => {
+    const facts = (name: string) => ({ hasResult: make() !== null, sample: sample(), tool: tools.get(name) });
+    const whySave = saveBlocked(facts(TOOLS.save));
+    const whyDraft = draftBlocked(facts(TOOLS.campaign));
+    save.disabled = whySave !== null;
+    draft.disabled = whyDraft !== null;
+    save.setAttribute('title', whySave ?? 'Save as insight');
+    draft.setAttribute('title', whyDraft ?? 'Draft campaign');
+    // Disabled buttons show no tooltip everywhere: the reason is also written beside them.
+    reason.textContent = [...new Set([whySave, whyDraft].filter((r): r is string => r !== null))].join(' ');
+  });
+  actionRows.at(-1)!();
+  return h('div', { class: 'row' }, save as unknown as HTMLElement, draft as unknown as HTMLElement, reason, campaignBox);
 }
 
 const CHANNELS = ['linkedin', 'x', 'bluesky', 'mastodon'];
@@ -208,6 +225,7 @@ async function runFunnel(): Promise<void> {
   if (out) {
     state.update({ funnel: out });
     renderFunnel(out);
+    refreshInsightActions();
   }
 }
 
@@ -253,6 +271,7 @@ async function runDrivers(): Promise<void> {
   if (out) {
     state.update({ drivers: out });
     renderDrivers(out);
+    refreshInsightActions();
   }
 }
 
@@ -283,6 +302,7 @@ async function runAnomalies(): Promise<void> {
   if (out) {
     state.update({ anomalies: out });
     renderAnomalies(out);
+    refreshInsightActions();
   }
 }
 
@@ -343,6 +363,7 @@ function render(): void {
     const b = app.querySelector<Field>(`[data-action="run-${TOOLS[key]}"]`);
     if (b) b.disabled = !available(TOOLS[key]);
   }
+  refreshInsightActions();
 }
 
 const rangeSelect = h(

@@ -44,9 +44,31 @@ describe('Insights panel (browser)', function () {
     assert.ok(drawn.length === 2 && drawn.every((n) => n > 500), `canvases drew ${drawn.join(', ')} pixels`);
     await page.waitForTimeout(400);
     await page.screenshot({ path: join(screenshotsDir, 'panel-insights.png'), fullPage: true });
-    // Sample data is never saved as an insight.
-    await page.locator('vscode-button[data-action="save-insight"]').first().click();
-    await page.waitForFunction(() => /Sample data is not saved/.test(document.getElementById('banner')?.textContent ?? ''));
+    // Actions that cannot run are disabled and say why, in words (not executor names).
+    const save = page.locator('vscode-button[data-action="save-insight"]').first();
+    assert.equal(await save.getAttribute('disabled'), '');
+    const reason = await page.locator('[data-role="action-reason"]').first().innerText();
+    assert.match(reason, /Saving insights is not available in this version yet/);
+    assert.doesNotMatch(reason, /executor/);
+    await save.click({ force: true });
+    assert.equal(host.count('tool/call'), 0);
+    assert.deepEqual(problems, []);
+    await page.close();
+  });
+
+  it('disables Save as insight and Draft campaign until there is a result, and never saves sample data', async () => {
+    const host = new FakeHost({ 'tools/list': () => ({ tools: toolList(() => false) }), 'runs/list': () => ({ runs: [], nextCursor: null }) });
+    const { page, problems } = await panels.open('insights', host);
+    await page.waitForSelector('vscode-button[data-action="run-analytics.funnel_summary"]:not([disabled])');
+    const save = page.locator('vscode-button[data-action="save-insight"]').first();
+    const draft = page.locator('vscode-button[data-action="draft-campaign"]').first();
+    assert.equal(await save.getAttribute('disabled'), '');
+    assert.equal(await draft.getAttribute('disabled'), '');
+    assert.match(await page.locator('[data-role="action-reason"]').first().innerText(), /Run the analysis first/);
+    await page.click('vscode-button[data-action="toggle-sample"]');
+    await page.waitForFunction(() => /Sample data is not saved/.test(document.querySelector('[data-role="action-reason"]')?.textContent ?? ''));
+    assert.equal(await save.getAttribute('disabled'), '');
+    assert.equal(await draft.getAttribute('disabled'), null, 'a campaign may be drafted from the sample, to try it');
     assert.equal(host.count('tool/call'), 0);
     assert.deepEqual(problems, []);
     await page.close();
