@@ -1,6 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import { ProductOsError } from '../errors';
-import { parseStrictJson } from '../strict-json';
+import { parseStrictJson } from '../../contracts/strict-json';
 
 /**
  * JSON bodies, REST and /mcp alike: an empty body is "no body" (POST …/cancel needs none);

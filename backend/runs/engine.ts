@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { isDeepStrictEqual } from 'node:util';
-import { jsonValueProblem } from '../strict-json';
+import { jsonValueProblem } from '../../contracts/strict-json';
 import type { Db } from '../store/db';
 import type { Registry, CompiledTool } from '../../registry/loader';
 import { describeViolations } from '../../registry/validation-error';
@@ -242,6 +242,32 @@ export class RunEngine {
   async waitForTerminal(id: string, signal?: AbortSignal): Promise<Run> {
     const run = await this.waiters.wait(id, { executingHere: this.inFlight.has(id), read: (i) => this.require(i), signal });
     return store.publicRun(run);
+  }
+
+  /**
+   * The run once it has ended (with `until: 'settled'`, also once it waits for approval), or as
+   * it stands after `timeoutMs` or when the caller goes away. The one wait behind every client.
+   */
+  async waitFor(id: string, opts: { until: 'terminal' | 'settled'; timeoutMs: number; signal?: AbortSignal }): Promise<Run> {
+    const stops = (r: Run) => isTerminal(r.status) || (opts.until === 'settled' && r.status === 'awaiting_approval');
+    const give = new AbortController();
+    // Subscribed before the first read, so a change between the two is not missed.
+    const offBus = opts.until === 'settled' ? this.deps.bus.onRun((r) => r.id === id && stops(r) && give.abort()) : () => {};
+    const timer = setTimeout(() => give.abort(), opts.timeoutMs);
+    const onClose = () => give.abort();
+    opts.signal?.addEventListener('abort', onClose, { once: true });
+    try {
+      const now = await this.get(id);
+      if (stops(now) || give.signal.aborted) return now;
+      return await this.waitForTerminal(id, give.signal).catch(async (err) => {
+        if (!give.signal.aborted) throw err;
+        return this.get(id);
+      });
+    } finally {
+      clearTimeout(timer);
+      offBus();
+      opts.signal?.removeEventListener('abort', onClose);
+    }
   }
 
   activeCount(): number {

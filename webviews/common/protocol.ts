@@ -20,6 +20,7 @@ import {
   type WebviewRequest,
 } from '../../contracts/webview-messages';
 import { validate, type Violation } from '../../contracts/json-schema';
+import { jsonValueProblem } from '../../contracts/strict-json';
 
 // The types are declared in the contract; re-exported so a panel imports one module.
 export type {
@@ -60,6 +61,10 @@ export function checkWebviewMessage(value: unknown): Checked<WebviewMessage> {
   const id = m.id as number;
   if (!isRequestMethod(m.method)) return fail(`unknown method ${JSON.stringify(m.method)}`, [], id);
   const params = m.params ?? {};
+  // The rules every JSON input follows (no prototype keys, finite numbers, well-formed text):
+  // postMessage keeps Infinity and lone surrogates that the backend would refuse or coerce.
+  const unsafe = jsonValueProblem(params);
+  if (unsafe) return fail(`${m.method}: params ${unsafe.message}`, [{ ...unsafe, pointer: `/params${unsafe.pointer}` }], id);
   const violations = validate(REQUEST_SCHEMAS[m.method].params, params, '/params');
   if (violations.length > 0) return fail(`${m.method}: ${summarize(violations)}`, violations, id);
   return { ok: true, message: { kind: 'request', id, method: m.method, params } as WebviewRequest };

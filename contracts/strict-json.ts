@@ -1,5 +1,5 @@
 /**
- * What every JSON value the backend takes in must be, whichever door it came through (REST
+ * What every JSON value the product takes in must be, whichever door it came through (REST
  * bodies, /mcp, the stdio relay, the CLI, webview messages through the extension): no
  * prototype keys, nothing nested deeper than MAX_JSON_DEPTH, no number JSON cannot write back
  * (1e400 parses as Infinity and would be stored as null), no lone UTF-16 surrogate (Postgres
