@@ -1,85 +1,35 @@
-import { logTriageContext } from './docker-context-log-triage';
-import { directiveSnapshot, recordRunDirective } from '../store/directives';
-import { createHash } from 'node:crypto';
 import type Dockerode from 'dockerode';
 import type { Queryable } from '../store/db';
-import { containerAllowlist, isContainerAllowed } from './docker-allowlist';
-import { LABELS } from './docker-hardening';
+import { directiveSnapshot, recordRunDirective } from '../store/directives';
 import { probeGpuReport, type GpuProbe } from './docker-gpu';
-import type { ServiceContainer } from '../../contracts/tasks/service-map';
+import { maskContainerId } from './docker-containers';
+import type { TaskContextBuilder, TaskContextDeps } from './task-context';
+import { gpuReportContext } from '../../workers/tasks/gpu-report/context';
+import { logTriageContext } from '../../workers/tasks/log-triage/context';
+import { serviceMapContext } from '../../workers/tasks/service-map/context';
+
+export { collectContainers, maskContainerId, type ContainerFacts } from './docker-containers';
 
 /**
- * What the ops tasks need to know about containers, collected here in the backend (the only
- * side that talks to Docker) and handed to the worker in `job.context`. Only allowlisted
- * containers are looked at, worker containers never; environment variable values never leave
- * this module: a task gets the names, and which other container a value refers to.
+ * `job.context` for a docker task: each task that needs more than its input has a context
+ * builder in its own folder (workers/tasks/<task>/context.ts); this picks it by the registry's
+ * `executor.task`. A task runs under a directive either by choosing one itself (log_triage:
+ * input `directive_id`) or, marked `defaultDirective`, under its tool's default one (D2, D3),
+ * whose snapshot the run keeps, so "what configuration did this run use?" has an answer.
  */
-export type ContainerFacts = ServiceContainer & {
-  /** Host pids of its processes (gpu_report only, to match GPU processes). */
-  pids?: number[];
+interface TaskContextSpec {
+  build: TaskContextBuilder;
+  /** The registry tool whose default directive the run is recorded under. */
+  defaultDirective?: string;
+}
+
+const TASK_CONTEXTS: Readonly<Record<string, TaskContextSpec>> = {
+  gpu_report: { build: gpuReportContext, defaultDirective: 'ops.gpu_report' },
+  service_map: { build: serviceMapContext, defaultDirective: 'ops.service_map' },
+  log_triage: { build: (input, deps) => logTriageContext(input, deps.q, deps.runId) as Promise<Record<string, unknown>> },
 };
 
-export async function collectContainers(docker: Dockerode, q: Queryable, opts: { includeStopped: boolean; withPids?: boolean }): Promise<ContainerFacts[]> {
-  const allow = await containerAllowlist(q);
-  if (allow.length === 0) return [];
-  const listed = await docker.listContainers({ all: opts.includeStopped });
-  const chosen = listed.filter((c) => !c.Labels?.[LABELS.managed] && isContainerAllowed(allow, { id: c.Id, names: c.Names }));
-  const inspected = await Promise.all(chosen.map((c) => docker.getContainer(c.Id).inspect().catch(() => null)));
-  const facts = inspected.filter((i): i is Dockerode.ContainerInspectInfo => i !== null).map((i) => ({ info: i, facts: baseFacts(i) }));
-
-  // Which names reach which container: its name, its host name, its network aliases.
-  const reach = new Map<string, string>();
-  for (const { info, facts: f } of facts) {
-    for (const n of [f.name, info.Config.Hostname, ...f.networks.flatMap((n) => n.aliases)]) if (n) reach.set(n.toLowerCase(), f.id);
-  }
-  for (const { info, facts: f } of facts) {
-    for (const kv of info.Config.Env ?? []) {
-      const eq = kv.indexOf('=');
-      if (eq <= 0) continue;
-      const name = kv.slice(0, eq);
-      const tokens = kv.slice(eq + 1).toLowerCase().split(/[^a-z0-9_.-]+/);
-      const to = tokens.map((t) => reach.get(t)).find((id) => id !== undefined && id !== f.id);
-      if (to) f.env_references.push({ name, to });
-    }
-    if (opts.withPids && info.State.Running) {
-      const top = await docker.getContainer(info.Id).top({ ps_args: '-eo pid' }).catch(() => null);
-      const col = top?.Titles?.indexOf('PID') ?? -1;
-      f.pids = col >= 0 ? (top!.Processes ?? []).map((p: string[]) => Number(p[col])).filter(Number.isFinite) : [info.State.Pid].filter((p) => p > 0);
-    }
-  }
-  return facts.map((x) => x.facts);
-}
-
-function baseFacts(i: Dockerode.ContainerInspectInfo): ContainerFacts {
-  const networks = Object.entries(i.NetworkSettings?.Networks ?? {}).map(([name, n]) => ({ name, aliases: (n.Aliases ?? []).filter((a: string) => a !== i.Id.slice(0, 12)) }));
-  const ports: ContainerFacts['ports'] = [];
-  // Exposed ports (the image's and --expose), with what is published for each, if anything.
-  const byPort: Record<string, Array<{ HostPort?: string }> | null> = Object.fromEntries(Object.keys(i.Config.ExposedPorts ?? {}).map((k) => [k, null]));
-  for (const [key, bindings] of Object.entries(i.NetworkSettings?.Ports ?? {})) byPort[key] = bindings ?? byPort[key] ?? null;
-  for (const [key, bindings] of Object.entries(byPort)) {
-    const [port, protocol = 'tcp'] = key.split('/');
-    const published = (bindings ?? []).map((b) => Number(b.HostPort)).filter((p) => p > 0);
-    if (published.length === 0) ports.push({ container_port: Number(port), host_port: null, protocol });
-    for (const hp of new Set(published)) ports.push({ container_port: Number(port), host_port: hp, protocol });
-  }
-  const links = ((i.HostConfig as { Links?: string[] }).Links ?? []).map((l: string) => {
-    const [target = '', alias = ''] = l.split(':');
-    return { to: target.replace(/^\//, ''), alias: alias.split('/').pop() ?? '' };
-  });
-  return {
-    id: i.Id,
-    name: i.Name.replace(/^\//, ''),
-    image: i.Config.Image,
-    state: i.State.Status,
-    networks,
-    ports,
-    links,
-    env_names: (i.Config.Env ?? []).map((kv) => kv.split('=')[0]!).filter(Boolean),
-    env_references: [],
-  };
-}
-
-/** What the ops tasks' context collection may be told by the composition root. */
+/** What the context collection may be told by the composition root. */
 export interface JobContextOptions {
   /**
    * Mask container ids in what the ops tasks see and return (DEBUG_REDACTED_MODE: pass
@@ -91,63 +41,29 @@ export interface JobContextOptions {
 }
 
 /**
- * A container id as the ops tasks show it in redacted debug mode: stable (edges still join the
- * same node), distinct per container, and not the id (nor a 12-hex prefix of it).
- */
-export function maskContainerId(id: string): string {
-  return `masked-${createHash('sha256').update(id).digest('hex').slice(0, 10)}`;
-}
-
-/** The context of the gpu_report and service_map tasks, or undefined for any other task. */
-export async function opsJobContext(task: string, input: unknown, docker: Dockerode, q: Queryable, opts: JobContextOptions = {}): Promise<Record<string, unknown> | undefined> {
-  const opt = (k: string, d: boolean) => (input && typeof input === 'object' && typeof (input as Record<string, unknown>)[k] === 'boolean' ? ((input as Record<string, unknown>)[k] as boolean) : d);
-  const mask = opts.maskIds === false ? (id: string) => id : maskContainerId;
-  if (task === 'service_map') {
-    const containers = await collectContainers(docker, q, { includeStopped: opt('include_stopped', false) });
-    return { containers: containers.map((c) => ({ ...c, id: mask(c.id), env_references: c.env_references.map((r) => ({ name: r.name, to: mask(r.to) })) })) };
-  }
-  if (task === 'gpu_report') {
-    const probe = await (opts.gpuProbe ?? probeGpuReport)();
-    const want = opt('include_containers', true) && probe.source !== 'none' && probe.gpus.length > 0;
-    const containers = want ? await collectContainers(docker, q, { includeStopped: false, withPids: true }) : [];
-    return {
-      source: probe.source,
-      gpus: probe.gpus,
-      processes: probe.processes,
-      // Only what the report needs: which host pids belong to which allowlisted container.
-      containers: containers.map((c) => ({ id: mask(c.id), name: c.name, pids: c.pids ?? [] })),
-      ...(probe.note ? { note: probe.note } : {}),
-    };
-  }
-  return undefined;
-}
-
-/**
  * The executor's `jobContext` with options: the composition root wires
- * `jobContextFor({ maskIds: config.redactedDebug })`. Other tasks go to defaultJobContext.
+ * `jobContextFor({ maskIds: config.redactedDebug })`.
  */
 export function jobContextFor(opts: JobContextOptions): typeof defaultJobContext {
   return async (task, input, docker, q, runId) => {
-    const ops = await opsJobContext(task, input, docker, q, opts);
-    return ops ? withOpsDirective(task, q, runId, ops) : defaultJobContext(task, input, docker, q, runId);
+    const spec = Object.hasOwn(TASK_CONTEXTS, task) ? TASK_CONTEXTS[task] : undefined;
+    if (!spec) return undefined;
+    const deps: TaskContextDeps = {
+      docker,
+      q,
+      ...(runId === undefined ? {} : { runId }),
+      maskId: opts.maskIds === false ? (id) => id : maskContainerId,
+      gpuProbe: opts.gpuProbe ?? (() => probeGpuReport()),
+    };
+    const context = await spec.build(input, deps);
+    if (!spec.defaultDirective || !runId) return context;
+    const directive = await directiveSnapshot(q, spec.defaultDirective);
+    await recordRunDirective(q, runId, directive);
+    return { ...context, directive };
   };
 }
 
-/**
- * gpu_report and service_map run under their default directive (D2, D3): the run keeps a
- * snapshot of it, so "what configuration did this run use?" has an answer, and the task sees it.
- */
-async function withOpsDirective(task: string, q: Queryable, runId: string | undefined, context: Record<string, unknown>): Promise<Record<string, unknown>> {
-  if (!runId) return context;
-  const directive = await directiveSnapshot(q, `ops.${task}`);
-  await recordRunDirective(q, runId, directive);
-  return { ...context, directive };
-}
-
-/** `job.context` for a task, or undefined when the task needs none. */
+/** `job.context` for a task, or undefined when the task needs none (ids masked). */
 export async function defaultJobContext(task: string, input: unknown, docker: Dockerode, q: Queryable, runId?: string): Promise<Record<string, unknown> | undefined> {
-  const ops = await opsJobContext(task, input, docker, q);
-  if (ops) return withOpsDirective(task, q, runId, ops);
-  if (task === 'log_triage') return logTriageContext(input, q, runId);
-  return undefined;
+  return jobContextFor({})(task, input, docker, q, runId);
 }

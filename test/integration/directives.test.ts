@@ -5,7 +5,7 @@ import { openDb, type Db } from '../../backend/store/db';
 import { migrate } from '../../backend/store/migrate';
 import * as runs from '../../backend/store/runs';
 import * as directives from '../../backend/store/directives';
-import { logTriageContext, type LogTriageContext } from '../../backend/executors/docker-context-log-triage';
+import { logTriageContext, type LogTriageContext } from '../../workers/tasks/log-triage/context';
 import { ProductOsError } from '../../backend/errors';
 import { freshDatabase } from '../helpers/postgres';
 import { startBackend, tempDir, type TestBackend } from '../helpers/backend';

@@ -7,8 +7,8 @@ import { jobContextFor } from '../../backend/executors/docker-context';
 import { probeGpuReport } from '../../backend/executors/docker-gpu';
 import { describeSmiFailure, parseGpuCsv } from '../../backend/executors/nvidia-smi';
 import type { Run } from '../../contracts/rest';
-import type { GpuReport } from '../../workers/tasks/gpu-report';
-import type { ServiceMap } from '../../workers/tasks/service-map';
+import type { GpuReport } from '../../contracts/tasks/gpu-report';
+import type { ServiceMap } from '../../contracts/tasks/service-map';
 
 /**
  * The ops tasks gpu_report and service_map, end to end against the real Docker engine: the

@@ -5,10 +5,10 @@ import { COMPUTE_APPS_ARGS, describeSmiFailure, GPU_QUERY_ARGS, parseComputeApps
 import { gpusFor, probeGpuReport, probeGpus, type SmiRun, type SmiRunner } from '../../backend/executors/docker-gpu';
 import { maskContainerId } from '../../backend/executors/docker-context';
 import { hardenedCreateOptions } from '../../backend/executors/docker-hardening';
-import { buildGpuReport, readGpuContext, type GpuReportContext } from '../../workers/tasks/gpu-report';
-import { buildServiceMap, readServiceContext, type ServiceContainer } from '../../workers/tasks/service-map';
-import { gpuReport } from '../../workers/runtime/gpu-report-task';
-import { serviceMap } from '../../workers/runtime/service-map-task';
+import { buildGpuReport, readGpuContext, type GpuReportContext } from '../../workers/tasks/gpu-report/report';
+import { buildServiceMap, readServiceContext, type ServiceContainer } from '../../workers/tasks/service-map/map';
+import { gpuReport } from '../../workers/tasks/gpu-report/task';
+import { serviceMap } from '../../workers/tasks/service-map/task';
 import { TaskError, type TaskIo } from '../../workers/runtime/task';
 import { isImplementedTask } from '../../workers/runtime/task-names';
 

@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { TOOL_CONTRACTS } from '../../contracts/tool-contracts';
 import { loadRegistry } from '../../registry/loader';
-import { buildServiceMap } from '../../workers/tasks/service-map';
-import { buildGpuReport } from '../../workers/tasks/gpu-report';
+import { buildServiceMap } from '../../workers/tasks/service-map/map';
+import { buildGpuReport } from '../../workers/tasks/gpu-report/report';
 
 /** Words that do not change what a schema accepts. */
 const IGNORED = new Set(['description', 'title', 'examples', '$id', '$schema']);

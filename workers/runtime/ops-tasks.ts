@@ -1,8 +1,8 @@
 import { TaskError, type Task } from './task';
 
 /**
- * The operations tasks, one file each (log-triage-task.ts, gpu-report-task.ts,
- * service-map-task.ts); card_agent is still a placeholder (its name stays in PENDING_TASKS).
+ * The operations tasks, one folder each (workers/tasks/<task>/: the worker entry task.ts, the
+ * backend's context.ts, the task's logic beside them); card_agent is still a placeholder (its name stays in PENDING_TASKS).
  *
  * What each receives (`TaskIo.job`):
  * - log_triage: `input` as the registry validated it; the logs folder is mounted read-only at
@@ -16,7 +16,7 @@ const pending = (name: string): Task => async () => {
   throw new TaskError('not_implemented', `the ${name} task is not implemented in this worker image yet`);
 };
 
-export { logTriage } from './log-triage-task';
-export { gpuReport } from './gpu-report-task';
-export { serviceMap } from './service-map-task';
+export { logTriage } from '../tasks/log-triage/task';
+export { gpuReport } from '../tasks/gpu-report/task';
+export { serviceMap } from '../tasks/service-map/task';
 export const cardAgent: Task = pending('card_agent');

@@ -5,7 +5,7 @@
  * GPUs, and a note saying why.
  */
 
-import type { GpuContainerFacts, GpuFacts, GpuProcessFacts, GpuReport, GpuReportContext } from '../../contracts/tasks/gpu-report';
+import type { GpuContainerFacts, GpuFacts, GpuProcessFacts, GpuReport, GpuReportContext } from '../../../contracts/tasks/gpu-report';
 
 export type { GpuContainerFacts, GpuFacts, GpuProcessFacts, GpuReport, GpuReportContext };
 

@@ -1,11 +1,11 @@
-import { buildGpuReport, GpuContextError, readGpuContext } from '../tasks/gpu-report';
-import { TaskError, type Task } from './task';
+import { buildGpuReport, GpuContextError, readGpuContext } from './report';
+import { TaskError, type Task } from '../../runtime/task';
 
 /**
  * The gpu_report task. The worker has no access to the host's GPUs or to Docker: the backend
  * reads nvidia-smi and the pids of allowlisted containers and hands them in `job.context`
- * (backend/executors/docker-context.ts); this builds the report from them
- * (workers/tasks/gpu-report.ts). No GPU is a normal report with `source: 'none'`.
+ * (context.ts, run in the backend); this builds the report from them (report.ts). No GPU is
+ * a normal report with `source: 'none'`.
  */
 export const gpuReport: Task = async (input, io) => {
   const includeContainers = !(input && typeof input === 'object' && (input as Record<string, unknown>).include_containers === false);

@@ -1,11 +1,11 @@
 import * as path from 'node:path';
-import type { Queryable } from '../store/db';
-import { ProductOsError } from '../errors';
-import { directiveSnapshot, logTriageSummary, recordRunDirective, succeededRunsOfDirective, type DirectiveSnapshot } from '../store/directives';
+import type { Queryable } from '../../../backend/store/db';
+import { ProductOsError } from '../../../backend/errors';
+import { directiveSnapshot, logTriageSummary, recordRunDirective, succeededRunsOfDirective, type DirectiveSnapshot } from '../../../backend/store/directives';
 
 export const LOG_TRIAGE_TOOL = 'ops.log_triage';
 
-/** What the log_triage task gets in `job.context` (see workers/runtime/log-triage-task.ts). */
+/** What the log_triage task gets in `job.context` (see task.ts). */
 export interface LogTriageContext {
   /** The directive this run uses (also kept on the run as its snapshot). */
   directive: DirectiveSnapshot;

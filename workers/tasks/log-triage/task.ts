@@ -1,8 +1,8 @@
 import * as path from 'node:path';
-import { maskSecrets } from '../../common/redact';
-import { LogTriage, PathOutsideLogsError, listLogFiles, readLines, type PreviousSummary, type SpikeRule } from '../tasks/log-triage';
-import { WORKER_PATHS } from './protocol';
-import { TaskError, isInt, type Task } from './task';
+import { maskSecrets } from '../../../common/redact';
+import { LogTriage, PathOutsideLogsError, listLogFiles, readLines, type PreviousSummary, type SpikeRule } from '.';
+import { WORKER_PATHS } from '../../runtime/protocol';
+import { TaskError, isInt, type Task } from '../../runtime/task';
 
 /**
  * The log_triage task (ops.log_triage): mines line templates from the logs folder, mounted
@@ -11,7 +11,7 @@ import { TaskError, isInt, type Task } from './task';
  * Input (validated by the registry): `path` (a file or folder inside the logs folder; default
  * all of it; anything that leaves it is refused), `include_line_groups`, `max_examples`,
  * `redact` (mask examples, templates and values; default the context's `redact`).
- * Context (backend/executors/docker-context-log-triage.ts): the directive in force (its
+ * Context (context.ts, built in the backend): the directive in force (its
  * `config.spike` sets the spike rule), the last successful run of the same directive over
  * the same path (`previous`: its window and template ids/counts; null on a first run, when
  * nothing is new), `since` (that run's `window.until`: older lines are not counted) and

@@ -14,7 +14,7 @@
  * Only containers on the map are joined: an edge to a container off the allowlist is dropped.
  */
 
-import type { ServiceContainer, ServiceEdge, ServiceMap, ServiceNode } from '../../contracts/tasks/service-map';
+import type { ServiceContainer, ServiceEdge, ServiceMap, ServiceNode } from '../../../contracts/tasks/service-map';
 
 export type { ServiceContainer, ServiceEdge, ServiceMap, ServiceNode };
 

@@ -1,12 +1,11 @@
-import { buildServiceMap, readServiceContext, ServiceContextError } from '../tasks/service-map';
-import { TaskError, type Task } from './task';
+import { buildServiceMap, readServiceContext, ServiceContextError } from './map';
+import { TaskError, type Task } from '../../runtime/task';
 
 /**
  * The service_map task. The worker has no Docker socket: the backend collects the allowlisted
  * containers (names, networks, ports, links, environment variable names, which container an
  * environment value refers to; never the values) into `job.context.containers`
- * (backend/executors/docker-context.ts); this turns them into nodes and edges
- * (workers/tasks/service-map.ts).
+ * (context.ts, run in the backend); this turns them into nodes and edges (map.ts).
  */
 export const serviceMap: Task = async (_input, io) => {
   let containers;
