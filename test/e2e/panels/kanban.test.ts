@@ -10,6 +10,7 @@ import type { Card } from '../../../contracts/rest';
 import { usePanelBrowser, FakeHost, HostFailure, screenshotsDir, until } from './harness';
 import { LANES, makeCards, makeRun, toolList } from './fixtures';
 import { measureKanban } from './measure-kanban';
+import { cardsRunRefusal } from '../../helpers/real-refusals';
 
 describe('Kanban panel (browser)', function () {
   this.timeout(120_000);
@@ -33,7 +34,8 @@ describe('Kanban panel (browser)', function () {
         runs: [makeRun({ tool: 'cards.run', input: { card_key: key }, correlationId: `card:${key}` })],
       }),
       'card/run': () => {
-        throw new HostFailure('not_implemented', 'cards.run runs on the docker executor, which is not implemented yet', { tool: 'cards.run' });
+        const refusal = cardsRunRefusal(); // the real backend's words, not a copy
+        throw new HostFailure(refusal.code, refusal.message, { tool: 'cards.run' });
       },
       'ui/openPanel': () => null,
     });
@@ -160,13 +162,10 @@ describe('Kanban panel (browser)', function () {
     await page.close();
   });
 
-  it('stays smooth with 2,000 cards (first render and frame time while dragging)', async () => {
+  // Render and frame times are figures, not pass/fail: `npm run bench -- kanban-2000`.
+  it('with 2,000 cards, only the cards in view are elements, and dragging at a lane’s edge scrolls it', async () => {
     const figures = await measureKanban(panels.browser, panels.server, 2000);
-    console.log(`      kanban 2,000 cards: ${JSON.stringify(figures)}`);
-    assert.ok(figures.cardElements < 200, 'windowed: only the cards in view are elements');
-    assert.ok(figures.renderFromDataMs < 500, `model + DOM took ${figures.renderFromDataMs} ms`);
-    assert.ok(figures.drag.p95DragoverMs < 8, `dragover p95 ${figures.drag.p95DragoverMs} ms`);
-    assert.ok(figures.drag.p95FrameMs < 50, `frame p95 ${figures.drag.p95FrameMs} ms`);
+    assert.ok(figures.cardElements < 200, `windowed: only the cards in view are elements (${figures.cardElements})`);
     assert.ok(figures.drag.lanesScrolledPx.every((px) => px > 0), 'dragging at a lane’s edge scrolls it');
   });
 });
