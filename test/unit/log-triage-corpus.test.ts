@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { generateCorpus, generateLog, STYLES } from '../fixtures/log-corpus';
-import { groupingAccuracy, labelsFromLineGroups, triageLines } from '../../workers/tasks/log-triage';
+import { Drain, groupingAccuracy, labelsFromLineGroups, maskTokens, triageLines } from '../../workers/tasks/log-triage';
 
 /**
  * Header styles the miner was not built on (test/fixtures/log-corpus), generated from
@@ -31,4 +31,20 @@ describe('log triage: generated corpus of unseen header styles', function () {
       assert.ok(average >= 0.95, `average ${average.toFixed(4)}: ${JSON.stringify(scores)}`);
     });
   }
+
+  it('with no header trusted, degrades to at least Drain on the whole line, never to one group per line or one for all', () => {
+    const ours: number[] = [];
+    const drain: number[] = [];
+    for (const log of generateCorpus({ seed: 13, lines: 1500 })) {
+      const r = triageLines(log.lines, { includeLineGroups: true, maxExamples: 1, learnHeaders: false });
+      ours.push(groupingAccuracy(labelsFromLineGroups(r.templates, log.lines.length), log.truth));
+      const d = new Drain();
+      const ids = log.lines.map((l) => d.add(maskTokens(l)));
+      drain.push(groupingAccuracy(ids.map((id) => d.templateOf(id)), log.truth));
+      const templates = new Set(r.templates.map((t) => t.id)).size;
+      assert.ok(templates > 1 && templates * 2 < log.lines.length, `${log.style}: ${templates} templates for ${log.lines.length} lines`);
+    }
+    const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
+    assert.ok(mean(ours) >= mean(drain), `fallback ${mean(ours).toFixed(4)} < Drain ${mean(drain).toFixed(4)}`);
+  });
 });

@@ -431,3 +431,16 @@ describe('log triage: held-out format (synthetic Kubernetes logs)', () => {
     });
   }
 });
+
+describe('log triage: Drain (the yardstick and the no-header fallback)', () => {
+  it('groups by length, first words and similarity, as Drain3 does', () => {
+    const { Drain } = require('../../workers/tasks/log-triage') as typeof import('../../workers/tasks/log-triage');
+    const d = new Drain();
+    const lines = ['connected to 10.0.0.1', 'connected to 10.0.0.2', 'Hex number 0xDEADBEAF', 'Hex number 0x10000', 'user davidoh logged in', 'user eranr logged in', 'user eranr logged out now'];
+    const ids = lines.map((l) => d.add(maskTokens(l)));
+    assert.deepEqual(ids.map((id) => d.templateOf(id)), ['connected to <*>', 'connected to <*>', 'Hex number <*>', 'Hex number <*>', 'user <*> logged in', 'user <*> logged in', 'user eranr logged out now']);
+    // Under the similarity threshold (0.4 by default): two templates.
+    const strict = new Drain({ similarity: 0.9 });
+    assert.notEqual(strict.add(['a', 'b', 'c', 'd']), strict.add(['a', 'b', 'x', 'y']));
+  });
+});

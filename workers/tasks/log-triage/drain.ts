@@ -1,8 +1,9 @@
 /**
  * Drain (He et al., "Drain: An Online Log Parsing Approach with Fixed Depth Tree", ICWS
  * 2017), as Drain3 implements it: a message goes down a tree by its length, then by its
- * first `depth - 2` words (a word with a digit, or any word once a node has `maxChildren`
- * children, goes down the `<*>` branch); at the leaf it joins the most similar cluster if
+ * first `depth - 3` words (the depth counts the root and the leaf too; a word with a digit,
+ * or any word once a node has `maxChildren` children, goes down the `<*>` branch); at the
+ * leaf it joins the most similar cluster if
  * the share of equal words reaches `similarity`, and the cluster's template gets `<*>`
  * wherever the two differ; otherwise it starts a cluster.
  *
@@ -81,7 +82,7 @@ export class Drain {
     const byLength = String(tokens.length);
     let cur: DrainNode | undefined = this.root.children.get(byLength);
     if (!cur) this.root.children.set(byLength, (cur = node()));
-    const steps = Math.min(this.depth - 2, tokens.length);
+    const steps = Math.min(this.depth - 3, tokens.length);
     for (let i = 0; i < steps; i++) {
       const token = tokens[i];
       let next: DrainNode | undefined = cur.children.get(token);

@@ -123,9 +123,18 @@ function tokenize(line: string, max: number): Tok[] {
       if (isBlank(c) || c === 0x7c) break;
       i++;
     }
-    const text = line.slice(start, i);
-    const level = levelOf(text, true);
-    toks.push({ cls: level ? 'L' : classify(text), start, end: i, level });
+    // Most tokens are plain words or numbers too long to be a level: class them from their
+    // first and last characters, without cutting the text out (this is the hottest loop).
+    const len = i - start;
+    const last = line.charCodeAt(i - 1);
+    const letterFirst = (first >= 65 && first <= 90) || (first >= 97 && first <= 122);
+    if (len > 16 && letterFirst && last !== 0x3a && last !== 0x5d) {
+      toks.push({ cls: 'W', start, end: i, level: undefined });
+    } else {
+      const text = line.slice(start, i);
+      const level = levelOf(text, true);
+      toks.push({ cls: level ? 'L' : classify(text), start, end: i, level });
+    }
     // Three plain words in a row are message text: no header goes on past them.
     const k = toks.length;
     if (k >= 3 && toks[k - 1].cls === 'W' && toks[k - 2].cls === 'W' && toks[k - 3].cls === 'W') break;
