@@ -10,6 +10,8 @@ import { HostClient, RequestError } from '../common/client';
 import { h, icon, replace } from '../common/dom';
 import { formatTime } from '../common/format';
 import { diffJson, mergePatchBetween, type Change } from '../common/json-diff';
+import { callerLabel } from '../common/caller-label';
+import { profileLines } from './version-summary';
 import { deepEqual, type JsonSchema, type Violation } from '../../contracts/json-schema';
 import { PanelState } from '../common/state';
 import { clearBanner, describeError, showBanner } from '../common/ui';
@@ -93,7 +95,7 @@ function renderVersions(): void {
           { class: 'version', attrs: { type: 'button', 'aria-pressed': v.version === selected }, on: { click: () => selectVersion(v.version) } },
           h('strong', null, `v${v.version}`),
           h('span', null, formatTime(v.createdAt)),
-          h('span', { class: 'muted' }, v.changedBy),
+          h('span', { class: 'muted', attrs: { title: v.changedBy } }, callerLabel(v.changedBy)),
         ),
       ),
     ),
@@ -106,7 +108,11 @@ function renderVersions(): void {
   replace(
     diffEl,
     h('h3', null, previous ? `Changes in v${v.version} (since v${previous.version})` : `v${v.version}: the first version`),
-    changes.length === 0 ? h('p', { class: 'muted' }, 'No changes.') : h('ul', { class: 'diff' }, (previous ? changes : changes.slice(0, 50)).map(describeChange)),
+    !previous
+      ? h('ul', { class: 'diff' }, profileLines(v.brand).map((l) => h('li', { class: 'added' }, `${l.path}: ${l.text}`)))
+      : changes.length === 0
+        ? h('p', { class: 'muted' }, 'No changes.')
+        : h('ul', { class: 'diff' }, changes.map(describeChange)),
     v.version !== latestVersion()
       ? h('div', { class: 'row' }, h('vscode-button', { attrs: { secondary: true, icon: 'discard', 'data-action': 'revert' }, on: { click: () => void revert(v.version) } }, `Revert to v${v.version}`))
       : h('p', { class: 'muted' }, 'This is the current version.'),
@@ -135,8 +141,13 @@ async function load(keepDraft: boolean): Promise<void> {
     form = new FormView(root, schema, initial, changed);
     replace(
       formPane,
-      result.profile === null ? h('p', { class: 'notice' }, icon('info'), ' There is no brand profile yet: fill it in and save to create version 1.') : null,
-      form.root,
+      // The fields scroll; the Save bar sits below them, never over a field.
+      h(
+        'div',
+        { class: 'brain-fields' },
+        result.profile === null ? h('p', { class: 'notice' }, icon('info'), ' There is no brand profile yet: fill it in and save to create version 1.') : null,
+        form.root,
+      ),
       h('div', { class: 'form-actions' }, saveButton, discardButton, statusEl, problemsEl),
     );
     if (state.get().selectedVersion && !versions.some((v) => v.version === state.get().selectedVersion)) state.update({ selectedVersion: 0 });

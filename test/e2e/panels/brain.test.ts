@@ -98,6 +98,43 @@ describe('Company Brain panel (browser)', function () {
     await page.close();
   });
 
+  it('reads a first version as the profile, names who saved each version in words, and keeps the Save bar off the fields', async () => {
+    const host = brainHost();
+    const { page, problems } = await panels.open('brain', host);
+    await page.waitForSelector('.versions li[data-version="1"] button');
+    const history = await page.locator('.versions').innerText();
+    assert.match(history, /you, in the editor/);
+    assert.match(history, /you, from the command line/);
+    assert.doesNotMatch(history, /api:vscode|api:cli/);
+    await page.click('.versions li[data-version="1"] button');
+    const first = page.locator('[data-role="diff"] li');
+    assert.ok((await first.count()) >= 8, 'one line per field');
+    const lines = await first.allInnerTexts();
+    assert.ok(lines.includes('name: Acme Analytics'), lines.join(' | '));
+    assert.ok(lines.includes('voice › tone: friendly'), lines.join(' | '));
+    assert.ok(lines.every((l) => l.length < 120 && !l.includes('{')), 'no line of raw JSON');
+
+    // A short window: the fields scroll, and no visible part of a field is under the Save bar.
+    await page.setViewportSize({ width: 1000, height: 420 });
+    for (const at of [0, 0.5, 1]) {
+      const covered = await page.evaluate((fraction) => {
+        const fields = document.querySelector('.brain-fields') as HTMLElement;
+        fields.scrollTop = (fields.scrollHeight - fields.clientHeight) * fraction;
+        const bar = (document.querySelector('.form-actions') as HTMLElement).getBoundingClientRect();
+        const clip = fields.getBoundingClientRect();
+        return [...document.querySelectorAll('.brain-fields [data-pointer]')].filter((el) => {
+          const r = el.getBoundingClientRect();
+          const top = Math.max(r.top, clip.top, bar.top);
+          const bottom = Math.min(r.bottom, clip.bottom, bar.bottom);
+          return bottom - top > 1 && r.right > bar.left && r.left < bar.right;
+        }).length;
+      }, at);
+      assert.equal(covered, 0, `fields under the Save bar at scroll ${at}`);
+    }
+    assert.deepEqual(problems, []);
+    await page.close();
+  });
+
   it('keeps unsaved edits across a reload', async () => {
     const host = brainHost();
     const { page } = await panels.open('brain', host);
