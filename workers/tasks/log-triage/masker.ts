@@ -35,7 +35,7 @@ const GENERIC_TLDS =
  * rule's full scan, which is most of the masking time.
  */
 const DIGIT = /\d/;
-const RULES: Array<[RegExp, string, (string | RegExp)?]> = [
+const RULES: Array<[RegExp, string, (string | RegExp | ((s: string) => boolean))?]> = [
   // URLs first: they contain hosts, paths and numbers that must go as one.
   [/\b[a-zA-Z][a-zA-Z0-9+.-]{1,15}:\/\/[^\s"'<>()[\]{}]+/g, WILDCARD, '://'],
   // Email addresses.
@@ -43,12 +43,12 @@ const RULES: Array<[RegExp, string, (string | RegExp)?]> = [
   // UUIDs.
   [/\b[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}\b/g, WILDCARD, '-'],
   // MAC addresses.
-  [/(?<![\w:-])(?:[0-9a-fA-F]{2}[:-]){5}[0-9a-fA-F]{2}(?![\w:-])/g, WILDCARD, /[0-9a-fA-F]{2}[:-][0-9a-fA-F]{2}[:-]/],
+  [/(?<![\w:-])(?:[0-9a-fA-F]{2}[:-]){5}[0-9a-fA-F]{2}(?![\w:-])/g, WILDCARD, /(?:[0-9a-fA-F]{2}[:-]){5}/],
   // IPv6 (full, or compressed with ::), optionally [bracketed] with a port, a zone or an IPv4 tail.
   [
     /(?<![\w:.])\[?(?:(?:[0-9a-fA-F]{1,4}:){7}[0-9a-fA-F]{1,4}|(?:[0-9a-fA-F]{1,4}(?::[0-9a-fA-F]{1,4}){0,6})?::(?:[0-9a-fA-F]{1,4}(?::[0-9a-fA-F]{1,4}){0,6})?)(?:\.\d{1,3}){0,3}(?:%\w+)?(?:\]:\d{1,5}|\])?(?![\w:])/g,
     WILDCARD,
-    /::|[0-9a-fA-F]:[0-9a-fA-F]{1,4}:/,
+    (s: string) => s.includes('::') || colons(s) >= 7,
   ],
   // Host names: two or more labels ending in a generic TLD, or three ending in a country code
   // (two with a port: csdnimg.cn:443), so file names (main.py, rpc.statd) are not hosts.
@@ -69,12 +69,12 @@ const RULES: Array<[RegExp, string, (string | RegExp)?]> = [
   [/(?<![\w./-])[\w.-]+\/[\w.-]+\/[\w./-]*/g, WILDCARD, '/'],
   // Hex: 0x…, and bare runs of 6+ hex digits with both digits and letters (ids, hashes, addresses).
   [/(?<![\w])0[xX][0-9a-fA-F]+\b/g, WILDCARD, /0[xX]/],
-  [/(?<![\w]|\w-)(?=[a-fA-F]*\d)(?=\d*[a-fA-F])[0-9a-fA-F]{6,}(?![\w])/g, WILDCARD, /[0-9a-fA-F]{6}/],
+  [/(?<![\w]|\w-)(?=[a-fA-F]*\d)(?=\d*[a-fA-F])[0-9a-fA-F]{6,}(?![\w])/g, WILDCARD, /\d[a-fA-F]|[a-fA-F]\d/],
   // Sizes and durations, with their unit, as one value: 1.16 KB, 10ms, <1 sec, 5 seconds, 45%.
   [
     /(?<![\w.])[<>~]?=?-?\d+(?:[.,]\d+)?\s?(?:[KMGTPE]i?B|[kKMGT]b(?:ps|it)?|[kKMG]?bytes?|B|bps|ms|us|µs|ns|s|sec|secs|seconds?|mins?|minutes?|hrs?|hours?|days?|%)(?![\w])/g,
     WILDCARD,
-    DIGIT,
+    /\d\s?[KMGTPEkbBmuµnshd%]/,
   ],
   // Quoted values after '=' (key="a b c").
   [/=(?:"[^"]*"|'[^']*')/g, `=${WILDCARD}`, '='],
@@ -83,7 +83,7 @@ const RULES: Array<[RegExp, string, (string | RegExp)?]> = [
   // Long digit runs inside words: blk_-6952295868487656571, part-00056, task_200811101024.
   // After `name-` any run counts (node-7, node-246, pool-3-thread-12 are numbered members of
   // one family) and the dash stays, so node-7 and node-246 read alike.
-  [/(?<=[A-Za-z]-)\d+(?=-|[^\w-]|$)|(?<=_)-?\d{3,}|(?<=[A-Za-z_])\d{3,}|\d{3,}(?=[A-Za-z_])/g, WILDCARD, DIGIT],
+  [/(?<=[A-Za-z]-)\d+(?=-|[^\w-]|$)|(?<=_)-?\d{3,}|(?<=[A-Za-z_])\d{3,}|\d{3,}(?=[A-Za-z_])/g, WILDCARD, /[A-Za-z_]-?\d|\d{3}[A-Za-z_]/],
 ];
 
 /** Placeholders joined by punctuation (`<*>:<*>`, `<*>-<*>`) or written next to each other are one value. */
@@ -92,23 +92,57 @@ const FOLDS: Array<[RegExp, string]> = [
   // An annotation in brackets right after a value is part of it: "1190 bytes (1.16 KB)", "host ()".
   [/<\*>\s*[([](?:\s*<\*>)?\s*[)\]]/g, WILDCARD],
   [/<\*>(?:\s+<\*>)+/g, WILDCARD],
-  // A list of values is one value, however long: "delete blk_<*> blk_<*> blk_<*>".
-  [/(?<!\S)(\S*<\*>\S*)(?:\s+\1)+(?!\S)/g, '$1'],
 ];
+
+/**
+ * A list of values is one value, however long: "delete blk_<*> blk_<*> blk_<*>" → "delete
+ * blk_<*>". Words that contain `<*>` and repeat one after another are kept once. By hand,
+ * not with a back-referencing regex, which tries every position of every message.
+ */
+function foldRepeats(s: string): string {
+  let out = '';
+  let prev = '';
+  let i = 0;
+  const n = s.length;
+  while (i < n) {
+    let j = i;
+    while (j < n && isSpace(s.charCodeAt(j))) j++;
+    const gap = s.slice(i, j);
+    let k = j;
+    while (k < n && !isSpace(s.charCodeAt(k))) k++;
+    const word = s.slice(j, k);
+    if (!(word !== '' && word === prev && word.includes(WILDCARD))) out += gap + word;
+    prev = word;
+    i = k;
+  }
+  return out;
+}
+
+function isSpace(c: number): boolean {
+  return c === 0x20 || c === 0x09 || c === 0x0a || c === 0x0d || c === 0x0b || c === 0x0c;
+}
+
+function colons(s: string): number {
+  let n = 0;
+  for (let i = s.indexOf(':'); i >= 0; i = s.indexOf(':', i + 1)) n++;
+  return n;
+}
 
 /** The message with its variable parts replaced by `<*>`. */
 export function maskMessage(message: string): string {
   let s = MAYBE_TIMESTAMP.test(message) ? maskTimestamps(message, WILDCARD) : message;
   for (let i = 0; i < RULES.length; i++) {
     const gate = RULES[i][2];
-    if (gate === undefined || (typeof gate === 'string' ? s.includes(gate) : gate.test(s))) s = s.replace(RULES[i][0], RULES[i][1]);
+    const pass = gate === undefined || (typeof gate === 'string' ? s.includes(gate) : typeof gate === 'function' ? gate(s) : gate.test(s));
+    if (pass) s = s.replace(RULES[i][0], RULES[i][1]);
   }
   // Folding only matters where two placeholders are present; a second pass only where the first changed something.
   const first = s.indexOf(WILDCARD);
   if (first >= 0 && s.indexOf(WILDCARD, first + 1) >= 0) {
     for (let i = 0; i < 2; i++) {
       const before = s;
-      for (const [re, to] of FOLDS) s = s.replace(re, to);
+      for (const [re, to] of FOLDS) if (s.includes(WILDCARD)) s = s.replace(re, to);
+      s = foldRepeats(s);
       if (s === before) break;
     }
   }
@@ -124,8 +158,22 @@ const MAYBE_TIMESTAMP = /\d[:.]\d\d|\d{4}[-/.]|\d{6}|\d[-/.]\d{1,2}[-/.]\d|\d[-/
 
 /** The masked message split into words: the unit the miner works on. */
 export function maskTokens(message: string): string[] {
-  const masked = maskMessage(message).trim();
-  return masked === '' ? [] : masked.split(/\s+/);
+  return splitWords(maskMessage(message));
+}
+
+/** Words separated by whitespace (what `s.trim().split(/\s+/)` gives, without the regex). */
+export function splitWords(s: string): string[] {
+  const words: string[] = [];
+  const n = s.length;
+  let i = 0;
+  while (i < n) {
+    while (i < n && isSpace(s.charCodeAt(i))) i++;
+    if (i >= n) break;
+    const start = i;
+    while (i < n && !isSpace(s.charCodeAt(i))) i++;
+    words.push(s.slice(start, i));
+  }
+  return words;
 }
 
 /** True when a word is, or contains, a placeholder. */

@@ -218,6 +218,7 @@ function headerLike(shape: string): boolean {
  */
 export function learnHeader(sample: Iterable<string>, memo?: HeaderMemo): HeaderModel {
   const counts: Map<string, number>[] = Array.from({ length: MAX_HEADER_TOKENS + 1 }, () => new Map());
+  const whole = new Map<string, number>();
   let total = 0;
   for (const line of sample) {
     if (line.trim() === '') continue;
@@ -230,9 +231,13 @@ export function learnHeader(sample: Iterable<string>, memo?: HeaderMemo): Header
     const toks = tokenize(line, MAX_HEADER_TOKENS);
     memo?.set(line, { toks });
     const { shape } = shapeOf(toks);
+    whole.set(shape, (whole.get(shape) ?? 0) + 1);
+  }
+  // Prefix counts from the distinct shapes (a file has few), not from every line.
+  for (const [shape, c] of whole) {
     for (let h = 1; h <= shape.length; h++) {
       const prefix = shape.slice(0, h);
-      counts[h].set(prefix, (counts[h].get(prefix) ?? 0) + 1);
+      counts[h].set(prefix, (counts[h].get(prefix) ?? 0) + c);
     }
   }
   const candidates: HeaderModel[] = [];

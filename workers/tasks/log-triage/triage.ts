@@ -28,7 +28,7 @@ import { Drain } from './drain';
 import { flagsOf, mainLevel, urgency, type Flag } from './flags';
 import { templateId } from './ids';
 import type { Level } from './levels';
-import { maskTokens } from './masker';
+import { maskTokens, splitWords } from './masker';
 import { TemplateMiner, type MinerOptions } from './miner';
 import { learnHeader, splitHeader, type HeaderMemo, type HeaderModel } from './preprocess';
 import { parseTimestamp } from './timestamps';
@@ -429,8 +429,7 @@ export class LogTriage {
       t.firstStamp ??= this.stamp;
       t.lastStamp = this.stamp;
     }
-    const raw = message.trim();
-    const values = raw === '' ? undefined : alignValues(raw.split(/\s+/), tokens);
+    const values = tokens.length === 0 ? undefined : alignValues(splitWords(message), tokens);
     if (values) t.values.add(values);
     if (t.examples.length < this.maxExamples) {
       const shown = line.length > MAX_EXAMPLE_CHARS ? `${line.slice(0, MAX_EXAMPLE_CHARS)}…` : line;
