@@ -27,6 +27,8 @@ export interface Config {
   llmUrl?: string;
   gcpProject?: string;
   logsDir: string;
+  /** Containers the service map and GPU report may look at, from PRODUCT_OS_SERVICE_MAP_CONTAINERS. */
+  serviceMapContainers: string[];
   workerPool: number;
   role: 'all' | 'executor';
 }
@@ -73,6 +75,11 @@ export const SETTINGS: Setting[] = [
   { name: 'PRODUCT_OS_LLM_URL', absent: 'no LLM endpoint (LLM tasks use the llama.cpp worker)', check: localEndpointProblem },
   { name: 'GOOGLE_CLOUD_PROJECT', absent: 'no Google Cloud project (everything stays local)', check: (v) => (/^[a-z][a-z0-9-]{4,28}[a-z0-9]$/.test(v) ? null : 'is not a valid project id') },
   { name: 'PRODUCT_OS_LOGS', absent: './logs (for log triage)', check: (v) => (v.length > 0 ? null : 'must not be empty') },
+  {
+    name: 'PRODUCT_OS_SERVICE_MAP_CONTAINERS',
+    absent: 'only the containers allowlisted in the store (the editor sets this from productOs.serviceMap.containers)',
+    check: (v) => (v.split(',').every((c) => /^\/?[A-Za-z0-9][A-Za-z0-9_.-]{0,127}$/.test(c.trim())) ? null : 'must be a comma-separated list of container names or ids'),
+  },
   { name: 'PRODUCT_OS_WORKER_POOL', absent: '0 idle workers kept warm per image', check: intIn(0, 32) },
 ];
 
@@ -83,10 +90,16 @@ export function validateConfig(env: Env): SettingReport[] {
       return { name: s.name, status: s.required ? 'invalid' : 'missing', required: !!s.required, message: `not set: using ${s.absent}` };
     }
     const problem = s.check(raw);
-    const shown = s.secret ? undefined : raw;
+    // Secrets are never shown, nor a password inside a URL setting (PRODUCT_OS_LLM_URL).
+    const shown = s.secret ? undefined : maskUrlSecrets(raw);
     if (problem) return { name: s.name, status: 'invalid', required: !!s.required, message: `${s.name} ${problem}`, value: shown };
     return { name: s.name, status: 'ok', required: !!s.required, message: 'set and valid', value: shown };
   });
+}
+
+/** `scheme://user:password@host` → `scheme://***@host`, anywhere in a text. */
+export function maskUrlSecrets(text: string): string {
+  return text.replace(/([a-z][a-z0-9+.-]*:\/\/)[^\s/@]+@/gi, '$1***@');
 }
 
 export class ConfigError extends Error {
@@ -119,6 +132,7 @@ export function loadConfig(env: Env, overrides: Overrides = {}): Config {
     llmUrl: env.PRODUCT_OS_LLM_URL || undefined,
     gcpProject: env.GOOGLE_CLOUD_PROJECT || undefined,
     logsDir: path.resolve(env.PRODUCT_OS_LOGS ?? 'logs'),
+    serviceMapContainers: list(env.PRODUCT_OS_SERVICE_MAP_CONTAINERS),
     workerPool: env.PRODUCT_OS_WORKER_POOL ? Number(env.PRODUCT_OS_WORKER_POOL) : 0,
     role: overrides.role ?? 'all',
   };

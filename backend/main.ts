@@ -21,6 +21,7 @@ import { buildApi } from './api/server';
 import type { ApiContext } from './api/context';
 import { resolveToken } from './token';
 import { lockDataDir } from './data-dir-lock';
+import { syncSettingContainers } from './executors/docker-allowlist';
 import type { McpOptions } from './mcp/tool-server';
 
 export const VERSION = '0.1.0';
@@ -64,6 +65,7 @@ export async function createBackend(opts: StartOptions = {}): Promise<Backend> {
   try {
     db = await openDb({ databaseUrl: config.databaseUrl, dataDir: config.dataDir });
     await migrate(db);
+    await syncSettingContainers(db, config.serviceMapContainers);
     const instanceId = randomUUID();
     await registerInstance(db, instanceId);
     const bus = new Bus();

@@ -104,6 +104,24 @@ export async function allowContainer(q: Queryable, c: { containerId?: string; na
 }
 
 /**
+ * Makes the entries that come from PRODUCT_OS_SERVICE_MAP_CONTAINERS exactly `wanted` (names,
+ * or ids of 12 hex characters or more): new ones are added, ones no longer listed are turned
+ * off. Entries written to the store by other means are left as they are.
+ */
+export async function syncSettingContainers(db: { transaction<T>(fn: (tx: Queryable) => Promise<T>): Promise<T> }, wanted: readonly string[]): Promise<void> {
+  const entries = [...new Set(wanted.map((w) => w.trim().replace(/^\//, '')).filter(Boolean))].map((w) => (/^[0-9a-f]{12,64}$/.test(w) ? { containerId: w, name: null } : { containerId: null, name: w }));
+  await db.transaction(async (tx) => {
+    await tx.query(`UPDATE container_allowlist SET is_active = false WHERE source = 'setting'`);
+    for (const e of entries) {
+      const column = e.containerId !== null ? 'container_id' : 'name';
+      const value = e.containerId ?? e.name;
+      const updated = await tx.query(`UPDATE container_allowlist SET is_active = true WHERE ${column} = $1 AND (source = 'setting' OR is_active) RETURNING id`, [value]);
+      if (updated.length === 0) await tx.query(`INSERT INTO container_allowlist (${column}, source) VALUES ($1, 'setting') ON CONFLICT (${column}) DO UPDATE SET is_active = true, source = 'setting'`, [value]);
+    }
+  });
+}
+
+/**
  * Whether a container is on the allowlist: by full id, by an id prefix of at least 12
  * characters, or by name (with or without Docker's leading slash).
  */

@@ -5,6 +5,7 @@ import m0003 from './migrations/0003_run_functions';
 import m0004 from './migrations/0004_workers';
 import m0005 from './migrations/0005_directives';
 import m0006 from './migrations/0006_card_priority_archive';
+import m0007 from './migrations/0007_container_allowlist_source';
 
 /** Numbered, append-only: a new change is a new entry, never an edit of an applied one. */
 export const MIGRATIONS: ReadonlyArray<{ version: number; name: string; sql: string }> = [
@@ -14,6 +15,7 @@ export const MIGRATIONS: ReadonlyArray<{ version: number; name: string; sql: str
   { version: 4, name: 'workers', sql: m0004 },
   { version: 5, name: 'directives', sql: m0005 },
   { version: 6, name: 'card_priority_archive', sql: m0006 },
+  { version: 7, name: 'container_allowlist_source', sql: m0007 },
 ];
 
 /**
