@@ -1,6 +1,7 @@
 import { parseArgs } from 'node:util';
 import * as path from 'node:path';
 import { createBackend, VERSION, type Backend } from './main';
+import { usePrivateUmask } from './private-files';
 import { ConfigError, type Overrides } from './config';
 import { RegistryError } from '../registry/loader';
 import { ProductOsError } from './errors';
@@ -88,6 +89,8 @@ async function serve(args: string[]): Promise<number> {
     if (values.role !== 'all' && values.role !== 'executor') throw new UsageError(`--role must be all or executor, got "${values.role}"`);
     overrides.role = values.role;
   }
+  // This process is the backend: what it writes is the user's alone (issue 8, item 3).
+  usePrivateUmask();
   // Signals are taken from the start: a supervisor may stop us right after the ready line.
   let stop: () => void = () => undefined;
   const stopped = new Promise<void>((resolve) => (stop = resolve));
