@@ -1,12 +1,15 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { randomBytes } from 'node:crypto';
+import { makePrivate } from './private-files';
 
 /**
  * The bearer token every request must carry: PRODUCT_OS_TOKEN when set, else one generated
  * once into the data folder, readable by this user only (0600).
  */
 export function resolveToken(dataDir: string, configured?: string): { token: string; file?: string } {
+  // The data folder (with PostgreSQL too it holds the token and the lock) is private to this user.
+  makePrivate(dataDir);
   if (configured) return { token: configured };
   const file = path.join(dataDir, 'token');
   try {

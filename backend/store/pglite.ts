@@ -2,11 +2,14 @@ import * as path from 'node:path';
 import * as fs from 'node:fs';
 import { PGlite } from '@electric-sql/pglite';
 import type { Db, Transaction } from './db';
+import { makePrivate } from '../private-files';
 
 /** Embedded Postgres in the data directory. One process at a time: see data-dir-lock.ts. */
 export async function openPglite(dataDir: string): Promise<Db> {
   const dir = path.join(dataDir, 'pgdata');
-  fs.mkdirSync(dir, { recursive: true });
+  // Every run's input is in here: private to this user whoever made the folder (0700/0600).
+  makePrivate(dataDir);
+  fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
   const pg = await PGlite.create(dir);
   return {
     kind: 'pglite',

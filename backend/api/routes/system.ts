@@ -2,7 +2,7 @@ import { Type } from '@sinclair/typebox';
 import type { FastifyInstance } from 'fastify';
 import type { ApiContext } from '../context';
 import { ConfigReport, Health, ToolInfo } from '../../../contracts/rest';
-import { validateConfig } from '../../config';
+import { liveConfigReport } from '../../config-report';
 import { toolInfo } from '../tool-info';
 
 const Liveness = Type.Object({ status: Type.Literal('ok'), version: Type.String() }, { additionalProperties: false });
@@ -24,8 +24,8 @@ export function systemRoutes(app: FastifyInstance, ctx: ApiContext): void {
   });
 
   app.get('/config/validate', { schema: { summary: 'Every setting: ok, missing or invalid, and why', response: { 200: ConfigReport } } }, async () => {
-    const settings = validateConfig(ctx.env);
-    return { ok: settings.every((s) => s.status !== 'invalid'), settings };
+    const address = app.server.address();
+    return liveConfigReport({ config: ctx.config, env: ctx.env, db: ctx.db, port: address && typeof address === 'object' ? address.port : null });
   });
 
   app.get('/api/tools', { schema: { summary: 'The tool registry', response: { 200: Type.Object({ tools: Type.Array(ToolInfo) }) } } }, async () => ({
