@@ -32,7 +32,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<Produc
   registerMcp(context, s);
   context.subscriptions.push(
     vscode.workspace.onDidChangeConfiguration(async (e) => {
-      if (!e.affectsConfiguration('productOs.server') && !e.affectsConfiguration('productOs.backend') && !e.affectsConfiguration('productOs.approvals') && !e.affectsConfiguration('productOs.llm') && !e.affectsConfiguration('productOs.gcp') && !e.affectsConfiguration('productOs.logs')) return;
+      if (!e.affectsConfiguration('productOs.server') && !e.affectsConfiguration('productOs.backend') && !e.affectsConfiguration('productOs.approvals') && !e.affectsConfiguration('productOs.llm') && !e.affectsConfiguration('productOs.gcp') && !e.affectsConfiguration('productOs.logs') && !e.affectsConfiguration('productOs.serviceMap')) return;
       if (s.state().kind === 'idle') return s.reconfigure();
       const apply = vscode.l10n.t('Restart Backend');
       if ((await vscode.window.showInformationMessage(vscode.l10n.t('Product OS settings changed: restart the backend to apply them?'), apply)) === apply) {

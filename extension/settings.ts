@@ -16,6 +16,7 @@ export interface Settings {
   mediumRisk: 'auto' | 'approval';
   lanes: string[];
   logsFolder: string;
+  serviceMapContainers: string[];
   llmUrl: string;
   gcpProject: string;
   registerMcp: boolean;
@@ -27,6 +28,7 @@ export function readSettings(get: (key: string) => unknown): Settings {
   const num = (k: string, d: number) => (typeof get(k) === 'number' && Number.isFinite(get(k)) ? (get(k) as number) : d);
   const env = get('backend.environment');
   const lanes = get('board.lanes');
+  const containers = get('serviceMap.containers');
   return {
     serverUrl: str('server.url'),
     serverTokenFile: str('server.tokenFile'),
@@ -40,6 +42,7 @@ export function readSettings(get: (key: string) => unknown): Settings {
     mediumRisk: get('approvals.mediumRisk') === 'approval' ? 'approval' : 'auto',
     lanes: Array.isArray(lanes) ? lanes.filter((l): l is string => typeof l === 'string' && l.trim() !== '').map((l) => l.trim()) : [],
     logsFolder: str('logs.folder'),
+    serviceMapContainers: Array.isArray(containers) ? containers.filter((c): c is string => typeof c === 'string' && c.trim() !== '').map((c) => c.trim()) : [],
     llmUrl: str('llm.url'),
     gcpProject: str('gcp.project'),
     registerMcp: get('mcp.register') !== false,
@@ -60,6 +63,7 @@ export function backendEnv(base: NodeJS.ProcessEnv, s: Settings, token: string, 
   env.PRODUCT_OS_MEDIUM_RISK = s.mediumRisk;
   const logs = logsFolderOf(s, workspaceFolder);
   if (logs) env.PRODUCT_OS_LOGS = logs;
+  if (s.serviceMapContainers.length > 0) env.PRODUCT_OS_SERVICE_MAP_CONTAINERS = s.serviceMapContainers.join(',');
   if (s.llmUrl) env.PRODUCT_OS_LLM_URL = s.llmUrl;
   if (s.gcpProject) env.GOOGLE_CLOUD_PROJECT = s.gcpProject;
   // The backend reads these itself; never inherit the editor's values for them.

@@ -32,6 +32,7 @@ const openPanel =
 const tools = () => import('./tool-commands');
 const runs = () => import('./run-commands');
 const backend = () => import('./backend-commands');
+const serviceMap = () => import('./service-map-commands');
 
 export const COMMANDS: Record<string, Handler> = {
   'productOs.open.kanban': openPanel('kanban'),
@@ -47,6 +48,7 @@ export const COMMANDS: Record<string, Handler> = {
   'productOs.triageLogs': async (s) => (await tools()).triageLogs(s),
   'productOs.gpuReport': async (s) => (await tools()).gpuReport(s),
   'productOs.serviceMap': async (s) => (await tools()).serviceMap(s),
+  'productOs.chooseServiceMapContainers': async (s) => (await serviceMap()).chooseServiceMapContainers(s),
   'productOs.approvePendingRun': async (s, arg) => (await runs()).approvePendingRun(s, arg),
   'productOs.approveRun': async (s, arg) => (await runs()).approvePendingRun(s, arg),
   'productOs.denyRun': async (s, arg) => (await runs()).denyRun(s, arg),

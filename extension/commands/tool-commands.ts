@@ -111,6 +111,13 @@ export const serviceMap = (s: Services) =>
       const o = run.output as { nodes?: unknown[]; edges?: unknown[] };
       const open = t('Open Service Map');
       const show = t('Show Output');
+      const choose = t('Choose Containers…');
+      // An empty map is almost always an empty allowlist: say so, and offer to fill it.
+      if ((o.nodes?.length ?? 0) === 0) {
+        const picked = await vscode.window.showInformationMessage(t('The service map is empty: it only looks at the containers you allow. Choose them (productOs.serviceMap.containers)?'), choose);
+        if (picked === choose) await vscode.commands.executeCommand('productOs.chooseServiceMapContainers');
+        return;
+      }
       const pick = await vscode.window.showInformationMessage(t('{0} services, {1} connections.', o.nodes?.length ?? 0, o.edges?.length ?? 0), open, show);
       if (pick === open) await vscode.commands.executeCommand('productOs.open.serviceMap');
       if (pick === show) await showJson(run.output);

@@ -80,5 +80,5 @@ export async function chooseLogsFolder(): Promise<void> {
   // Relative to the workspace folder when inside it, so the setting travels with the workspace.
   const root = roots[0];
   const value = root && (dir === root || dir.startsWith(root + path.sep)) ? path.relative(root, dir) || '.' : dir;
-  await vscode.workspace.getConfiguration('productOs').update('logs.folder', value, vscode.ConfigurationTarget.Workspace);
+  await vscode.workspace.getConfiguration('productOs').update('logs.folder', value, false); // false: the workspace's settings
 }

@@ -12,6 +12,9 @@ import * as vscode from 'vscode';
 import { fake, fakeContext } from './vscode-fake';
 import { activate, deactivate } from '../../../extension/extension';
 import { triageSummary } from '../../../extension/tools/triage-summary';
+import { chooseServiceMapContainers } from '../../../extension/commands/service-map-commands';
+import { backendEnv, readSettings } from '../../../extension/settings';
+import type { Services } from '../../../extension/services';
 import { startFakeBackend, tool, TOKEN, type FakeBackendServer } from './fake-backend';
 
 const ROOT = path.join(__dirname, '../../..');
@@ -94,5 +97,42 @@ describe('extension: the Triage Logs result', () => {
     assert.match(triageSummary(again), /^No new log lines since the last triage \(.+\): lines already seen are skipped/);
     const more = { ...again, lines: 5, templates: [1] };
     assert.match(triageSummary(more), /^5 lines in 1 files: 1 templates, 0 new, 0 spiking\. Only lines after the last triage \(.+\) were read; lines already seen are skipped\.$/);
+  });
+});
+
+describe('extension: the service map container allowlist from the editor', function () {
+  this.timeout(20_000);
+  afterEach(async () => deactivate());
+
+  it('the setting reaches the bundled backend as PRODUCT_OS_SERVICE_MAP_CONTAINERS', () => {
+    const s = readSettings((k) => (k === 'serviceMap.containers' ? ['web', ' db ', 3] : undefined));
+    assert.deepEqual(s.serviceMapContainers, ['web', 'db']);
+    assert.equal(backendEnv({}, s, 'token-0123456789abcdef', '/w').PRODUCT_OS_SERVICE_MAP_CONTAINERS, 'web,db');
+  });
+
+  it('Choose Service Map Containers… picks from Docker\'s containers and saves the setting; an editor action offers it', async () => {
+    fake.reset();
+    const services = { settings: () => readSettings((k) => (k === 'serviceMap.containers' ? ['gone'] : undefined)) } as unknown as Services;
+    const updates: Array<{ key: string; value: unknown }> = [];
+    const config = vscode.workspace.getConfiguration('productOs');
+    const original = vscode.workspace.getConfiguration;
+    (vscode.workspace as { getConfiguration: unknown }).getConfiguration = () => ({ ...config, update: async (key: string, value: unknown) => void updates.push({ key, value }) });
+    try {
+      fake.quickPickAnswers.push((items: Array<{ label: string; picked: boolean }>) => {
+        assert.deepEqual(items.map((i) => [i.label, i.picked]), [['web', false], ['db', false], ['gone', true]]);
+        return items.filter((i) => i.label !== 'gone');
+      });
+      await chooseServiceMapContainers(services, async () => [
+        { name: 'web', image: 'nginx', status: 'Up 2 hours' },
+        { name: 'db', image: 'postgres', status: 'Up 2 hours' },
+      ]);
+    } finally {
+      (vscode.workspace as { getConfiguration: unknown }).getConfiguration = original;
+    }
+    assert.deepEqual(updates, [{ key: 'serviceMap.containers', value: ['web', 'db'] }]);
+    assert.match(fake.messages.at(-1)?.message ?? '', /look at web, db/);
+    const manifest = JSON.parse(fs.readFileSync(path.join(ROOT, 'package.json'), 'utf8'));
+    assert.ok(manifest.contributes.menus['editor/title'].some((m: { command: string; when: string }) => m.command === 'productOs.chooseServiceMapContainers' && /productOs\.serviceMap/.test(m.when)));
+    assert.ok(manifest.contributes.configuration.properties['productOs.serviceMap.containers']);
   });
 });
