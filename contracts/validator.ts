@@ -19,15 +19,23 @@ const ajv = addFormats(new Ajv({ allErrors: true, strict: false, useDefaults: tr
 const compiled = new WeakMap<object, ValidateFunction>();
 
 /**
+ * Ajv's own compiled function for a schema (cached like compileSchema), for a framework that
+ * reads Ajv's `errors` itself: Fastify's validator compiler (backend/api/server.ts).
+ */
+export function compiledFunction(schema: object): ValidateFunction {
+  let fn = compiled.get(schema);
+  if (!fn) compiled.set(schema, (fn = ajv.compile(schema)));
+  return fn;
+}
+
+/**
  * A check for one schema, compiled on first use and kept for the life of the schema object.
  * `at` is where the checked value sits in what the caller received (`/config`), so pointers
  * and messages name the field as the caller sent it. Throws Ajv's error when the schema itself
  * is invalid (its message names the schema path).
  */
 export function compileSchema(schema: object, at = ''): (value: unknown) => Violation[] {
-  let fn = compiled.get(schema);
-  if (!fn) compiled.set(schema, (fn = ajv.compile(schema)));
-  const validate = fn;
+  const validate = compiledFunction(schema);
   return (value) => {
     if (validate(value)) return [];
     const errors = at ? (validate.errors ?? []).map((e) => ({ ...e, instancePath: `${at}${e.instancePath}` })) : validate.errors;

@@ -1,8 +1,8 @@
 import Fastify, { type FastifyInstance } from 'fastify';
 import swagger from '@fastify/swagger';
 import cors from '@fastify/cors';
-import Ajv, { type ValidateFunction } from 'ajv';
-import addFormats from 'ajv-formats';
+import { Value } from '@sinclair/typebox/value';
+import { compiledFunction } from '../../contracts/validator';
 import type { ApiContext } from './context';
 import { securityHook } from './security';
 import { corsOptions } from './cors';
@@ -17,22 +17,23 @@ import { registerMcpRoute } from '../mcp/http-transport';
 import type { McpOptions } from '../mcp/tool-server';
 
 /**
- * Bodies are validated strictly (no coercion: "5" is not a number, unknown fields are
- * refused); query strings and path parameters are text, so they are coerced.
+ * Every request part is checked by the process's one Ajv (contracts/validator.ts). Bodies are
+ * validated strictly (no coercion: "5" is not a number, unknown fields are refused); query
+ * strings and path parameters are text, so TypeBox first converts them to what their route's
+ * schema wants ("10" to 10, one value to a list of one), then they are checked the same way.
  */
 function validatorCompiler() {
-  const options = { allErrors: true, useDefaults: true, removeAdditional: false, strict: false } as const;
-  const strict = addFormats(new Ajv({ ...options, coerceTypes: false }));
-  const coercing = addFormats(new Ajv({ ...options, coerceTypes: 'array' }));
-  const compiled = new Map<object, ValidateFunction>();
   return ({ schema, httpPart }: { schema: object; httpPart?: string }) => {
-    // Routes share schemas (approve and deny): compile each once.
-    let fn = compiled.get(schema);
-    if (!fn) {
-      fn = (httpPart === 'body' ? strict : coercing).compile(schema);
-      compiled.set(schema, fn);
-    }
-    return fn;
+    const validate = compiledFunction(schema);
+    if (httpPart === 'body') return validate;
+    const check = (data: unknown) => {
+      const value = Value.Convert(schema as Parameters<typeof Value.Convert>[0], data);
+      const ok = validate(value);
+      check.errors = validate.errors;
+      return ok ? { value } : false;
+    };
+    check.errors = null as typeof validate.errors;
+    return check;
   };
 }
 
