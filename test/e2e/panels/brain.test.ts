@@ -122,7 +122,7 @@ describe('Company Brain panel (browser)', function () {
         fields.scrollTop = (fields.scrollHeight - fields.clientHeight) * fraction;
         const bar = (document.querySelector('.form-actions') as HTMLElement).getBoundingClientRect();
         const clip = fields.getBoundingClientRect();
-        return [...document.querySelectorAll('.brain-fields [data-pointer]')].filter((el) => {
+        return Array.from(document.querySelectorAll('.brain-fields [data-pointer]')).filter((el) => {
           const r = el.getBoundingClientRect();
           const top = Math.max(r.top, clip.top, bar.top);
           const bottom = Math.min(r.bottom, clip.bottom, bar.bottom);
