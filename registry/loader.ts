@@ -65,14 +65,16 @@ export function loadRegistry(file: string = DEFAULT_REGISTRY_FILE): Registry {
   for (const [name, spec] of Object.entries(registryFile.tools)) {
     const validateInput = compileOne(file, name, 'inputSchema', spec);
     const validateOutput = compileOne(file, name, 'outputSchema', spec);
+    // Compiled now so a bad config schema stops the backend at start-up, like the others.
+    if (spec.configSchema) compileOne(file, name, 'configSchema', spec);
     tools.set(name, { name, spec, validateInput, validateOutput });
   }
   return { file, tools, get: (name) => tools.get(name) };
 }
 
-function compileOne(file: string, tool: string, which: 'inputSchema' | 'outputSchema', spec: ToolSpec): (value: unknown) => Violation[] {
+function compileOne(file: string, tool: string, which: 'inputSchema' | 'outputSchema' | 'configSchema', spec: ToolSpec): (value: unknown) => Violation[] {
   try {
-    return compileSchema(spec[which]);
+    return compileSchema(spec[which] ?? {});
   } catch (err) {
     // Ajv names the failing schema path in its message ("schema is invalid: data/properties/x/type ...").
     const message = (err as Error).message;

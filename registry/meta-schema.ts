@@ -61,6 +61,8 @@ export const ToolSpec = Type.Object(
     timeout_seconds: Type.Integer({ minimum: 1, maximum: 3600 }),
     max_attempts: Type.Optional(Type.Integer({ minimum: 1, maximum: 10 })),
     executor: Executor,
+    /** The settings a directive of this tool may carry (a tool without one takes any JSON object). */
+    configSchema: Type.Optional(ObjectSchema),
     inputSchema: ObjectSchema,
     outputSchema: ObjectSchema,
   },

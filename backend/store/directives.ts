@@ -1,8 +1,10 @@
-import { Type, type TSchema } from '@sinclair/typebox';
 import type { Queryable } from './db';
 import { ProductOsError } from '../errors';
 import { describeViolations } from '../../contracts/json-schema';
 import { compileSchema } from '../../contracts/validator';
+import type { Registry } from '../../registry/loader';
+import type { Static } from '@sinclair/typebox';
+import type { CreateDirectiveBody, Directive, DirectiveSnapshot as DirectiveSnapshotSchema, DirectiveVersion, UpdateDirectiveBody } from '../../contracts/rest';
 
 /**
  * Directives (migration 0005): named, versioned settings a tool runs with. D1–D3 are the
@@ -13,51 +15,13 @@ import { compileSchema } from '../../contracts/validator';
  * used in `runs.directive`.
  */
 
-export type DirectiveKind = 'default' | 'custom';
-
-export interface Directive {
-  id: string;
-  name: string;
-  tool: string;
-  kind: DirectiveKind;
-  version: number;
-  text: string;
-  config: Record<string, unknown>;
-  createdAt: string;
-  updatedAt: string;
-}
-
-export interface DirectiveVersion {
-  version: number;
-  name: string;
-  text: string;
-  config: Record<string, unknown>;
-  changedBy: string;
-  createdAt: string;
-}
-
+// The shapes are the REST contract's (contracts/rest.ts): what the store returns is what the API sends.
+export type { Directive, DirectiveVersion };
+export type DirectiveKind = Directive['kind'];
 /** What a run keeps of the directive it used. */
-export interface DirectiveSnapshot {
-  id: string;
-  name: string;
-  version: number;
-  text: string;
-  config: Record<string, unknown>;
-}
-
-export interface CreateDirective {
-  name: string;
-  tool: string;
-  text: string;
-  config?: Record<string, unknown>;
-}
-
-export interface UpdateDirective {
-  ifVersion: number;
-  name?: string;
-  text?: string;
-  config?: Record<string, unknown>;
-}
+export type DirectiveSnapshot = Static<typeof DirectiveSnapshotSchema>;
+export type CreateDirective = CreateDirectiveBody;
+export type UpdateDirective = UpdateDirectiveBody;
 
 /** The default directive of each tool that has one. */
 export const DEFAULT_DIRECTIVES: Readonly<Record<string, string>> = {
@@ -69,38 +33,14 @@ export const DEFAULT_DIRECTIVES: Readonly<Record<string, string>> = {
 /** Largest config, as JSON text. */
 export const MAX_CONFIG_BYTES = 32 * 1024;
 
-// ---- config schemas of the tools that read their directive's config ----------------------
+/** What the store reads of the registry: a tool's `configSchema`. */
+export type ToolLookup = Pick<Registry, 'get'>;
 
-const Spike = Type.Object(
-  {
-    ratio: Type.Number({ minimum: 1, maximum: 1000, description: 'Rate increase factor that counts as a spike.' }),
-    min_count: Type.Integer({ minimum: 1, maximum: 1_000_000_000, description: 'Fewest lines in the window for a spike.' }),
-  },
-  { additionalProperties: false },
-);
-const Percent = Type.Number({ minimum: 0, maximum: 100 });
-
-/** Per tool: the config its directives may carry. A tool not listed takes any JSON object. */
-export const DIRECTIVE_CONFIG_SCHEMAS: Readonly<Record<string, TSchema>> = {
-  'ops.log_triage': Type.Object({ spike: Type.Optional(Spike) }, { additionalProperties: false }),
-  'ops.gpu_report': Type.Object(
-    {
-      include_containers: Type.Optional(Type.Boolean()),
-      alerts: Type.Optional(
-        Type.Object(
-          { temperature_c: Type.Optional(Type.Number({ minimum: 0, maximum: 150 })), memory_used_pct: Type.Optional(Percent), utilization_pct: Type.Optional(Percent) },
-          { additionalProperties: false },
-        ),
-      ),
-    },
-    { additionalProperties: false },
-  ),
-  'ops.service_map': Type.Object({ include_stopped: Type.Optional(Type.Boolean()) }, { additionalProperties: false }),
-};
-
-
-/** Refuses a config that is not a JSON object, is too large, or breaks its tool's config schema. */
-export function checkDirectiveConfig(tool: string, config: unknown): Record<string, unknown> {
+/**
+ * Refuses a config that is not a JSON object, is too large, or breaks its tool's
+ * `configSchema` (registry/tool-registry.yaml; a tool without one takes any JSON object).
+ */
+export function checkDirectiveConfig(tools: ToolLookup, tool: string, config: unknown): Record<string, unknown> {
   if (!config || typeof config !== 'object' || Array.isArray(config)) {
     throw new ProductOsError('invalid_input', 'a directive config must be a JSON object', { violations: [{ pointer: '/config', rule: 'type', message: '/config must be object' }] });
   }
@@ -108,7 +48,7 @@ export function checkDirectiveConfig(tool: string, config: unknown): Record<stri
   if (size > MAX_CONFIG_BYTES) {
     throw new ProductOsError('invalid_input', `a directive config may be at most ${MAX_CONFIG_BYTES} bytes of JSON (this one is ${size})`, { violations: [{ pointer: '/config', rule: 'maxBytes', message: `/config is larger than ${MAX_CONFIG_BYTES} bytes` }] });
   }
-  const schema = DIRECTIVE_CONFIG_SCHEMAS[tool];
+  const schema = tools.get(tool)?.spec.configSchema;
   if (schema) {
     const violations = compileSchema(schema, '/config')(config);
     if (violations.length > 0) throw new ProductOsError('invalid_input', `the config does not fit ${tool}: ${describeViolations(violations)}`, { violations });
@@ -169,8 +109,8 @@ export async function directiveVersions(q: Queryable, id: string): Promise<Direc
  * A custom directive, numbered after the others (D5, D6, …), at version 1. `tool` must be
  * checked against the registry by the caller; the config is checked here. Run in a transaction.
  */
-export async function createDirective(q: Queryable, body: CreateDirective, actor: string): Promise<Directive> {
-  const config = checkDirectiveConfig(body.tool, body.config ?? {});
+export async function createDirective(q: Queryable, body: CreateDirective, actor: string, tools: ToolLookup): Promise<Directive> {
+  const config = checkDirectiveConfig(tools, body.tool, body.config ?? {});
   const [row] = await q.query<{ id: string }>(
     `INSERT INTO directives (id, name, tool, version, kind) VALUES ('D' || nextval('directive_numbers'), $1, $2, 1, 'custom') RETURNING id`,
     [body.name, body.tool],
@@ -183,7 +123,7 @@ export async function createDirective(q: Queryable, body: CreateDirective, actor
  * A new version of a directive, only when it is still at `ifVersion` (conflict otherwise).
  * Fields left out keep their current value; the tool never changes. Run in a transaction.
  */
-export async function updateDirective(q: Queryable, id: string, body: UpdateDirective, actor: string): Promise<Directive> {
+export async function updateDirective(q: Queryable, id: string, body: UpdateDirective, actor: string, tools: ToolLookup): Promise<Directive> {
   // Lock the directive row alone first: a locking read joined to its versions would, after
   // waiting for a concurrent edit, re-check the join against the old snapshot and miss the row.
   const locked = await q.query('SELECT version FROM directives WHERE id = $1 FOR UPDATE', [id]);
@@ -192,7 +132,7 @@ export async function updateDirective(q: Queryable, id: string, body: UpdateDire
   if (current.version !== body.ifVersion) {
     throw new ProductOsError('conflict', `directive ${id} is at version ${current.version}, not ${body.ifVersion}`, { currentVersion: current.version, directive: current });
   }
-  const config = body.config === undefined ? current.config : checkDirectiveConfig(current.tool, body.config);
+  const config = body.config === undefined ? current.config : checkDirectiveConfig(tools, current.tool, body.config);
   const name = body.name ?? current.name;
   const text = body.text ?? current.text;
   const rows = await q.query<{ version: number }>(

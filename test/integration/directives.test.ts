@@ -9,6 +9,9 @@ import { logTriageContext, type LogTriageContext } from '../../workers/tasks/log
 import { ProductOsError } from '../../backend/errors';
 import { freshDatabase } from '../helpers/postgres';
 import { startBackend, tempDir, type TestBackend } from '../helpers/backend';
+import { loadRegistry } from '../../registry/loader';
+
+const registry = loadRegistry();
 
 /**
  * Directives D1–D4 and custom ones: seeded by migration 0005, versioned, edited only at the
@@ -95,40 +98,40 @@ for (const driver of ['pglite', 'postgres'] as const) {
       }
       assert.deepEqual((await directives.listDirectives(db, { tool: 'ops.log_triage' })).map((d) => d.id), ['D1', 'D4']);
       // Every directive's config fits its tool's config schema.
-      for (const d of all) directives.checkDirectiveConfig(d.tool, d.config);
+      for (const d of all) directives.checkDirectiveConfig(registry, d.tool, d.config);
     });
 
     it('creates custom directives (any tool plus a config JSON), numbered D5, D6, …; checks the config of the tools that read it', async () => {
-      const a = await db.transaction((tx) => directives.createDirective(tx, { name: 'Pings', tool: 'system.ping', text: 'Any tool, any config.', config: { anything: [1, { nested: true }] } }, 'api'));
+      const a = await db.transaction((tx) => directives.createDirective(tx, { name: 'Pings', tool: 'system.ping', text: 'Any tool, any config.', config: { anything: [1, { nested: true }] } }, 'api', registry));
       assert.match(a.id, /^D\d+$/);
       assert.ok(Number(a.id.slice(1)) >= 5);
       assert.equal(a.kind, 'custom');
       assert.equal(a.version, 1);
       assert.deepEqual(a.config, { anything: [1, { nested: true }] });
-      const b = await db.transaction((tx) => directives.createDirective(tx, { name: 'Quiet triage', tool: 'ops.log_triage', text: 'Spikes only at 10x.', config: { spike: { ratio: 10, min_count: 50 } } }, 'api'));
+      const b = await db.transaction((tx) => directives.createDirective(tx, { name: 'Quiet triage', tool: 'ops.log_triage', text: 'Spikes only at 10x.', config: { spike: { ratio: 10, min_count: 50 } } }, 'api', registry));
       assert.equal(Number(b.id.slice(1)), Number(a.id.slice(1)) + 1);
-      const c = await db.transaction((tx) => directives.createDirective(tx, { name: 'No config', tool: 'ops.service_map', text: 'Defaults.' }, 'api'));
+      const c = await db.transaction((tx) => directives.createDirective(tx, { name: 'No config', tool: 'ops.service_map', text: 'Defaults.' }, 'api', registry));
       assert.deepEqual(c.config, {});
       assert.deepEqual((await directives.directiveVersions(db, b.id)).map((v) => [v.version, v.changedBy, v.text]), [[1, 'api', 'Spikes only at 10x.']]);
 
-      const bad = await rejects(db.transaction((tx) => directives.createDirective(tx, { name: 'x', tool: 'ops.log_triage', text: 'x', config: { spike: { ratio: 0, min_count: 5 }, colour: 'red' } }, 'api')), 'invalid_input');
+      const bad = await rejects(db.transaction((tx) => directives.createDirective(tx, { name: 'x', tool: 'ops.log_triage', text: 'x', config: { spike: { ratio: 0, min_count: 5 }, colour: 'red' } }, 'api', registry)), 'invalid_input');
       const pointers = (bad.details as { violations: Array<{ pointer: string }> }).violations.map((v) => v.pointer).sort();
       assert.deepEqual(pointers, ['/config/colour', '/config/spike/ratio']);
-      await rejects(db.transaction((tx) => directives.createDirective(tx, { name: 'x', tool: 'ops.gpu_report', text: 'x', config: { alerts: { memory_used_pct: 150 } } }, 'api')), 'invalid_input', /memory_used_pct/);
-      await rejects(db.transaction((tx) => directives.createDirective(tx, { name: 'x', tool: 'system.ping', text: 'x', config: [1, 2] as unknown as Record<string, unknown> }, 'api')), 'invalid_input', /JSON object/);
-      await rejects(db.transaction((tx) => directives.createDirective(tx, { name: 'x', tool: 'system.ping', text: 'x', config: { big: 'x'.repeat(40_000) } }, 'api')), 'invalid_input', /at most/);
+      await rejects(db.transaction((tx) => directives.createDirective(tx, { name: 'x', tool: 'ops.gpu_report', text: 'x', config: { alerts: { memory_used_pct: 150 } } }, 'api', registry)), 'invalid_input', /memory_used_pct/);
+      await rejects(db.transaction((tx) => directives.createDirective(tx, { name: 'x', tool: 'system.ping', text: 'x', config: [1, 2] as unknown as Record<string, unknown> }, 'api', registry)), 'invalid_input', /JSON object/);
+      await rejects(db.transaction((tx) => directives.createDirective(tx, { name: 'x', tool: 'system.ping', text: 'x', config: { big: 'x'.repeat(40_000) } }, 'api', registry)), 'invalid_input', /at most/);
       // Nothing half-written: the refused ones left no directive behind.
       assert.equal((await directives.listDirectives(db)).length, 7);
     });
 
     it('edits make a new version, only at the version read (conflict otherwise); every version is kept whole; the tool never changes', async () => {
-      const v2 = await db.transaction((tx) => directives.updateDirective(tx, 'D1', { ifVersion: 1, text: 'Triage, v2.', config: { spike: { ratio: 4, min_count: 20 } } }, 'api:editor'));
+      const v2 = await db.transaction((tx) => directives.updateDirective(tx, 'D1', { ifVersion: 1, text: 'Triage, v2.', config: { spike: { ratio: 4, min_count: 20 } } }, 'api:editor', registry));
       assert.equal(v2.version, 2);
       assert.equal(v2.name, 'Log triage');
       assert.equal(v2.tool, 'ops.log_triage');
       assert.equal(v2.text, 'Triage, v2.');
       assert.ok(Date.parse(v2.updatedAt) >= Date.parse(v2.createdAt));
-      const v3 = await db.transaction((tx) => directives.updateDirective(tx, 'D1', { ifVersion: 2, name: 'Log triage (tuned)' }, 'api'));
+      const v3 = await db.transaction((tx) => directives.updateDirective(tx, 'D1', { ifVersion: 2, name: 'Log triage (tuned)' }, 'api', registry));
       assert.equal(v3.version, 3);
       assert.equal(v3.text, 'Triage, v2.', 'fields left out keep their value');
       assert.deepEqual(v3.config, { spike: { ratio: 4, min_count: 20 } });
@@ -143,10 +146,10 @@ for (const driver of ['pglite', 'postgres'] as const) {
       );
       assert.match(versions[0]!.text, /since the last successful run/);
 
-      const stale = await rejects(db.transaction((tx) => directives.updateDirective(tx, 'D1', { ifVersion: 2, text: 'lost update' }, 'api')), 'conflict', /version 3, not 2/);
+      const stale = await rejects(db.transaction((tx) => directives.updateDirective(tx, 'D1', { ifVersion: 2, text: 'lost update' }, 'api', registry)), 'conflict', /version 3, not 2/);
       assert.equal((stale.details as { currentVersion: number }).currentVersion, 3);
-      await rejects(db.transaction((tx) => directives.updateDirective(tx, 'D1', { ifVersion: 3, config: { spike: { ratio: 'high' } } as never }, 'api')), 'invalid_input');
-      await rejects(db.transaction((tx) => directives.updateDirective(tx, 'D404', { ifVersion: 1, text: 'x' }, 'api')), 'not_found');
+      await rejects(db.transaction((tx) => directives.updateDirective(tx, 'D1', { ifVersion: 3, config: { spike: { ratio: 'high' } } as never }, 'api', registry)), 'invalid_input');
+      await rejects(db.transaction((tx) => directives.updateDirective(tx, 'D404', { ifVersion: 1, text: 'x' }, 'api', registry)), 'not_found');
       assert.equal((await directives.getDirective(db, 'D1'))!.version, 3, 'refused edits wrote nothing');
       assert.equal((await directives.directiveVersions(db, 'D1')).length, 3);
     });
@@ -154,7 +157,7 @@ for (const driver of ['pglite', 'postgres'] as const) {
     it('two edits from the same version at once: exactly one wins, the other gets a conflict', async () => {
       const at = (await directives.getDirective(db, 'D3'))!.version;
       const results = await Promise.allSettled(
-        ['left', 'right'].map((who) => db.transaction((tx) => directives.updateDirective(tx, 'D3', { ifVersion: at, text: `edited by ${who}` }, who))),
+        ['left', 'right'].map((who) => db.transaction((tx) => directives.updateDirective(tx, 'D3', { ifVersion: at, text: `edited by ${who}` }, who, registry))),
       );
       assert.equal(results.filter((r) => r.status === 'fulfilled').length, 1, JSON.stringify(results));
       const lost = results.find((r) => r.status === 'rejected') as PromiseRejectedResult;
@@ -170,7 +173,7 @@ for (const driver of ['pglite', 'postgres'] as const) {
       const id = await run('ops.gpu_report', {});
       assert.deepEqual(await directives.runDirective(db, id), { directive: null });
       await directives.recordRunDirective(db, id, snap);
-      await db.transaction((tx) => directives.updateDirective(tx, 'D2', { ifVersion: snap.version, text: 'changed later' }, 'api'));
+      await db.transaction((tx) => directives.updateDirective(tx, 'D2', { ifVersion: snap.version, text: 'changed later' }, 'api', registry));
       assert.deepEqual(await directives.runDirective(db, id), { directive: snap });
       assert.equal(await directives.runDirective(db, randomUUID()), null);
 

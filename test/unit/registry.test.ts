@@ -122,6 +122,17 @@ describe('registry', () => {
     });
   });
 
+  it('a tool may declare the config its directives carry; a bad one is refused at its pointer', () => {
+    const triage = loadRegistry().get('ops.log_triage')!;
+    assert.equal(triage.spec.configSchema?.type, 'object');
+    expectRegistryError(brokenCopy((d) => (d.tools['ops.gpu_report'].configSchema = { type: 'array' })), (e) => {
+      assert.equal(e.pointer, '/tools/ops.gpu_report/configSchema/type');
+    });
+    expectRegistryError(brokenCopy((d) => (d.tools['ops.gpu_report'].configSchema.properties.alerts.type = 'objekt')), (e) => {
+      assert.match(e.pointer, /^\/tools\/ops\.gpu_report\/configSchema/);
+    });
+  });
+
   it('a YAML syntax error names the line; a missing file says so', () => {
     const file = path.join(tempDir(), 'bad.yaml');
     fs.writeFileSync(file, 'version: 1\ntools:\n  a.b: [unclosed\n');

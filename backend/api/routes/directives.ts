@@ -25,11 +25,11 @@ export function directiveRoutes(app: FastifyInstance, ctx: ApiContext): void {
     if (!ctx.registry.get(req.body.tool)) {
       throw new ProductOsError('invalid_input', `no tool ${req.body.tool} in the registry`, { violations: [{ pointer: '/tool', rule: 'tool', message: `/tool names no tool of the registry: ${req.body.tool}` }] });
     }
-    const d = await db.transaction((tx) => directives.createDirective(tx, req.body, callerOf(req)));
+    const d = await db.transaction((tx) => directives.createDirective(tx, req.body, callerOf(req), ctx.registry));
     return reply.status(201).send(d);
   });
 
-  serve(app, 'updateDirective', async (req) => db.transaction((tx) => directives.updateDirective(tx, req.params.id, req.body, callerOf(req))));
+  serve(app, 'updateDirective', async (req) => db.transaction((tx) => directives.updateDirective(tx, req.params.id, req.body, callerOf(req), ctx.registry)));
 
   serve(app, 'runDirective', async (req) => {
     const found = await directives.runDirective(db, req.params.id);
