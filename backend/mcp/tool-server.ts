@@ -1,8 +1,13 @@
 import { Server } from '@modelcontextprotocol/sdk/server/index.js';
-import { CallToolRequestSchema, ListToolsRequestSchema, ErrorCode, type CallToolResult, type Tool } from '@modelcontextprotocol/sdk/types.js';
+import { CallToolRequestSchema, ListToolsRequestSchema, ErrorCode, type CallToolResult, type Tool, type ServerRequest, type ServerNotification, type CallToolRequest } from '@modelcontextprotocol/sdk/types.js';
+import type { RequestHandlerExtra } from '@modelcontextprotocol/sdk/shared/protocol.js';
 import type { ApiContext } from '../api/context';
 import { ProductOsError, toErrorBody, safeMessage } from '../errors';
 import type { Run, RunEvent, StateEventData, ProgressEventData } from '../../contracts/rest';
+
+const MAX_CALLS_IN_FLIGHT = 32;
+
+type Extra = RequestHandlerExtra<ServerRequest, ServerNotification>;
 
 export interface McpOptions {
   /** tools/list page size; the cursor is the offset, opaque to clients. */
@@ -11,6 +16,8 @@ export interface McpOptions {
   idleSessionMs?: number;
   /** Sessions /mcp holds at once (64); see http-transport.ts. */
   maxSessions?: number;
+  /** tools/call requests one session may have waiting at once (32). */
+  maxCallsInFlight?: number;
 }
 
 /**
@@ -44,7 +51,24 @@ export function createMcpServer(ctx: ApiContext, opts: McpOptions = {}): Server 
     return { tools: page, ...(next ? { nextCursor: next } : {}) };
   });
 
+  // Calls of this session waiting at once (each holds a stream, a waiter and often a run that
+  // awaits approval): bounded, so one client cannot pile up waits without end.
+  const maxCalls = opts.maxCallsInFlight ?? MAX_CALLS_IN_FLIGHT;
+  let inFlight = 0;
+
   server.setRequestHandler(CallToolRequestSchema, async (req, extra): Promise<CallToolResult> => {
+    if (inFlight >= maxCalls) {
+      return { isError: true, content: [{ type: 'text', text: `unavailable: ${maxCalls} calls of this session are already waiting; wait for one to finish (or cancel one) before making another` }] };
+    }
+    inFlight += 1;
+    try {
+      return await callTool(req, extra);
+    } finally {
+      inFlight -= 1;
+    }
+  });
+
+  const callTool = async (req: CallToolRequest, extra: Extra): Promise<CallToolResult> => {
     const name = req.params.name;
     const client = server.getClientVersion()?.name;
     let run: Run;
@@ -105,7 +129,7 @@ export function createMcpServer(ctx: ApiContext, opts: McpOptions = {}): Server 
       off();
       extra.signal.removeEventListener('abort', onCancel);
     }
-  });
+  };
   return server;
 }
 
