@@ -58,7 +58,8 @@ const RULES: Array<[RegExp, string, (string | RegExp | ((s: string) => boolean))
       'g',
     ),
     WILDCARD,
-    /\w\.[a-z]/,
+    // A top-level domain: a dot, lower-case letters, then the end of the word (or a port).
+    /\.[a-z]{2,}(?![\w-])/,
   ],
   // IPv4 with an optional port or prefix length (after host names, so 1.2.3.4.example.net goes whole).
   [/(?<![\w.])\d{1,3}(?:\.\d{1,3}){3}(?::\d{1,5}|\/\d{1,2})?(?!\.?[\w-])/g, WILDCARD, /\d\.\d/],
