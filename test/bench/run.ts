@@ -20,7 +20,7 @@ const BENCHMARKS: Record<string, { description: string; load: () => Promise<{ ru
     load: () => import('./mcp-tools-call'),
   },
   'log-triage-accuracy': {
-    description: 'ops.log_triage grouping accuracy on the six Loghub 2k samples (one configuration) vs Drain, and lines/s',
+    description: 'ops.log_triage grouping accuracy, leave-one-format-out over the six Loghub 2k samples (LOGHUB_DIR) and the generated corpus, vs Drain; the no-header fallback vs Drain; lines/s',
     load: () => import('./log-triage-accuracy'),
   },
   'extension-activate': {
