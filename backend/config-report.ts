@@ -3,7 +3,7 @@ import { validateConfig, maskUrlSecrets, type Config, type Env, type SettingRepo
 import { pingDocker, dockerClient } from './executors/docker-client';
 import type { Queryable } from './store/db';
 
-/** The uid Docker workers run as (workers/runtime/protocol.ts): the logs must be readable by it. */
+/** The uid Docker workers run as (contracts/worker-protocol.ts): the logs must be readable by it. */
 const WORKER_UID = 10001;
 
 export interface LiveFacts {

@@ -7,7 +7,7 @@ import type { Logger } from '../logger';
 import { ProductOsError, type ErrorCode } from '../errors';
 import { audit } from '../store/audit';
 import { isImplementedTask } from '../../workers/runtime/task-names';
-import { WORKER_PATHS, type WorkerJob, type WorkerLine, type WorkerLogLevel } from '../../workers/runtime/protocol';
+import { WORKER_PATHS, type WorkerJob, type WorkerLine, type WorkerLogLevel } from '../../contracts/worker-protocol';
 import type { AbortReason, Availability, ExecutionContext, Executor } from './executor';
 import { formatEntry, matchImage, storedImageAllowlist, type AllowedImage, type ImageAllowlistEntry } from './docker-allowlist';
 import { workerAudit, workerStoreId } from './docker-audit';

@@ -1,6 +1,6 @@
 import type Dockerode from 'dockerode';
 import { ProductOsError } from '../errors';
-import { WORKER_UID } from '../../workers/runtime/protocol';
+import { WORKER_UID } from '../../contracts/worker-protocol';
 import type { WorkerMount } from './docker-mounts';
 
 /** Labels every worker container carries (Testcontainers' pattern: label, then sweep by label). */

@@ -3,7 +3,8 @@ import * as path from 'node:path';
 import type { CompiledTool } from '../../registry/loader';
 import type { Config } from '../config';
 import { ProductOsError } from '../errors';
-import { WORKER_PATHS, WORKER_UID } from '../../workers/runtime/protocol';
+import { WORKER_UID } from '../../contracts/worker-protocol';
+import { logTriageMounts } from '../../workers/tasks/log-triage/mounts';
 
 /** A bind mount into a worker. Only the run's own output folder is ever writable. */
 export interface WorkerMount {
@@ -79,24 +80,16 @@ export function prepareOutputDir(root: string, runId: string): string {
   return dir;
 }
 
-/** What a tool's task gets mounted read-only by default: log triage reads the logs folder. */
+/** Each task that reads host files: what its worker gets mounted (workers/tasks/<task>/mounts.ts). */
+const TASK_MOUNTS: Readonly<Record<string, (config: Config) => MountRequest[]>> = {
+  log_triage: logTriageMounts,
+};
+
+/** What a tool's task gets mounted read-only by default (log triage: the logs folder). */
 export function defaultMounts(tool: CompiledTool, config: Config): MountRequest[] {
   const e = tool.spec.executor;
-  if (e.kind !== 'docker') return [];
-  if (e.task === 'log_triage') {
-    const logs = path.resolve(config.logsDir);
-    if (!fs.existsSync(logs)) {
-      // Said from where the backend runs: that is where the folder must be, and where a
-      // relative PRODUCT_OS_LOGS was resolved (the editor's setting is productOs.logs.folder).
-      throw new ProductOsError(
-        'not_configured',
-        `the logs folder ${logs} does not exist on the machine the backend runs on: create it, or point PRODUCT_OS_LOGS (in the editor: the productOs.logs.folder setting) at your logs; a relative path is resolved against the backend's working folder, ${process.cwd()}`,
-        { logsDir: logs, setting: 'productOs.logs.folder', variable: 'PRODUCT_OS_LOGS' },
-      );
-    }
-    return [{ source: logs, target: WORKER_PATHS.logs }];
-  }
-  return [];
+  if (e.kind !== 'docker' || !Object.hasOwn(TASK_MOUNTS, e.task)) return [];
+  return TASK_MOUNTS[e.task]!(config);
 }
 
 /** Which tasks get a writable output folder by default (none yet: results travel on stdout). */

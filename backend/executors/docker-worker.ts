@@ -1,6 +1,6 @@
 import type Dockerode from 'dockerode';
 import type { Duplex } from 'node:stream';
-import { LOG_LEVELS, type WorkerJob, type WorkerLine } from '../../workers/runtime/protocol';
+import { LOG_LEVELS, type WorkerJob, type WorkerLine } from '../../contracts/worker-protocol';
 
 /** A line a worker printed: a protocol line, or anything else as plain text. */
 export type WorkerOutput = WorkerLine | { type: 'text'; stream: 'stdout' | 'stderr'; text: string };

@@ -7,7 +7,7 @@
  * printed `ready` and not yet been given its job; if stdin closes first (the backend went
  * away) it exits without doing anything.
  */
-import type { WorkerJob, WorkerLine } from './protocol';
+import type { WorkerJob, WorkerLine } from '../../contracts/worker-protocol';
 import { TaskError, type TaskIo } from './task';
 import { TASKS } from './tasks';
 

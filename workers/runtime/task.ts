@@ -1,4 +1,4 @@
-import type { WorkerJob, WorkerLogLevel } from './protocol';
+import type { WorkerJob, WorkerLogLevel } from '../../contracts/worker-protocol';
 
 /** What a task may do besides returning its output. */
 export interface TaskIo {

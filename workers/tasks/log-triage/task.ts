@@ -1,7 +1,7 @@
 import * as path from 'node:path';
 import { maskSecrets } from '../../../common/redact';
 import { LogTriage, PathOutsideLogsError, listLogFiles, readLines, type PreviousSummary, type SpikeRule } from '.';
-import { WORKER_PATHS } from '../../runtime/protocol';
+import { WORKER_PATHS } from '../../../contracts/worker-protocol';
 import { TaskError, isInt, type Task } from '../../runtime/task';
 
 /**
