@@ -523,9 +523,9 @@ describe('REST API (PGlite backend)', function () {
       const second = await b.api<Run>('POST', '/api/runs', { tool: 'system.ping', input: { message: 'once' }, idempotencyKey: key });
       assert.equal(second.status, 200);
       assert.equal(second.body.id, first.body.id);
-      const third = await b.api<Run>('POST', '/api/runs', { tool: 'system.ping', input: { message: 'different input, same key' }, idempotencyKey: key });
-      assert.equal(third.status, 200);
-      assert.equal(third.body.id, first.body.id);
+      // Different input under the same key is another call, not a retry: a conflict (issue 8, item 6).
+      const third = await b.api('POST', '/api/runs', { tool: 'system.ping', input: { message: 'different input, same key' }, idempotencyKey: key });
+      expectError(third, 409, 'conflict');
       assert.equal((await snapshot(b)).runs, before.runs + 1);
       const rows = await b.backend.db.query<{ n: number }>('SELECT count(*)::int AS n FROM runs WHERE idempotency_key = $1', [key]);
       assert.equal(Number(rows[0].n), 1);
