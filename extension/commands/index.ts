@@ -33,6 +33,7 @@ const tools = () => import('./tool-commands');
 const runs = () => import('./run-commands');
 const backend = () => import('./backend-commands');
 const serviceMap = () => import('./service-map-commands');
+const cards = () => import('./card-commands');
 
 export const COMMANDS: Record<string, Handler> = {
   'productOs.open.kanban': openPanel('kanban'),
@@ -41,6 +42,9 @@ export const COMMANDS: Record<string, Handler> = {
   'productOs.open.runs': openPanel('runs'),
   'productOs.open.serviceMap': openPanel('serviceMap'),
   'productOs.runCard': async (s, arg) => (await tools()).runCard(s, arg),
+  'productOs.newCard': async (s) => (await cards()).newCard(s),
+  'productOs.archiveCard': async (s, arg) => (await cards()).archiveCard(s, arg),
+  'productOs.restoreCard': async (s, arg) => (await cards()).restoreCard(s, arg),
   'productOs.deployService': async (s) => (await tools()).deployService(s),
   'productOs.serviceStatus': async (s) => (await tools()).serviceStatus(s),
   'productOs.rollbackService': async (s) => (await tools()).rollbackService(s),

@@ -98,6 +98,11 @@ class ProductOsPanel {
       const off = deps.api.onRun((run) => this.channel.notify({ kind: 'notification', type: 'run/changed', run }));
       this.disposables.push({ dispose: off });
     }
+    if (kind === 'kanban') {
+      // Moves and edits from other windows, agents and the CLI keep the board in step.
+      const off = deps.api.onBoardChange((change) => this.channel.notify({ kind: 'notification', type: 'board/changed', card: change.card }));
+      this.disposables.push({ dispose: off });
+    }
   }
 
   focus(focus: PanelFocus | undefined): void {

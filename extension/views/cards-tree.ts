@@ -8,15 +8,31 @@ const t = vscode.l10n.t;
 
 type Node = { kind: 'lane'; lane: Lane; cards: Card[] } | { kind: 'card'; card: Card };
 
-export class CardsTree implements vscode.TreeDataProvider<Node> {
+/** Changes that arrive together (a drag, a batch from an agent) redraw the tree once. */
+const REFRESH_DEBOUNCE_MS = 150;
+
+export class CardsTree implements vscode.TreeDataProvider<Node>, vscode.Disposable {
   private readonly changed = new vscode.EventEmitter<Node | undefined>();
   readonly onDidChangeTreeData = this.changed.event;
   view?: vscode.TreeView<Node>;
+  private offBoard?: () => void;
+  private pending?: ReturnType<typeof setTimeout>;
 
   constructor(private readonly s: Services) {}
 
   refresh(): void {
     this.changed.fire(undefined);
+  }
+
+  private refreshSoon(): void {
+    clearTimeout(this.pending);
+    this.pending = setTimeout(() => this.refresh(), REFRESH_DEBOUNCE_MS);
+  }
+
+  dispose(): void {
+    clearTimeout(this.pending);
+    this.offBoard?.();
+    this.changed.dispose();
   }
 
   getTreeItem(node: Node): vscode.TreeItem {
@@ -31,7 +47,7 @@ export class CardsTree implements vscode.TreeDataProvider<Node> {
     const c = node.card;
     const item = new vscode.TreeItem(`${c.key} ${c.title}`, vscode.TreeItemCollapsibleState.None);
     item.id = `card:${c.key}`;
-    item.description = c.labels.join(', ');
+    item.description = [c.priority !== 'none' ? c.priority : '', ...c.labels].filter(Boolean).join(', ');
     item.tooltip = new vscode.MarkdownString(`**${c.key}** ${escapeMd(c.title)}\n\n${escapeMd(c.description).slice(0, 1000)}`);
     item.contextValue = 'card';
     item.iconPath = new vscode.ThemeIcon('note');
@@ -50,6 +66,8 @@ export class CardsTree implements vscode.TreeDataProvider<Node> {
         this.s.api.call('listCards', {}),
       ]);
       if (this.view) this.view.message = undefined;
+      // Live from the first successful read on (not at activation: that would start the backend).
+      this.offBoard ??= this.s.api.onBoardChange(() => this.refreshSoon());
       const byLane = new Map<string, Card[]>();
       for (const c of cards.cards) byLane.set(c.lane, [...(byLane.get(c.lane) ?? []), c]);
       return orderLanes(lanes.lanes, this.s.settings().lanes).map((lane) => ({ kind: 'lane', lane, cards: (byLane.get(lane.id) ?? []).sort((a, b) => a.position - b.position) }));

@@ -17,6 +17,7 @@ export function registerViews(context: vscode.ExtensionContext, s: Services): vo
   setContext(s.state().kind);
   let last = s.state().kind;
   context.subscriptions.push(
+    cards,
     cardsView,
     runsView,
     createStatusBar(s),

@@ -5,6 +5,8 @@ import { createBackend, type Backend } from '../../backend/main';
 import type { Env } from '../../backend/config';
 import type { McpOptions } from '../../backend/mcp/tool-server';
 import type { LocalHandler } from '../../backend/executors/local';
+import { callRoute } from '../../contracts/client';
+import type { Run } from '../../contracts/rest';
 
 export function tempDir(prefix = 'product-os-test-'): string {
   return fs.mkdtempSync(path.join(os.tmpdir(), prefix));
@@ -23,6 +25,8 @@ export interface TestBackend {
   dataDir: string;
   /** JSON request with the bearer token (unless `headers.authorization` overrides it). */
   api<T = any>(method: string, p: string, body?: unknown, headers?: Record<string, string>): Promise<Response<T>>;
+  /** Calls a tool over REST and waits (on the wait route) for its run to end. */
+  tool(name: string, input: Record<string, unknown>, opts?: { caller?: string }): Promise<Run>;
   close(): Promise<void>;
 }
 
@@ -45,6 +49,11 @@ export async function startBackend(opts: { env?: Env; mcp?: McpOptions; dataDir?
     token,
     dataDir,
     api: (method, p, body, headers = {}) => request(url, token, method, p, body, headers),
+    tool: async (name, input, o = {}) => {
+      const conn = { url, token };
+      const run = await callRoute(conn, 'createRun', { body: { tool: name, input } }, { caller: o.caller });
+      return callRoute(conn, 'waitRun', { params: { id: run.id }, query: { timeoutMs: 30_000 } });
+    },
     close: () => backend.close(),
   };
 }

@@ -238,7 +238,7 @@ describe('REST API (PGlite backend)', function () {
         const err = expectError(await b.api('POST', '/api/runs', '{"tool": "system.ping", "input": {'), 400, 'invalid_json');
         assert.match(err.message, /JSON/);
         expectError(await b.api('PATCH', `/api/runs/00000000-0000-4000-8000-000000000000`, '{ifVersion: 1}'), 400, 'invalid_json');
-        expectError(await b.api('POST', '/api/cards', '[1, 2'), 400, 'invalid_json');
+        expectError(await b.api('POST', '/api/runs', '[1, 2'), 400, 'invalid_json');
       });
     });
 
@@ -275,7 +275,7 @@ describe('REST API (PGlite backend)', function () {
         const e2 = expectError(await b.api('POST', '/api/runs', { tool: 'system.ping', input: { message: 'x', colour: 'red' } }), 400, 'invalid_input');
         assert.ok(pointers(e2).includes('/colour'), JSON.stringify(e2));
         assert.match(e2.message, /colour/);
-        const e3 = expectError(await b.api('POST', '/api/cards', { title: 't', colour: 'red' }), 400, 'invalid_input');
+        const e3 = expectError(await b.api('POST', '/api/runs', { tool: 'system.ping', input: {}, colour: 'red' }), 400, 'invalid_input');
         assert.match(e3.message, /colour/);
       });
     });
@@ -427,7 +427,7 @@ describe('REST API (PGlite backend)', function () {
       await changesNothing(b, async () => {
         const res = await b.api('POST', '/api/runs', '<run tool="system.ping"/>', { 'content-type': 'application/xml' });
         expectError(res, 415, 'unsupported_media_type');
-        expectError(await b.api('POST', '/api/cards', 'title=x', { 'content-type': 'application/x-www-form-urlencoded' }), 415, 'unsupported_media_type');
+        expectError(await b.api('POST', '/api/runs', 'tool=x', { 'content-type': 'application/x-www-form-urlencoded' }), 415, 'unsupported_media_type');
       });
     });
 
@@ -453,7 +453,7 @@ describe('REST API (PGlite backend)', function () {
           const big = { tool: 'system.ping', input: { message: 'x'.repeat(900) }, labels: { a: 'y'.repeat(400), b: 'z'.repeat(400), c: 'w'.repeat(400) } };
           assert.ok(JSON.stringify(big).length > 2048);
           expectError(await small.api('POST', '/api/runs', big), 413, 'payload_too_large');
-          expectError(await small.api('POST', '/api/cards', { title: 't', description: 'd'.repeat(5000) }), 413, 'payload_too_large');
+          expectError(await small.api('POST', '/api/runs', { tool: 'cards.create', input: { title: 't', description: 'd'.repeat(5000) } }), 413, 'payload_too_large');
         });
         // Under the cap is fine.
         const ok = await small.api<Run>('POST', '/api/runs', { tool: 'system.ping', input: { message: 'x'.repeat(900) } });
@@ -751,7 +751,10 @@ describe('REST API (PGlite backend)', function () {
         '/api/lanes',
         '/api/cards',
         '/api/cards/{key}',
-        '/api/cards/{key}/events',
+        '/api/cards/{key}/history',
+        '/api/board/stream',
+        '/api/runs/{id}/wait',
+        '/api/brand/{profileId}',
         '/api/brand/{profileId}/history',
       ]) {
         assert.ok(paths.includes(p), `${p} is documented (have: ${paths.join(', ')})`);
@@ -761,11 +764,11 @@ describe('REST API (PGlite backend)', function () {
       assert.ok((res.body.paths['/api/runs/{id}'] as Record<string, unknown>).patch, 'PATCH /api/runs/{id} is documented');
     });
 
-    it('GET /api/tools lists the 19 tools with available flags', async () => {
+    it('GET /api/tools lists the 25 tools with available flags', async () => {
       const res = await b.api<{ tools: Array<{ name: string; available: boolean; unavailableReason?: string; risk: string; inputSchema: unknown; outputSchema: unknown }> }>('GET', '/api/tools');
       assert.equal(res.status, 200);
-      assert.equal(res.body.tools.length, 19);
-      assert.equal(new Set(res.body.tools.map((t) => t.name)).size, 19);
+      assert.equal(res.body.tools.length, 25);
+      assert.equal(new Set(res.body.tools.map((t) => t.name)).size, 25);
       for (const t of res.body.tools) {
         assert.equal(typeof t.available, 'boolean', `${t.name} has an available flag`);
         assert.ok(t.inputSchema && t.outputSchema, `${t.name} has its schemas`);
@@ -780,49 +783,96 @@ describe('REST API (PGlite backend)', function () {
     });
   });
 
-  describe('cards API', () => {
-    it('lists lanes, creates a card, moves it with ifVersion, 409s a stale version with currentVersion, and shows the move', async () => {
+  describe('cards: reads over REST, writes as tools through the engine', () => {
+    it('lists lanes, creates a card, moves it with if_version, fails a stale version with the current one, and shows the move', async () => {
       const lanes = await b.api<{ lanes: Array<{ id: string; name: string; position: number }> }>('GET', '/api/lanes');
       assert.equal(lanes.status, 200);
       assert.deepEqual(lanes.body.lanes.map((l) => l.id), ['backlog', 'ready', 'in_progress', 'review', 'done']);
 
-      const created = await b.api('POST', '/api/cards', { title: 'Ship the API tests', labels: ['tests'] });
-      assert.equal(created.status, 201, JSON.stringify(created.body));
-      const card = created.body as { key: string; lane: string; version: number; title: string };
+      const created = await b.tool('cards.create', { title: 'Ship the API tests', labels: ['tests'] });
+      assert.equal(created.status, 'succeeded', JSON.stringify(created.error));
+      const card = (created.output as { card: { key: string; lane: string; version: number; priority: string; archived: boolean } }).card;
       assert.match(card.key, /^PO-\d+$/);
       assert.equal(card.lane, 'backlog');
       assert.equal(card.version, 1);
-      const second = await b.api('POST', '/api/cards', { title: 'Next one', lane: 'ready' });
-      assert.equal(Number(second.body.key.split('-')[1]), Number(card.key.split('-')[1]) + 1, 'keys count up');
+      assert.equal(card.priority, 'none');
+      assert.equal(card.archived, false);
+      const second = (await b.tool('cards.create', { title: 'Next one', lane: 'ready', priority: 'high' })).output as { card: { key: string; priority: string } };
+      assert.equal(Number(second.card.key.split('-')[1]), Number(card.key.split('-')[1]) + 1, 'keys count up');
+      assert.equal(second.card.priority, 'high');
 
       const listed = await b.api<{ cards: Array<{ key: string }> }>('GET', '/api/cards?lane=backlog');
       assert.ok(listed.body.cards.some((c) => c.key === card.key));
 
-      const moved = await b.api('PATCH', `/api/cards/${card.key}`, { ifVersion: 1, lane: 'in_progress' });
-      assert.equal(moved.status, 200, JSON.stringify(moved.body));
-      assert.equal(moved.body.lane, 'in_progress');
-      assert.equal(moved.body.version, 2);
+      const moved = await b.tool('cards.move', { card_key: card.key, if_version: 1, lane: 'in_progress' }, { caller: 'mover' });
+      assert.equal(moved.status, 'succeeded', JSON.stringify(moved.error));
+      assert.equal((moved.output as { card: { lane: string; version: number } }).card.lane, 'in_progress');
+      assert.equal((moved.output as { card: { lane: string; version: number } }).card.version, 2);
 
+      const cardRows = async () => JSON.stringify((await b.api('GET', `/api/cards/${card.key}`)).body);
+      const before = await cardRows();
+      const stale = await b.tool('cards.move', { card_key: card.key, if_version: 1, lane: 'done' });
+      assert.equal(stale.status, 'failed');
+      assert.equal(stale.error?.code, 'conflict');
+      assert.equal((stale.error?.details as { currentVersion: number }).currentVersion, 2);
+      const lane = await b.tool('cards.move', { card_key: card.key, if_version: 2, lane: 'nowhere' });
+      assert.equal(lane.error?.code, 'invalid_input');
+      assert.ok(pointers(lane.error as ErrorJson['error']).includes('/lane'));
+      assert.equal((await b.tool('cards.move', { card_key: 'PO-99999', if_version: 1, lane: 'done' })).error?.code, 'not_found');
       await changesNothing(b, async () => {
-        const stale = expectError(await b.api('PATCH', `/api/cards/${card.key}`, { ifVersion: 1, lane: 'done' }), 409, 'conflict');
-        assert.equal((stale.details as { currentVersion: number }).currentVersion, 2);
-        const lane = expectError(await b.api('PATCH', `/api/cards/${card.key}`, { ifVersion: 2, lane: 'nowhere' }), 400, 'invalid_input');
-        assert.ok(pointers(lane).includes('/lane'));
-        expectError(await b.api('PATCH', `/api/cards/${card.key}`, { lane: 'done' }), 400, 'invalid_input');
-        expectError(await b.api('PATCH', '/api/cards/PO-99999', { ifVersion: 1, lane: 'done' }), 404, 'not_found');
-        expectError(await b.api('POST', '/api/cards', { title: '' }), 400, 'invalid_input');
-        expectError(await b.api('POST', '/api/cards', { title: 'x', lane: 'nowhere' }), 400, 'invalid_input');
+        expectError(await b.api('POST', '/api/runs', { tool: 'cards.move', input: { card_key: card.key, lane: 'done' } }), 400, 'invalid_input');
+        expectError(await b.api('POST', '/api/runs', { tool: 'cards.create', input: { title: '' } }), 400, 'invalid_input');
+        expectError(await b.api('POST', '/api/runs', { tool: 'cards.move', input: { card_key: card.key, if_version: 2, lane: 'done', position: 1e300 } }), 400, 'invalid_input');
       });
+      assert.equal(await cardRows(), before, 'refused and failed writes changed nothing');
 
       const got = await b.api('GET', `/api/cards/${card.key}`);
       assert.equal(got.body.lane, 'in_progress');
       assert.equal(got.body.version, 2);
 
-      const events = await b.api<{ events: Array<{ type: string; data: Record<string, unknown>; cardKey: string }> }>('GET', `/api/cards/${card.key}/events`);
-      assert.equal(events.status, 200);
-      assert.deepEqual(events.body.events.map((e) => e.type), ['created', 'moved']);
-      assert.equal(events.body.events[1].data.from, 'backlog');
-      assert.equal(events.body.events[1].data.to, 'in_progress');
+      const history = await b.api<{ events: Array<{ type: string; data: Record<string, unknown>; cardKey: string; actor: string; runId: string }>; runs: Array<{ id: string; tool: string }> }>('GET', `/api/cards/${card.key}/history`);
+      assert.equal(history.status, 200);
+      assert.deepEqual(history.body.events.map((e) => e.type), ['created', 'moved']);
+      assert.equal(history.body.events[1].data.from, 'backlog');
+      assert.equal(history.body.events[1].data.to, 'in_progress');
+      assert.equal(history.body.events[1].actor, 'api:mover');
+      assert.equal(history.body.events[1].runId, moved.id, 'the move names the run that made it');
+      assert.ok(history.body.runs.some((r) => r.id === moved.id && r.tool === 'cards.move'), 'the card history lists its runs');
+      const audit = await b.backend.db.query<{ action: string; tool: string; run_id: string }>('SELECT action, tool, run_id FROM audit_log WHERE run_id = $1', [moved.id]);
+      assert.ok(audit.length > 0 && audit.every((a) => a.tool === 'cards.move'), 'the move is in the audit log');
+    });
+
+    it('edits, archives and restores a card; archived cards leave the board but keep their history', async () => {
+      const { card } = (await b.tool('cards.create', { title: 'Archive me' })).output as { card: { key: string; version: number } };
+      const edited = await b.tool('cards.update', { card_key: card.key, if_version: card.version, title: 'Archive me soon', labels: ['x'], priority: 'low' });
+      assert.equal(edited.status, 'succeeded', JSON.stringify(edited.error));
+      const v2 = (edited.output as { card: { version: number; title: string; priority: string } }).card;
+      assert.deepEqual([v2.title, v2.priority], ['Archive me soon', 'low']);
+      const archived = await b.tool('cards.archive', { card_key: card.key, if_version: v2.version });
+      assert.equal((archived.output as { card: { archived: boolean } }).card.archived, true);
+      const onBoard = await b.api<{ cards: Array<{ key: string }> }>('GET', '/api/cards');
+      assert.ok(!onBoard.body.cards.some((c) => c.key === card.key), 'an archived card is off the board');
+      const inArchive = await b.api<{ cards: Array<{ key: string }> }>('GET', '/api/cards?archived=true');
+      assert.ok(inArchive.body.cards.some((c) => c.key === card.key));
+      const restored = await b.tool('cards.restore', { card_key: card.key, if_version: v2.version + 1 });
+      assert.equal((restored.output as { card: { archived: boolean } }).card.archived, false);
+      const history = await b.api<{ events: Array<{ type: string }> }>('GET', `/api/cards/${card.key}/history`);
+      assert.deepEqual(history.body.events.map((e) => e.type), ['created', 'edited', 'archived', 'restored']);
+    });
+
+    it('streams each card change on the board stream', async () => {
+      const res = await fetch(new URL('/api/board/stream', b.url), { headers: { authorization: `Bearer ${b.token}`, accept: 'text/event-stream' } });
+      assert.equal(res.status, 200);
+      const reader = res.body!.getReader();
+      const created = await b.tool('cards.create', { title: 'Streamed' });
+      const key = (created.output as { card: { key: string } }).card.key;
+      let text = '';
+      const deadline = Date.now() + 10_000;
+      while (!text.includes(key) && Date.now() < deadline) text += new TextDecoder().decode((await reader.read()).value);
+      await reader.cancel();
+      assert.match(text, /event: card/);
+      const data = JSON.parse(/data: (.*)/.exec(text)![1]) as { card: { key: string }; runId: string; tool: string };
+      assert.deepEqual([data.card.key, data.runId, data.tool], [key, created.id, 'cards.create']);
     });
   });
 

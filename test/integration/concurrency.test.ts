@@ -1,6 +1,6 @@
 /**
- * Optimistic concurrency under load: 50 PATCHes sent at once with the same ifVersion, to a
- * run and to a card, on embedded PGlite and on a real PostgreSQL server. Exactly one wins;
+ * Optimistic concurrency under load: 50 writes sent at once with the same version, to a run
+ * (PATCH) and to a card (cards.* runs), on embedded PGlite and on a real PostgreSQL server. Exactly one wins;
  * the other 49 get 409 with the winner's version; the version moves by exactly one.
  */
 import assert from 'node:assert/strict';
@@ -125,37 +125,39 @@ for (const driver of ['pglite', 'postgres'] as const) {
       assert.equal(states.filter((s) => s === 'succeeded' || s === 'cancelled').length, 1, 'decided and settled once');
     });
 
-    it('PATCH /api/cards/:key: exactly one 200, 49 × 409, version + 1, one event', async () => {
-      const created = await b.api<Card>('POST', '/api/cards', { title: 'Contended card' });
-      assert.equal(created.status, 201);
-      const card = created.body;
+    it('cards.move + edit: exactly one run succeeds, 49 fail with conflict, version + 1, one event of each', async () => {
+      const created = await b.tool('cards.create', { title: 'Contended card' });
+      assert.equal(created.status, 'succeeded');
+      const card = (created.output as { card: Card }).card;
       assert.equal(card.version, 1);
       const lanes = ['ready', 'in_progress', 'review', 'done'];
 
-      const results = await Promise.all(
-        Array.from({ length: N }, (_, i) => b.api<Card | ConflictBody>('PATCH', `/api/cards/${card.key}`, { ifVersion: card.version, title: `writer ${i}`, lane: lanes[i % lanes.length] })),
+      // Two tools writing the same card at one version: a move and an edit race each other.
+      const runs = await Promise.all(
+        Array.from({ length: N }, (_, i) =>
+          i % 2 === 0
+            ? b.tool('cards.move', { card_key: card.key, if_version: card.version, lane: lanes[i % lanes.length] })
+            : b.tool('cards.update', { card_key: card.key, if_version: card.version, title: `writer ${i}` }),
+        ),
       );
-      const { ok, conflicts, other } = tally(results);
-      assert.deepEqual(other.map((r) => [r.status, r.body]), [], 'only 200s and 409s');
+      const ok = runs.filter((r) => r.status === 'succeeded');
+      const conflicts = runs.filter((r) => r.status === 'failed' && r.error?.code === 'conflict');
+      assert.deepEqual(runs.filter((r) => !ok.includes(r) && !conflicts.includes(r)).map((r) => [r.status, r.error]), [], 'only successes and conflicts');
       assert.equal(ok.length, 1, `exactly one winner (got ${ok.length})`);
       assert.equal(conflicts.length, N - 1);
-      for (const c of conflicts) {
-        const body = c.body as ConflictBody;
-        assert.equal(body.error.code, 'conflict');
-        assert.equal(body.error.details?.currentVersion, card.version + 1, 'the loser is told the winning version');
-      }
+      for (const c of conflicts) assert.equal((c.error?.details as { currentVersion?: number }).currentVersion, card.version + 1, 'the loser is told the winning version');
 
-      const winner = ok[0].body as Card;
+      const winner = (ok[0].output as { card: Card }).card;
       assert.equal(winner.version, card.version + 1);
       const final = await b.api<Card>('GET', `/api/cards/${card.key}`);
       assert.equal(final.body.version, card.version + 1, 'the version moved exactly once');
       assert.equal(final.body.title, winner.title);
       assert.equal(final.body.lane, winner.lane);
 
-      // Only the winner left a trace in the card's history: one move, one edit.
-      const events = await b.api<{ events: Array<{ type: string; data: { from?: string; to?: string } }> }>('GET', `/api/cards/${card.key}/events`);
-      assert.deepEqual(events.body.events.map((e) => e.type), ['created', 'moved', 'edited']);
-      assert.equal(events.body.events[1].data.to, winner.lane);
+      // Only the winner left a trace in the card's history.
+      const history = await b.api<{ events: Array<{ type: string; runId: string }> }>('GET', `/api/cards/${card.key}/history`);
+      assert.deepEqual(history.body.events.map((e) => e.type), ['created', ok[0].tool === 'cards.move' ? 'moved' : 'edited']);
+      assert.equal(history.body.events[1].runId, ok[0].id);
     });
   });
 }

@@ -108,8 +108,23 @@ export class BoardModel {
     return list.findIndex((c) => c.key === card.key);
   }
 
-  /** Put in a card as the backend has it now (new, edited or moved). */
+  /** Take a card off the board (archived). */
+  remove(key: string): void {
+    const old = this.cards.get(key);
+    if (!old) return;
+    const list = this.cardsIn(old.lane) as Card[];
+    const i = this.findIndex(list, old);
+    if (i >= 0) list.splice(i, 1);
+    this.cards.delete(key);
+    this.dirty.add(old.lane);
+  }
+
+  /** Put in a card as the backend has it now (new, edited or moved); an archived one leaves. */
   upsert(card: Card): void {
+    if (card.archived) {
+      this.remove(card.key);
+      return;
+    }
     const old = this.cards.get(card.key);
     if (old) {
       const list = this.cardsIn(old.lane) as Card[];

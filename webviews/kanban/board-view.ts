@@ -8,7 +8,7 @@ import type { Card } from '../../contracts/rest';
 import { h, replace } from '../common/dom';
 import type { BoardModel, Direction } from './board-model';
 
-export const CARD_HEIGHT = 66;
+export const CARD_HEIGHT = 84;
 export const CARD_GAP = 6;
 export const ROW = CARD_HEIGHT + CARD_GAP;
 const OVERSCAN = 4;
@@ -20,6 +20,8 @@ export interface BoardViewEvents {
   open(key: string): void;
   focusChanged(key: string): void;
   scrolled(laneId: string, scrollTop: number): void;
+  /** Quick add: a new card titled `title` at the end of `laneId`; resolves true once saved. */
+  create(laneId: string, title: string): Promise<boolean>;
 }
 
 /** The slot (0..count) that a pointer at `y` pixels from the list's top falls in. */
@@ -59,7 +61,19 @@ class LaneView {
       this.spacer,
       this.indicator,
     );
-    this.root = h('section', { class: 'lane', dataset: { lane: laneId }, attrs: { 'aria-label': `${name} lane` } }, h('header', { class: 'lane-header' }, h('span', null, name), h('span', { class: 'spacer' }), this.count), this.list);
+    this.addForm = this.quickAddForm(name);
+    const addButton = h(
+      'button',
+      { class: 'icon-button', attrs: { type: 'button', 'aria-label': `Add a card to ${name}`, title: `Add a card to ${name}`, 'data-action': 'quick-add' }, on: { click: () => this.showQuickAdd() } },
+      h('span', { class: 'codicon codicon-add', attrs: { 'aria-hidden': 'true' } }),
+    );
+    this.root = h(
+      'section',
+      { class: 'lane', dataset: { lane: laneId }, attrs: { 'aria-label': `${name} lane` } },
+      h('header', { class: 'lane-header' }, h('span', null, name), h('span', { class: 'spacer' }), this.count, addButton),
+      this.addForm,
+      this.list,
+    );
     this.list.addEventListener('scroll', () => {
       this.schedule();
       this.board.events.scrolled(this.laneId, this.list.scrollTop);
@@ -76,6 +90,40 @@ class LaneView {
 
   private get cards(): readonly Card[] {
     return this.board.model.cardsIn(this.laneId);
+  }
+
+  private readonly addForm: HTMLElement;
+
+  /** A one-line title box: Enter adds the card (and keeps the box for the next), Escape closes. */
+  private quickAddForm(name: string): HTMLElement {
+    const field = h('vscode-textfield', { attrs: { placeholder: 'Card title, then Enter', 'aria-label': `New card title in ${name}`, maxlength: 300 } }) as unknown as HTMLElement & { value: string };
+    const form = h('div', { class: 'quick-add hidden', dataset: { lane: this.laneId } }, field);
+    field.addEventListener('keydown', async (e: KeyboardEvent) => {
+      if (e.key === 'Escape') {
+        e.preventDefault();
+        this.hideQuickAdd();
+      } else if (e.key === 'Enter') {
+        e.preventDefault();
+        const title = field.value.trim();
+        if (!title) return;
+        field.setAttribute('disabled', '');
+        const saved = await this.board.events.create(this.laneId, title);
+        field.removeAttribute('disabled');
+        if (saved) field.value = '';
+        field.focus();
+      }
+    });
+    return form;
+  }
+
+  showQuickAdd(): void {
+    this.addForm.classList.remove('hidden');
+    (this.addForm.firstElementChild as HTMLElement).focus();
+  }
+
+  private hideQuickAdd(): void {
+    this.addForm.classList.add('hidden');
+    this.list.focus();
   }
 
   schedule(): void {
@@ -286,7 +334,13 @@ export class BoardView {
     el.setAttribute('aria-label', `${card.key}: ${card.title}${saving ? ' (saving)' : ''}`);
     replace(
       el,
-      h('div', { class: 'card-top' }, h('span', { class: 'card-key' }, card.key), saving ? h('span', { class: 'codicon codicon-loading codicon-modifier-spin', attrs: { 'aria-hidden': 'true' } }) : null),
+      h(
+        'div',
+        { class: 'card-top' },
+        h('span', { class: 'card-key' }, card.key),
+        card.priority !== 'none' ? h('span', { class: `priority priority-${card.priority}`, attrs: { title: `Priority: ${card.priority}` } }, card.priority) : null,
+        saving ? h('span', { class: 'codicon codicon-loading codicon-modifier-spin', attrs: { 'aria-hidden': 'true' } }) : null,
+      ),
       h('div', { class: 'card-title', attrs: { title: card.title } }, card.title),
       h('div', { class: 'card-labels' }, card.labels.slice(0, 3).map((l) => h('span', { class: 'chip' }, l))),
     );

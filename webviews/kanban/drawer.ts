@@ -1,8 +1,9 @@
 /**
- * The card drawer: title, lane and labels, the description (editable, saved with ifVersion),
- * the card's history (its events) and its runs, and "Run Card" (tool cards.run).
+ * The card drawer: the card's title, labels, priority and description (edited together, saved
+ * with ifVersion as one cards.update run), archive, the card's history (its events) and its
+ * runs, and "Run Card" (tool cards.run).
  */
-import type { Card, CardEvent, Run, ToolInfo } from '../../contracts/rest';
+import { CARD_PRIORITIES, type Card, type CardEvent, type CardPriority, type Run, type ToolInfo } from '../../contracts/rest';
 import type { HostClient } from '../common/client';
 import { RequestError } from '../common/client';
 import { h, icon, replace } from '../common/dom';
@@ -12,6 +13,7 @@ import { describeError, statusBadge } from '../common/ui';
 export interface DrawerEvents {
   closed(): void;
   saved(card: Card): void;
+  archived(card: Card): void;
   conflict(current: Card | null, message: string): void;
   laneName(id: string): string;
 }
@@ -25,6 +27,10 @@ export function describeCardEvent(e: CardEvent, laneName: (id: string) => string
       return `Moved from ${laneName(String(d.from ?? '?'))} to ${laneName(String(d.to ?? '?'))}`;
     case 'edited':
       return `Edited ${Array.isArray(d.fields) ? d.fields.join(', ') : ''}`.trim();
+    case 'archived':
+      return 'Archived';
+    case 'restored':
+      return 'Restored to the board';
     default:
       return e.type.replace(/_/g, ' ');
   }
@@ -45,6 +51,9 @@ export class CardDrawer {
   private runsEl: HTMLElement;
   private runNotice: HTMLElement;
   private description: HTMLElement & { value: string };
+  private titleField: HTMLElement & { value: string };
+  private labelsField: HTMLElement & { value: string };
+  private priorityField: HTMLElement & { value: string };
   private saveButton: HTMLElement & { disabled: boolean };
 
   constructor(
@@ -56,11 +65,17 @@ export class CardDrawer {
     this.historyEl = h('div');
     this.runsEl = h('div');
     this.runNotice = h('div');
-    this.description = h('vscode-textarea', { attrs: { rows: 6, 'aria-label': 'Description', resize: 'vertical' } }) as unknown as HTMLElement & { value: string };
-    this.saveButton = h('vscode-button', { attrs: { secondary: true, disabled: true }, on: { click: () => void this.saveDescription() } }, 'Save description') as unknown as HTMLElement & { disabled: boolean };
-    this.description.addEventListener('input', () => {
-      this.saveButton.disabled = !this.card || this.description.value === this.card.description;
-    });
+    this.description = h('vscode-textarea', { attrs: { rows: 6, 'aria-label': 'Description', resize: 'vertical', maxlength: 50000 } }) as unknown as HTMLElement & { value: string };
+    this.titleField = h('vscode-textfield', { attrs: { 'aria-label': 'Title', maxlength: 300, 'data-field': 'title' } }) as unknown as HTMLElement & { value: string };
+    this.labelsField = h('vscode-textfield', { attrs: { 'aria-label': 'Labels, separated by commas', placeholder: 'bug, growth', 'data-field': 'labels' } }) as unknown as HTMLElement & { value: string };
+    this.priorityField = h(
+      'vscode-single-select',
+      { attrs: { 'aria-label': 'Priority', 'data-field': 'priority' } },
+      CARD_PRIORITIES.map((p) => h('vscode-option', { attrs: { value: p } }, p)),
+    ) as unknown as HTMLElement & { value: string };
+    this.saveButton = h('vscode-button', { attrs: { disabled: true, 'data-action': 'save-card' }, on: { click: () => void this.saveDetails() } }, 'Save') as unknown as HTMLElement & { disabled: boolean };
+    for (const f of [this.description, this.titleField, this.labelsField]) f.addEventListener('input', () => this.changed());
+    this.priorityField.addEventListener('change', () => this.changed());
     this.root = h(
       'aside',
       { class: 'drawer hidden', attrs: { role: 'dialog', 'aria-labelledby': 'drawer-title', 'aria-modal': 'false' } },
@@ -90,8 +105,7 @@ export class CardDrawer {
     this.root.classList.remove('hidden');
     if (!same) {
       this.runs = [];
-      this.description.value = card.description;
-      this.saveButton.disabled = true;
+      this.fill(card);
       this.renderBody();
       void this.loadHistory();
     } else this.update(card);
@@ -101,11 +115,38 @@ export class CardDrawer {
   /** The card changed (moved, edited, or a conflict brought the backend's version). */
   update(card: Card): void {
     if (!this.card || this.card.key !== card.key) return;
-    const edited = this.description.value !== this.card.description;
+    // What the person is typing is kept; a field they have not touched follows the backend.
+    const edits = this.edits();
     this.card = card;
-    if (!edited) this.description.value = card.description;
+    this.fill({ ...card, ...edits });
     this.renderFacts();
     void this.loadHistory();
+  }
+
+  private fill(values: Pick<Card, 'title' | 'labels' | 'priority' | 'description'>): void {
+    this.titleField.value = values.title;
+    this.labelsField.value = values.labels.join(', ');
+    this.priorityField.value = values.priority;
+    this.description.value = values.description;
+    this.changed();
+  }
+
+  /** The fields that differ from the card as the backend has it. */
+  private edits(): Partial<Pick<Card, 'title' | 'labels' | 'priority' | 'description'>> {
+    const c = this.card;
+    if (!c) return {};
+    const out: Partial<Pick<Card, 'title' | 'labels' | 'priority' | 'description'>> = {};
+    const title = this.titleField.value.trim();
+    if (title && title !== c.title) out.title = title;
+    const labels = [...new Set(this.labelsField.value.split(',').map((l) => l.trim()).filter(Boolean))];
+    if (labels.join('\n') !== c.labels.join('\n')) out.labels = labels;
+    if (this.priorityField.value && this.priorityField.value !== c.priority) out.priority = this.priorityField.value as CardPriority;
+    if (this.description.value !== c.description) out.description = this.description.value;
+    return out;
+  }
+
+  private changed(): void {
+    this.saveButton.disabled = !this.card || Object.keys(this.edits()).length === 0;
   }
 
   close(): void {
@@ -137,7 +178,20 @@ export class CardDrawer {
     replace(
       this.body,
       this.facts,
-      h('section', null, h('h3', null, 'Description'), this.description, h('div', { class: 'row' }, this.saveButton)),
+      h(
+        'section',
+        { class: 'card-form' },
+        h('label', null, 'Title', this.titleField),
+        h('div', { class: 'row' }, h('label', { class: 'grow' }, 'Labels', this.labelsField), h('label', null, 'Priority', this.priorityField)),
+        h('label', null, 'Description', this.description),
+        h(
+          'div',
+          { class: 'row' },
+          this.saveButton,
+          h('span', { class: 'spacer' }),
+          h('vscode-button', { attrs: { secondary: true, icon: 'archive', 'data-action': 'archive-card' }, on: { click: () => void this.archive() } }, 'Archive'),
+        ),
+      ),
       h(
         'section',
         null,
@@ -222,19 +276,35 @@ export class CardDrawer {
     }
   }
 
-  private async saveDescription(): Promise<void> {
+  private async saveDetails(): Promise<void> {
     const card = this.card;
     if (!card) return;
+    const edits = this.edits();
+    if (Object.keys(edits).length === 0) return;
     this.saveButton.disabled = true;
     try {
-      const saved = await this.client.request('card/update', { key: card.key, ifVersion: card.version, description: this.description.value });
+      const saved = await this.client.request('card/update', { key: card.key, ifVersion: card.version, ...edits });
+      this.card = saved;
+      this.fill(saved);
       this.events.saved(saved);
     } catch (err) {
       if (err instanceof RequestError && err.code === 'conflict') {
         const current = (err.details as { card?: Card } | undefined)?.card ?? null;
-        this.events.conflict(current, `${card.key} was changed elsewhere; your description is kept in the box — review and save again.`);
+        this.events.conflict(current, `${card.key} was changed elsewhere; your edits are kept in the form — review and save again.`);
       } else this.events.conflict(null, `Could not save ${card.key}: ${describeError(err)}`);
-      this.saveButton.disabled = false;
+      this.changed();
+    }
+  }
+
+  private async archive(): Promise<void> {
+    const card = this.card;
+    if (!card) return;
+    try {
+      const archived = await this.client.request('card/archive', { key: card.key, ifVersion: card.version, archived: true });
+      this.events.archived(archived);
+    } catch (err) {
+      const current = err instanceof RequestError && err.code === 'conflict' ? ((err.details as { card?: Card } | undefined)?.card ?? null) : null;
+      this.events.conflict(current, `Could not archive ${card.key}: ${describeError(err)}`);
     }
   }
 }

@@ -1,7 +1,9 @@
 /**
  * The Kanban panel: lanes and cards from the backend (through the host), drag and drop or
- * Alt+arrow moves saved with ifVersion, rollback to the backend's place on a conflict, and the
- * card drawer. Its own state (open card, focused card, lane scroll) survives hide and reload.
+ * Alt+arrow moves saved with ifVersion, rollback to the backend's place on a conflict, quick
+ * add in each lane, the card drawer (edit, archive), archived cards to restore, and live
+ * changes from other windows and agents. Its own state (open card, focused card, lane
+ * scroll) survives hide and reload.
  */
 import '../common/elements';
 import type { Card } from '../../contracts/rest';
@@ -33,7 +35,23 @@ const view = new BoardView(model, {
     clearTimeout(scrollSave);
     scrollSave = setTimeout(() => state.update({ scroll: view.scrollOffsets() }), 200);
   },
+  create: (lane, title) => create(lane, title),
 });
+
+/** Quick add: the card appears once the backend has it (the board stream may bring it first). */
+async function create(lane: string, title: string): Promise<boolean> {
+  try {
+    const card = await client.request('card/create', { title, lane });
+    model.upsert(card);
+    view.update();
+    updateCount();
+    view.announce(`${card.key} added to ${model.laneName(lane)}.`);
+    return true;
+  } catch (err) {
+    showBanner('warning', `Could not add the card: ${describeError(err)}`);
+    return false;
+  }
+}
 
 const drawer = new CardDrawer(client, {
   closed: () => {
@@ -45,8 +63,15 @@ const drawer = new CardDrawer(client, {
   saved: (card) => {
     model.upsert(card);
     view.update();
-    drawer.update(card);
     showBanner('info', `Saved ${card.key}.`);
+  },
+  archived: (card) => {
+    drawer.close();
+    model.upsert(card);
+    view.update();
+    updateCount();
+    showBanner('info', `Archived ${card.key}. Restore it from Archived in the toolbar.`);
+    if (!archivedList.classList.contains('hidden')) void loadArchived();
   },
   conflict: (current, message) => {
     if (current) {
@@ -135,6 +160,55 @@ async function loadTools(): Promise<void> {
   }
 }
 
+const archivedList = h('section', { class: 'archived hidden', attrs: { 'aria-label': 'Archived cards', 'data-role': 'archived' } });
+
+/** The archived cards, each with Restore (back to the lane it was in). */
+async function loadArchived(): Promise<void> {
+  replace(archivedList, h('span', { class: 'muted' }, 'Loading…'));
+  try {
+    const { cards } = await client.request('cards/archived', {});
+    replace(
+      archivedList,
+      h('h2', null, `Archived (${cards.length})`),
+      cards.length === 0
+        ? h('p', { class: 'muted' }, 'No archived cards.')
+        : h(
+            'ul',
+            { class: 'timeline' },
+            cards.map((c) =>
+              h(
+                'li',
+                null,
+                h('span', { class: 'card-key' }, c.key),
+                h('span', { class: 'grow' }, c.title),
+                h('vscode-button', { attrs: { secondary: true, 'data-action': 'restore-card', 'data-key': c.key }, on: { click: () => void restore(c) } }, 'Restore'),
+              ),
+            ),
+          ),
+    );
+  } catch (err) {
+    replace(archivedList, h('span', { class: 'error-text' }, `Could not load the archived cards: ${describeError(err)}`));
+  }
+}
+
+async function restore(card: Card): Promise<void> {
+  try {
+    const back = await client.request('card/archive', { key: card.key, ifVersion: card.version, archived: false });
+    model.upsert(back);
+    view.update();
+    updateCount();
+    showBanner('info', `Restored ${back.key} to ${model.laneName(back.lane)}.`);
+  } catch (err) {
+    showBanner('warning', `Could not restore ${card.key}: ${describeError(err)}`);
+  }
+  await loadArchived();
+}
+
+function toggleArchived(): void {
+  const show = archivedList.classList.toggle('hidden') === false;
+  if (show) void loadArchived();
+}
+
 replace(
   app,
   h(
@@ -143,20 +217,26 @@ replace(
     h('h1', null, 'Kanban'),
     status,
     h('span', { class: 'spacer' }),
+    h('vscode-button', { attrs: { secondary: true, icon: 'archive', 'aria-label': 'Show archived cards', 'data-action': 'show-archived' }, on: { click: () => toggleArchived() } }, 'Archived'),
     h('vscode-button', { attrs: { secondary: true, icon: 'refresh', 'aria-label': 'Reload the board' }, on: { click: () => void load() } }, 'Reload'),
   ),
-  h('div', { class: 'keys-help', attrs: { id: 'keys-help' } }, 'Arrows move between cards · Enter opens a card · Alt+arrows move the card · Escape closes the drawer'),
+  archivedList,
+  h('div', { class: 'keys-help', attrs: { id: 'keys-help' } }, 'Arrows move between cards · Enter opens a card · Alt+arrows move the card · + in a lane adds a card · Escape closes the drawer'),
   view.root,
   view.liveRegion,
   drawer.root,
 );
 view.root.setAttribute('aria-describedby', 'keys-help');
 
+// Changes made elsewhere (another window, an agent, the CLI) arrive here within a moment.
 client.on('board/changed', ({ card }) => {
   if (model.saving.has(card.key)) return;
+  const known = model.get(card.key);
+  if (known && known.version >= card.version) return;
   model.upsert(card);
   view.update();
-  drawer.update(card);
+  if (card.archived && drawer.openKey === card.key) drawer.close();
+  else drawer.update(card);
   updateCount();
 });
 client.on('run/changed', ({ run }) => drawer.runChanged(run));

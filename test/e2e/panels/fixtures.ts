@@ -27,6 +27,8 @@ export function makeCards(n: number, lanes: Lane[] = LANES): Card[] {
       lane,
       position: Math.ceil(i / lanes.length),
       labels: i % 3 === 0 ? ['growth'] : i % 3 === 1 ? ['bug', 'p1'] : [],
+      priority: (['none', 'low', 'medium', 'high', 'urgent'] as const)[i % 5],
+      archived: false,
       version: 1,
       createdAt: iso(i),
       updatedAt: iso(i),

@@ -162,6 +162,80 @@ describe('Kanban panel (browser)', function () {
     await page.close();
   });
 
+  it('adds a card in a lane, edits its title, labels and priority, archives it and restores it', async () => {
+    const cards = makeCards(3);
+    const byKey = new Map(cards.map((c) => [c.key, c]));
+    const host = boardHost(cards);
+    let next = 100;
+    host.handlers['card/create'] = ({ title, lane }) => {
+      const c: Card = { ...cards[0], id: `00000000-0000-4000-8000-000000000${next}`, key: `PO-${next++}`, title, lane: lane ?? 'backlog', position: 50, labels: [], priority: 'none', version: 1 };
+      byKey.set(c.key, c);
+      return c;
+    };
+    host.handlers['card/update'] = ({ key, ifVersion, ...change }) => {
+      const c = byKey.get(key)!;
+      assert.equal(ifVersion, c.version);
+      const updated = { ...c, ...change, version: c.version + 1 };
+      byKey.set(key, updated);
+      return updated;
+    };
+    host.handlers['card/archive'] = ({ key, archived }) => {
+      const updated = { ...byKey.get(key)!, archived, version: byKey.get(key)!.version + 1 };
+      byKey.set(key, updated);
+      return updated;
+    };
+    host.handlers['cards/archived'] = () => ({ cards: [...byKey.values()].filter((c) => c.archived) });
+    const { page, problems } = await panels.open('kanban', host);
+    await page.waitForSelector('.card[data-key="PO-1"]');
+
+    // Quick add: + in the Ready lane, a title, Enter.
+    await page.click('.lane[data-lane="ready"] [data-action="quick-add"]');
+    const titleBox = page.locator('.quick-add[data-lane="ready"] vscode-textfield input');
+    await titleBox.fill('Write the launch post');
+    const creating = host.waitFor('card/create');
+    await titleBox.press('Enter');
+    assert.deepEqual((await creating).params, { title: 'Write the launch post', lane: 'ready' });
+    await page.waitForSelector('.lane[data-lane="ready"] .card[data-key="PO-100"]');
+
+    // Edit in the drawer: title, labels and priority saved together at the card's version.
+    await page.click('.card[data-key="PO-100"]');
+    await page.waitForSelector('.drawer:not(.hidden) [data-field="title"]');
+    // (No named functions inside evaluate: the test runner's transform would rename them.)
+    await page.evaluate((edits) => {
+      for (const [sel, v, type] of edits) {
+        const el = document.querySelector(sel) as HTMLElement & { value: string };
+        el.value = v;
+        el.dispatchEvent(new Event(type));
+      }
+    }, [
+      ['[data-field="title"]', 'Write and schedule the launch post', 'input'],
+      ['[data-field="labels"]', 'marketing, launch', 'input'],
+      ['[data-field="priority"]', 'high', 'change'],
+    ]);
+    const saving = host.waitFor('card/update');
+    await page.click('vscode-button[data-action="save-card"]');
+    assert.deepEqual((await saving).params, { key: 'PO-100', ifVersion: 1, title: 'Write and schedule the launch post', labels: ['marketing', 'launch'], priority: 'high' });
+    await page.waitForSelector('.card[data-key="PO-100"] .priority-high');
+
+    // Archive: the card leaves the board; Restore from the archived list brings it back.
+    const archiving = host.waitFor('card/archive');
+    await page.click('vscode-button[data-action="archive-card"]');
+    assert.deepEqual((await archiving).params, { key: 'PO-100', ifVersion: 2, archived: true });
+    await page.waitForSelector('.card[data-key="PO-100"]', { state: 'detached' });
+    await page.click('vscode-button[data-action="show-archived"]');
+    await page.waitForSelector('[data-action="restore-card"][data-key="PO-100"]');
+    const restoring = host.waitFor('card/archive', (p: { archived: boolean }) => p.archived === false);
+    await page.click('[data-action="restore-card"][data-key="PO-100"]');
+    assert.deepEqual((await restoring).params, { key: 'PO-100', ifVersion: 3, archived: false });
+    await page.waitForSelector('.lane[data-lane="ready"] .card[data-key="PO-100"]');
+
+    // A change from elsewhere (another window) that archives a card takes it off this board too.
+    await host.notify({ type: 'board/changed', card: { ...byKey.get('PO-2')!, archived: true, version: 2 } });
+    await page.waitForSelector('.card[data-key="PO-2"]', { state: 'detached' });
+    assert.deepEqual(problems, []);
+    await page.close();
+  });
+
   // Render and frame times are figures, not pass/fail: `npm run bench -- kanban-2000`.
   it('with 2,000 cards, only the cards in view are elements, and dragging at a lane’s edge scrolls it', async () => {
     const figures = await measureKanban(panels.browser, panels.server, 2000);

@@ -130,10 +130,10 @@ describe('extension: commands against a backend (server mode, fake vscode)', fun
     await fake.commands.get('productOs.runCard')!('POS-1');
     assert.match(fake.messages[0]?.message ?? '', /cards\.run runs a worker or a remote executor/);
     assert.deepEqual(fake.messages[0]?.items, ['Manage Workspace Trust']);
-    await assert.rejects(api.api.request('POST', '/api/runs', { tool: 'cards.run', input: { card_key: 'POS-1' } }), { code: 'untrusted_workspace' });
+    await assert.rejects(api.api.call('createRun', { body: { tool: 'cards.run', input: { card_key: 'POS-1' } } }), { code: 'untrusted_workspace' });
     assert.equal(backend.requests.filter((r) => r.method === 'POST').length, 0, 'nothing was called');
     // Local tools still work.
-    await api.api.request('POST', '/api/runs', { tool: 'system.ping', input: {} });
+    await api.api.call('createRun', { body: { tool: 'system.ping', input: {} } });
     assert.equal(backend.requests.filter((r) => r.method === 'POST').length, 1);
   });
 

@@ -8,6 +8,7 @@ import { checkCall, executorNeedsTrust, type TrustLookups } from '../../../exten
 import { orderLanes } from '../../../extension/views/lanes';
 import { ago, runStatusIcon } from '../../../extension/views/run-icons';
 import { RunStore } from '../../../extension/views/run-store';
+import type { BackendApi } from '../../../extension/backend-api';
 import { ToolCatalog } from '../../../extension/tools/tool-catalog';
 
 describe('extension: MCP server config', () => {
@@ -166,12 +167,12 @@ describe('extension: run store', () => {
         push = l;
         return () => order.push('unsubscribe');
       },
-      request: async <T,>(_m: string, p: string) => {
-        order.push(p);
+      call: (async (route: string, args: { query?: { status?: string } }) => {
+        order.push(`${route}${args.query?.status ? ' by status' : ''}`);
         // A change that arrives while the list is being read must not be lost.
         push(run('a', 'succeeded', 3, '2026-01-01T00:00:01Z'));
-        return { runs: p.includes('status=') ? [run('b', 'running', 1, '2026-01-01T00:00:02Z')] : [run('a', 'running', 2, '2026-01-01T00:00:01Z')], nextCursor: null } as T;
-      },
+        return { runs: args.query?.status ? [run('b', 'running', 1, '2026-01-01T00:00:02Z')] : [run('a', 'running', 2, '2026-01-01T00:00:01Z')], nextCursor: null };
+      }) as unknown as BackendApi['call'],
     });
     let changes = 0;
     store.onDidChange(() => changes++);
@@ -190,17 +191,17 @@ describe('extension: run store', () => {
 });
 
 describe('extension: tool catalog', () => {
-  it('caches GET /api/tools for a minute and forgets a failed read', async () => {
+  it('caches the tool list for a minute and forgets a failed read', async () => {
     let calls = 0;
     let now = 0;
     let fail = true;
     const catalog = new ToolCatalog(
       {
-        request: async <T,>() => {
+        call: (async () => {
           calls++;
           if (fail) throw new Error('down');
-          return { tools: [{ name: 'system.ping', executor: 'local' }] } as T;
-        },
+          return { tools: [{ name: 'system.ping', executor: 'local' }] };
+        }) as unknown as BackendApi['call'],
       },
       () => now,
     );

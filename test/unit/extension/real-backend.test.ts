@@ -8,7 +8,7 @@ import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import type { LogLine, Run, RunEvent, ToolInfo } from '../../../contracts/rest';
+import type { LogLine, Run, RunEvent } from '../../../contracts/rest';
 import { BackendClient, checkHealth } from '../../../extension/backend/client';
 import { bundledLauncher, newToken } from '../../../extension/backend/launcher';
 import { launchProcess } from '../../../extension/backend/process';
@@ -41,7 +41,7 @@ describe('extension: client against an in-process backend', function () {
   });
 
   it('lists tools with their availability and input schemas', async () => {
-    const { tools } = await client.request<{ tools: ToolInfo[] }>('GET', '/api/tools');
+    const { tools } = await client.call('listTools', {});
     const ping = tools.find((t) => t.name === 'system.ping');
     assert.equal(ping?.available, true);
     assert.equal((ping?.inputSchema as { type: string }).type, 'object');
@@ -51,7 +51,7 @@ describe('extension: client against an in-process backend', function () {
     const runs: Run[] = [];
     const offRun = client.onRun((r) => runs.push(r));
     await new Promise((r) => setTimeout(r, 200)); // let the stream open
-    const run = await client.request<Run>('POST', '/api/runs', { tool: 'system.ping', input: { message: 'hi' } });
+    const run = await client.call('createRun', { body: { tool: 'system.ping', input: { message: 'hi' } } });
     const logs: LogLine[] = [];
     const offLog = client.onLog((l) => logs.push(l), run.id);
     await new Promise((r) => setTimeout(r, 200));
@@ -75,7 +75,7 @@ describe('extension: client against an in-process backend', function () {
   });
 
   it('answers a bad input with the field that was wrong', async () => {
-    await assert.rejects(client.request('POST', '/api/runs', { tool: 'system.ping', input: { mesage: 'x' } }), (e: unknown) => {
+    await assert.rejects(client.call('createRun', { body: { tool: 'system.ping', input: { mesage: 'x' } } }), (e: unknown) => {
       const err = e as { status: number; code: string; message: string };
       assert.equal(err.status, 400);
       assert.equal(err.code, 'invalid_input');

@@ -152,13 +152,20 @@ describe('extension: backend client', () => {
   const client = (s: Server, extra: Partial<ConstructorParameters<typeof BackendClient>[0]> = {}) =>
     new BackendClient({ connect: async () => conn(s), timeoutMs: () => 2000, minDelayMs: 5, ...extra } as ConstructorParameters<typeof BackendClient>[0]);
 
+  const RUN = {
+    id: '00000000-0000-4000-8000-000000000001', tool: 'system.ping', status: 'queued', risk: 'low', input: {}, labels: {}, priority: 0, caller: 'api:vscode',
+    idempotencyKey: null, correlationId: null, traceId: 't', version: 1, attempt: 0, maxAttempts: 1,
+    createdAt: '2026-01-01T00:00:00.000Z', updatedAt: '2026-01-01T00:00:00.000Z', startedAt: null, finishedAt: null,
+  };
+
   it('sends the token, the caller and a JSON body, and parses the answer', async () => {
     server = await serve((_req, res) => {
       res.writeHead(201, { 'content-type': 'application/json' });
-      res.end('{"id":"r1","status":"queued"}');
+      res.end(JSON.stringify(RUN));
     });
-    const run = await client(server).request<{ id: string }>('POST', '/api/runs', { tool: 'system.ping', input: {} });
-    assert.equal(run.id, 'r1');
+    const run = await client(server).call('createRun', { body: { tool: 'system.ping', input: {} } });
+    assert.equal(run.id, RUN.id);
+    assert.equal(server.requests[0].url, '/api/runs');
     const r = server.requests[0];
     assert.equal(r.headers.authorization, 'Bearer tok-123');
     assert.equal(r.headers['x-product-os-caller'], 'vscode');
@@ -169,9 +176,10 @@ describe('extension: backend client', () => {
   it('sends no content type without a body (the backend refuses an empty JSON body)', async () => {
     server = await serve((_req, res) => {
       res.writeHead(200, { 'content-type': 'application/json' });
-      res.end('{}');
+      res.end(JSON.stringify(RUN));
     });
-    await client(server).request('POST', '/api/runs/r1/cancel');
+    await client(server).call('cancelRun', { params: { id: 'r/1' } });
+    assert.equal(server.requests[0].url, '/api/runs/r%2F1/cancel', 'path parameters are encoded');
     assert.equal(server.requests[0].headers['content-type'], undefined);
     assert.equal(server.requests[0].body, '');
   });
@@ -181,7 +189,7 @@ describe('extension: backend client', () => {
       res.writeHead(400, { 'content-type': 'application/json' });
       res.end('{"error":{"code":"invalid_input","message":"invalid body","details":{"violations":[{"pointer":"/limit","message":"must be <= 2000"}]}}}');
     });
-    await assert.rejects(client(server).request('POST', '/api/runs', {}), (e: unknown) => {
+    await assert.rejects(client(server).call('createRun', { body: { tool: 'x', input: {} } }), (e: unknown) => {
       assert.ok(e instanceof BackendRequestError);
       assert.equal(e.status, 400);
       assert.equal(e.code, 'invalid_input');
@@ -195,7 +203,20 @@ describe('extension: backend client', () => {
       res.writeHead(501, { 'content-type': 'application/json' });
       res.end('{"error":{"code":"not_implemented","message":"the http executor is not implemented yet"}}');
     });
-    await assert.rejects(client(server).request('POST', '/api/runs', {}), { status: 501, code: 'not_implemented' });
+    await assert.rejects(client(server).call('createRun', { body: { tool: 'x', input: {} } }), { status: 501, code: 'not_implemented' });
+  });
+
+  it('refuses an answer that is not what the route declares, naming the field', async () => {
+    server = await serve((_req, res) => {
+      res.writeHead(200, { 'content-type': 'application/json' });
+      res.end(JSON.stringify({ ...RUN, status: 'exploded' }));
+    });
+    await assert.rejects(client(server).call('getRun', { params: { id: RUN.id } }), (e: unknown) => {
+      assert.ok(e instanceof BackendRequestError);
+      assert.equal(e.code, 'invalid_response');
+      assert.match(e.message, /GET \/api\/runs\/:id answered .*\/status/);
+      return true;
+    });
   });
 
   it('times a request out', async () => {
@@ -203,21 +224,21 @@ describe('extension: backend client', () => {
       /* never answers */
     });
     const started = Date.now();
-    await assert.rejects(client(server, { timeoutMs: () => 100 }).request('GET', '/api/tools'), { code: 'timeout', status: 0 });
+    await assert.rejects(client(server, { timeoutMs: () => 100 }).call('listTools', {}), { code: 'timeout', status: 0 });
     assert.ok(Date.now() - started < 1500);
   });
 
   it('says the backend is unreachable and tells the supervisor', async () => {
     let told = 0;
     const c = new BackendClient({ connect: async () => ({ url: 'http://127.0.0.1:1', mcpUrl: '', token: 't' }), timeoutMs: () => 2000, onUnreachable: () => told++ });
-    await assert.rejects(c.request('GET', '/api/tools'), { code: 'unreachable' });
+    await assert.rejects(c.call('listTools', {}), { code: 'unreachable' });
     assert.equal(told, 1);
   });
 
   it('honours a caller abort signal', async () => {
     server = await serve(() => {});
     const ac = new AbortController();
-    const p = client(server).request('GET', '/api/tools', undefined, ac.signal);
+    const p = client(server).call('listTools', {}, ac.signal);
     setTimeout(() => ac.abort(), 20);
     await assert.rejects(p, { code: 'cancelled' });
   });
@@ -250,7 +271,7 @@ describe('extension: backend client', () => {
   it('checks health with the token', async () => {
     server = await serve((req, res) => {
       res.writeHead(req.headers.authorization === 'Bearer tok-123' ? 200 : 401, { 'content-type': 'application/json' });
-      res.end(req.headers.authorization === 'Bearer tok-123' ? '{"status":"ok"}' : '{"error":{"code":"unauthorized","message":"bad token"}}');
+      res.end(req.headers.authorization === 'Bearer tok-123' ? '{"status":"ok","version":"0.1.0"}' : '{"error":{"code":"unauthorized","message":"bad token"}}');
     });
     await checkHealth(conn(server), 1000);
     await assert.rejects(checkHealth(conn(server, 'wrong'), 1000), { code: 'unauthorized' });

@@ -1,27 +1,31 @@
 import assert from 'node:assert/strict';
 import type { BackendApi } from '../../../extension/backend-api';
 import { PanelHandlers } from '../../../extension/panels/handlers';
-import { waitForRun } from '../../../extension/panels/run-wait';
 import type { HostNotification, RequestMap, RequestMethod } from '../../../webviews/common/protocol';
-import type { LogLine, Run, RunEvent } from '../../../contracts/rest';
+import type { BoardChange, LogLine, RunEvent } from '../../../contracts/rest';
+import type { JsonRouteName } from '../../../contracts/routes';
 import { cardsRunRefusal } from '../../helpers/real-refusals';
 import { brandSchema, brandVersions, makeCards, makeRun, sampleProfile, toolList, LANES } from '../../e2e/panels/fixtures';
 
-type Route = (body: unknown) => unknown;
+type Args = { params?: Record<string, unknown>; query?: Record<string, unknown>; body?: unknown };
+type Route = (args: Args) => unknown;
 
-/** A BackendApi over a route table; errors are ApiError-shaped objects. */
+/** A BackendApi over a table of route names; errors are ApiError-shaped objects. */
 class FakeApi implements BackendApi {
-  calls: Array<{ method: string; path: string; body: unknown }> = [];
+  calls: Array<{ route: string } & Args> = [];
   runEvents = new Map<string, Array<(e: RunEvent) => void>>();
   logListeners: Array<{ fn: (l: LogLine) => void; runId?: string }> = [];
-  constructor(public routes: Record<string, Route>) {}
-  async request<T>(method: string, path: string, body?: unknown): Promise<T> {
-    this.calls.push({ method, path, body });
-    const route = this.routes[`${method} ${path}`] ?? this.routes[`${method} ${path.split('?')[0]}`];
-    if (!route) throw { status: 404, code: 'not_found', message: `no route ${method} ${path}` };
-    return route(body) as T;
-  }
+  constructor(public routes: Partial<Record<JsonRouteName, Route>>) {}
+  call = (async (route: JsonRouteName, args: Args) => {
+    this.calls.push({ route, ...args });
+    const fn = this.routes[route];
+    if (!fn) throw { status: 404, code: 'not_found', message: `no route ${route}` };
+    return fn(args);
+  }) as unknown as BackendApi['call'];
   onRun(): () => void {
+    return () => undefined;
+  }
+  onBoardChange(_l: (c: BoardChange) => void): () => void {
     return () => undefined;
   }
   onRunEvents(runId: string, listener: (e: RunEvent) => void): () => void {
@@ -51,28 +55,52 @@ function handlers(api: FakeApi, notes: HostNotification[] = []) {
 }
 
 describe('extension: panel request handlers', () => {
-  it('loads the board and saves a move with ifVersion; a 409 keeps its code and details', async () => {
+  it('loads the board and saves a move as a cards.move run; a conflict keeps its code and details', async () => {
     const cards = makeCards(3);
+    const conflict = makeRun({ tool: 'cards.move', status: 'failed', error: { code: 'conflict', message: 'card PO-1 is at version 1, not 5', details: { currentVersion: 1, card: cards[0] } } });
+    const moved = makeRun({ tool: 'cards.move', status: 'succeeded', output: { card: { ...cards[0], lane: 'done', version: 2 } } });
     const api = new FakeApi({
-      'GET /api/lanes': () => ({ lanes: LANES }),
-      'GET /api/cards': () => ({ cards }),
-      'PATCH /api/cards/PO-1': (body) => {
-        if ((body as { ifVersion: number }).ifVersion !== 1) throw { status: 409, code: 'conflict', message: 'card PO-1 is at version 1, not 5', details: { currentVersion: 1, card: cards[0] } };
-        return { ...cards[0], lane: 'done', version: 2 };
-      },
+      listLanes: () => ({ lanes: LANES }),
+      listCards: () => ({ cards }),
+      createRun: (a) => ((a.body as { input: { if_version: number } }).input.if_version === 1 ? { ...moved, status: 'queued' } : { ...conflict, status: 'queued' }),
+      waitRun: (a) => (a.params!.id === moved.id ? moved : conflict),
     });
     const { call } = handlers(api);
     assert.equal((await call('board/load', {})).cards.length, 3);
     assert.equal((await call('card/move', { key: 'PO-1', ifVersion: 1, lane: 'done', position: 3 })).version, 2);
-    assert.deepEqual(api.calls.at(-1), { method: 'PATCH', path: '/api/cards/PO-1', body: { ifVersion: 1, lane: 'done', position: 3 } });
-    await assert.rejects(call('card/move', { key: 'PO-1', ifVersion: 5, lane: 'done', position: 3 }), (e: { code: string; details: { card: { key: string } } }) => e.code === 'conflict' && e.details.card.key === 'PO-1');
+    const posted = api.calls.find((c) => c.route === 'createRun');
+    assert.deepEqual(posted?.body, { tool: 'cards.move', input: { card_key: 'PO-1', if_version: 1, lane: 'done', position: 3 } });
+    assert.deepEqual(api.calls.at(-1), { route: 'waitRun', params: { id: moved.id }, query: { until: 'settled', timeoutMs: 1000 } });
+    await assert.rejects(call('card/move', { key: 'PO-1', ifVersion: 5, lane: 'done', position: 3 }), (e: { code: string; details: { card: { key: string }; runId: string } }) => e.code === 'conflict' && e.details.card.key === 'PO-1' && e.details.runId === conflict.id);
+  });
+
+  it('creates, edits and archives cards through their tools', async () => {
+    const card = makeCards(1)[0];
+    const api = new FakeApi({
+      createRun: (a) => makeRun({ tool: (a.body as { tool: string }).tool, status: 'succeeded', output: { card } }),
+    });
+    const { call } = handlers(api);
+    await call('card/create', { title: 'New', lane: 'ready', priority: 'high' });
+    await call('card/update', { key: 'PO-1', ifVersion: 1, title: 'Renamed', labels: ['a'] });
+    await call('card/archive', { key: 'PO-1', ifVersion: 2, archived: true });
+    await call('card/archive', { key: 'PO-1', ifVersion: 3, archived: false });
+    assert.deepEqual(
+      api.calls.map((c) => c.body),
+      [
+        { tool: 'cards.create', input: { title: 'New', lane: 'ready', priority: 'high' } },
+        { tool: 'cards.update', input: { card_key: 'PO-1', if_version: 1, title: 'Renamed', labels: ['a'] } },
+        { tool: 'cards.archive', input: { card_key: 'PO-1', if_version: 2 } },
+        { tool: 'cards.restore', input: { card_key: 'PO-1', if_version: 3 } },
+      ],
+      'a run that ended at once is not waited for',
+    );
   });
 
   it('runs a card with cards.run and passes not_implemented through', async () => {
     const refusal = cardsRunRefusal();
     assert.equal(refusal.code, 'not_implemented');
     const api = new FakeApi({
-      'POST /api/runs': () => {
+      createRun: () => {
         // The real backend's words (from the Docker executor's availability check), not a copy.
         throw { status: 501, code: refusal.code, message: refusal.message, details: { tool: 'cards.run' } };
       },
@@ -82,74 +110,56 @@ describe('extension: panel request handlers', () => {
     assert.deepEqual(api.calls[0].body, { tool: 'cards.run', input: { card_key: 'PO-7' }, correlationId: 'card:PO-7' });
   });
 
-  it('collects a card’s history and its runs (by correlation, by input, by event)', async () => {
-    const byCorrelation = makeRun({ tool: 'cards.run', correlationId: 'card:PO-2', input: { card_key: 'PO-2' } });
-    const byInput = makeRun({ tool: 'cards.run', input: { card_key: 'PO-2' } });
-    const other = makeRun({ tool: 'cards.run', input: { card_key: 'PO-3' } });
-    const byEvent = makeRun({ tool: 'system.ping' });
-    const api = new FakeApi({
-      'GET /api/cards/PO-2/events': () => ({ events: [{ id: 1, cardKey: 'PO-2', type: 'moved', actor: 'a', data: {}, runId: byEvent.id, createdAt: '2025-01-01T00:00:00.000Z' }] }),
-      'GET /api/runs?correlationId=card%3APO-2&limit=50': () => ({ runs: [byCorrelation], nextCursor: null }),
-      'GET /api/runs?tool=cards.run&limit=200': () => ({ runs: [byCorrelation, byInput, other], nextCursor: null }),
-      [`GET /api/runs/${byEvent.id}`]: () => byEvent,
-    });
+  it('reads a card’s history in one request', async () => {
+    const run = makeRun({ tool: 'cards.move' });
+    const api = new FakeApi({ cardHistory: (a) => ({ events: [{ id: 1, cardKey: a.params!.key, type: 'moved', actor: 'a', data: {}, runId: run.id, createdAt: '2025-01-01T00:00:00.000Z' }], runs: [run] }) });
     const { call } = handlers(api);
     const { events, runs } = await call('card/history', { key: 'PO-2' });
-    assert.equal(events.length, 1);
-    assert.deepEqual(new Set(runs.map((r) => r.id)), new Set([byCorrelation.id, byInput.id, byEvent.id]));
+    assert.equal(events[0].cardKey, 'PO-2');
+    assert.deepEqual(runs.map((r) => r.id), [run.id]);
+    assert.equal(api.calls.length, 1);
   });
 
-  it('loads the brand profile through brand.get_profile, with the schema from the registry', async () => {
-    const run = makeRun({ tool: 'brand.get_profile', status: 'succeeded', output: { profile_id: 'default', brand: sampleProfile } });
+  it('loads the brand profile with a read (no run), with the schema from the registry', async () => {
     const api = new FakeApi({
-      'GET /api/tools': () => ({ tools: toolList(() => false) }),
-      'POST /api/runs': () => ({ ...run, status: 'queued' }),
-      [`GET /api/runs/${run.id}`]: () => run,
-      'GET /api/brand/default/history': () => ({ versions: brandVersions() }),
+      listTools: () => ({ tools: toolList(() => false) }),
+      getBrand: () => ({ profileId: 'default', version: 2, brand: sampleProfile, updatedAt: '2025-01-01T00:00:00.000Z' }),
+      brandHistory: () => ({ versions: brandVersions() }),
     });
     const { call } = handlers(api);
     const loaded = await call('brand/load', { profileId: 'default' });
     assert.deepEqual(loaded.profile, sampleProfile);
     assert.deepEqual(loaded.schema, brandSchema);
     assert.equal(loaded.versions.length, 2);
+    assert.ok(!api.calls.some((c) => c.route === 'createRun'), 'opening the Brain starts no run');
   });
 
   it('reports no profile as null, and a failed save as its run’s error', async () => {
-    const missing = makeRun({ tool: 'brand.get_profile', status: 'failed', error: { code: 'not_found', message: 'no brand profile "default"' } });
     const failedSave = makeRun({ tool: 'brand.update_profile', status: 'failed', error: { code: 'invalid_input', message: 'bad', details: { violations: [{ pointer: '/patch/name', rule: 'type', message: 'x' }] } } });
-    let next = missing;
     const api = new FakeApi({
-      'GET /api/tools': () => ({ tools: toolList(() => false) }),
-      'POST /api/runs': () => next,
-      [`GET /api/runs/${missing.id}`]: () => missing,
-      [`GET /api/runs/${failedSave.id}`]: () => failedSave,
-      'GET /api/brand/default/history': () => ({ versions: [] }),
+      listTools: () => ({ tools: toolList(() => false) }),
+      getBrand: () => {
+        throw { status: 404, code: 'not_found', message: 'no brand profile "default"' };
+      },
+      createRun: () => failedSave,
+      brandHistory: () => ({ versions: [] }),
     });
     const { call } = handlers(api);
     assert.equal((await call('brand/load', { profileId: 'default' })).profile, null);
-    next = failedSave;
     await assert.rejects(call('brand/save', { profileId: 'default', patch: { name: 1 } }), (e: { code: string; details: { runId: string; violations: unknown[] } }) => e.code === 'invalid_input' && e.details.runId === failedSave.id && e.details.violations.length === 1);
   });
 
-  it('reverts to a version with the merge patch from the current profile', async () => {
-    const current = makeRun({ tool: 'brand.get_profile', status: 'succeeded', output: { profile_id: 'default', brand: sampleProfile } });
-    const saved = makeRun({ tool: 'brand.update_profile', status: 'succeeded', output: { ok: true, updated_at: 'x' } });
-    const posted: unknown[] = [];
-    const api = new FakeApi({
-      'GET /api/brand/default/history': () => ({ versions: brandVersions() }),
-      'POST /api/runs': (body) => (posted.push(body), (body as { tool: string }).tool === 'brand.get_profile' ? current : saved),
-      [`GET /api/runs/${current.id}`]: () => current,
-      [`GET /api/runs/${saved.id}`]: () => saved,
-    });
+  it('reverts to a version with one brand.revert_profile run', async () => {
+    const saved = makeRun({ tool: 'brand.revert_profile', status: 'succeeded', output: { ok: true, version: 3, updated_at: 'x' } });
+    const api = new FakeApi({ createRun: () => saved });
     const { call } = handlers(api);
     assert.equal((await call('brand/revert', { profileId: 'default', version: 1 })).id, saved.id);
-    assert.deepEqual(posted.at(-1), { tool: 'brand.update_profile', input: { profile_id: 'default', patch: { voice: { tone: ['friendly'] } } } });
-    await assert.rejects(call('brand/revert', { profileId: 'default', version: 9 }), (e: { code: string; message: string }) => e.code === 'not_found' && /no version 9/.test(e.message));
+    assert.deepEqual(api.calls.map((c) => c.body), [{ tool: 'brand.revert_profile', input: { profile_id: 'default', version: 1 } }]);
   });
 
   it('retries a run with the same tool and input', async () => {
     const old = makeRun({ tool: 'system.ping', input: { message: 'x' }, correlationId: 'c', status: 'failed' });
-    const api = new FakeApi({ [`GET /api/runs/${old.id}`]: () => old, 'POST /api/runs': (b) => ({ ...makeRun(), ...(b as object) }) });
+    const api = new FakeApi({ getRun: () => old, createRun: (a) => ({ ...makeRun(), ...(a.body as object) }) });
     const { call } = handlers(api);
     await call('run/retry', { id: old.id });
     assert.deepEqual(api.calls.at(-1)!.body, { tool: 'system.ping', input: { message: 'x' }, correlationId: 'c' });
@@ -157,7 +167,7 @@ describe('extension: panel request handlers', () => {
 
   it('answers run/get with the replayed events, then forwards live events and log lines', async () => {
     const run = makeRun({ status: 'running' });
-    const api = new FakeApi({ [`GET /api/runs/${run.id}`]: () => run, 'GET /api/logs': () => ({ lines: [] }) });
+    const api = new FakeApi({ getRun: () => run, listLogs: () => ({ lines: [] }) });
     const notes: HostNotification[] = [];
     const { h, call } = handlers(api, notes);
     const answer = call('run/get', { id: run.id });
@@ -170,19 +180,6 @@ describe('extension: panel request handlers', () => {
     h.dispose();
     assert.equal(api.runEvents.get(run.id)!.length, 0);
     assert.equal(api.logListeners.length, 0);
-  });
-
-  it('waits for a run to settle (ended, or awaiting approval)', async () => {
-    let run: Run = makeRun({ status: 'queued' });
-    const api = new FakeApi({ [`GET /api/runs/${run.id}`]: () => run });
-    const waiting = waitForRun(api, run.id, 5000);
-    await new Promise((r) => setImmediate(r));
-    run = { ...run, status: 'awaiting_approval' };
-    api.emit(run.id, { id: 3, type: 'state', data: { from: 'queued', to: 'awaiting_approval' } });
-    assert.equal((await waiting).status, 'awaiting_approval');
-    // On timeout it answers with the run as it is.
-    run = { ...run, status: 'running' };
-    assert.equal((await waitForRun(api, run.id, 20)).status, 'running');
   });
 
   it('opens another panel and shows messages through the editor', async () => {
