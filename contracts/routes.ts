@@ -52,6 +52,8 @@ export interface RouteSpec {
   events?: Readonly<Record<string, TSchema>>;
   /** Whether a body may be left out (then it is `{}`). */
   optionalBody?: boolean;
+  /** Answers without the bearer token (liveness only: it tells nothing else). */
+  public?: boolean;
 }
 
 const RunId = Type.Object({ id: Type.String({ minLength: 1, maxLength: 100 }) });
@@ -66,7 +68,7 @@ const RunEventData = Type.Unknown({ description: 'a RunEvent' });
 
 export const ROUTES = {
   // ---- system ---------------------------------------------------------------------------------
-  health: { method: 'GET', path: '/health', summary: 'Liveness for anyone on this host; with the token, basic facts too', response: Type.Union([Health, Liveness]) },
+  health: { method: 'GET', path: '/health', summary: 'Liveness for anyone on this host; with the token, basic facts too', response: Type.Union([Health, Liveness]), public: true },
   validateConfig: { method: 'GET', path: '/config/validate', summary: 'Every setting: ok, missing or invalid, and why', response: ConfigReport },
   listTools: { method: 'GET', path: '/api/tools', summary: 'The tool registry', response: Type.Object({ tools: Type.Array(ToolInfo) }) },
 

@@ -23,5 +23,17 @@ export function serve<K extends RouteName>(app: FastifyInstance, name: K, handle
         }
       : undefined,
     handler: handler as (req: FastifyRequest, reply: FastifyReply) => Promise<unknown>,
+    config: { public: spec.public === true },
   });
+}
+
+declare module 'fastify' {
+  /** What the security hook reads of a route: whether it answers without the token. */
+  interface FastifyContextConfig {
+    public?: boolean;
+  }
+}
+
+export function isPublicRoute(req: FastifyRequest): boolean {
+  return req.routeOptions.config?.public === true;
 }

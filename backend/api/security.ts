@@ -1,5 +1,6 @@
 import { timingSafeEqual, createHash } from 'node:crypto';
 import type { FastifyReply, FastifyRequest } from 'fastify';
+import { isPublicRoute } from './route';
 import { ProductOsError } from '../errors';
 
 export interface SecurityOptions {
@@ -47,8 +48,9 @@ function isPreflight(req: FastifyRequest): boolean {
   return req.method === 'OPTIONS' && req.headers.origin !== undefined && req.headers['access-control-request-method'] !== undefined;
 }
 
+/** A route the route map marks public (liveness), decided by the route Fastify matched, not by URL text. */
 function isLiveness(req: FastifyRequest): boolean {
-  return (req.method === 'GET' || req.method === 'HEAD') && req.url.split('?')[0] === '/health';
+  return (req.method === 'GET' || req.method === 'HEAD') && isPublicRoute(req);
 }
 
 /** Fixed-length digests, so comparing tokens of different lengths takes the same time. */

@@ -66,30 +66,22 @@ export async function newCard(s: Services): Promise<void> {
   }
 }
 
-export async function archiveCard(s: Services, arg?: unknown): Promise<void> {
-  const key = cardKeyOf(arg) ?? (await pickCard(s, false, t('Archive Card')));
-  if (!key) return;
-  let card: Card;
-  try {
-    card = await s.api.call('getCard', { params: { key } });
-  } catch (err) {
-    return showFailure(err, t('Archive Card'));
-  }
-  const done = await writeCard(s, 'cards.archive', { card_key: key, if_version: card.version }, t('Archive Card'));
-  if (done) vscode.window.setStatusBarMessage(t('Archived {0}', key), 4000);
-}
+export const archiveCard = (s: Services, arg?: unknown) => setArchived(s, arg, true);
+export const restoreCard = (s: Services, arg?: unknown) => setArchived(s, arg, false);
 
-export async function restoreCard(s: Services, arg?: unknown): Promise<void> {
-  const key = cardKeyOf(arg) ?? (await pickCard(s, true, t('Restore Card')));
+/** Archive or restore the card of a tree item (or a key), else one picked from the board or the archive. */
+async function setArchived(s: Services, arg: unknown, archived: boolean): Promise<void> {
+  const what = archived ? t('Archive Card') : t('Restore Card');
+  const key = cardKeyOf(arg) ?? (await pickCard(s, !archived, what));
   if (!key) return;
   let card: Card;
   try {
     card = await s.api.call('getCard', { params: { key } });
   } catch (err) {
-    return showFailure(err, t('Restore Card'));
+    return showFailure(err, what);
   }
-  const done = await writeCard(s, 'cards.restore', { card_key: key, if_version: card.version }, t('Restore Card'));
-  if (done) vscode.window.setStatusBarMessage(t('Restored {0}', key), 4000);
+  const done = await writeCard(s, archived ? 'cards.archive' : 'cards.restore', { card_key: key, if_version: card.version }, what);
+  if (done) vscode.window.setStatusBarMessage(archived ? t('Archived {0}', key) : t('Restored {0}', key), 4000);
 }
 
 async function pickCard(s: Services, archived: boolean, title: string): Promise<string | undefined> {

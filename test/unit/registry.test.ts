@@ -4,6 +4,15 @@ import * as path from 'node:path';
 import { parse, stringify } from 'yaml';
 import { loadRegistry, RegistryError, DEFAULT_REGISTRY_FILE } from '../../registry/loader';
 import { tempDir } from '../helpers/backend';
+import { Card, CardFields } from '../../contracts/rest';
+
+/** A schema as plain JSON with its keys sorted (TypeBox adds symbols; YAML keeps its own order). */
+function normal(schema: unknown): unknown {
+  const plain = JSON.parse(JSON.stringify(schema)) as unknown;
+  const sort = (v: unknown): unknown =>
+    Array.isArray(v) ? v.map(sort) : v && typeof v === 'object' ? Object.fromEntries(Object.entries(v).filter(([k]) => k !== 'description').sort(([a], [b]) => a.localeCompare(b)).map(([k, x]) => [k, sort(x)])) : v;
+  return sort(plain);
+}
 
 const V1_SEED_TOOLS = [
   'cloudrun.deploy_service',
@@ -27,6 +36,13 @@ const LATER_TOOLS = [
   'analytics.anomaly_detect',
   'events.ingest',
   'system.ping',
+  // The board's writes and the brand revert (issue 7: every write through the engine).
+  'cards.create',
+  'cards.move',
+  'cards.update',
+  'cards.archive',
+  'cards.restore',
+  'brand.revert_profile',
 ];
 
 /** Writes a modified copy of the real registry and returns its path. */
@@ -144,4 +160,22 @@ describe('registry', () => {
     const file = brokenCopy((d) => (d.tools.Ping = d.tools['system.ping']));
     expectRegistryError(file, (e) => assert.match(e.message, /propertyNames|pattern/));
   });
+
+  it('keeps the cards.* tools equal to the card contract (contracts/rest.ts): the card they answer with and the fields they write', () => {
+    const r = loadRegistry();
+    const fields: Record<string, unknown> = { title: CardFields.title, description: CardFields.description, labels: CardFields.labels, priority: CardFields.priority, position: CardFields.position, if_version: CardFields.ifVersion, lane: CardFields.lane };
+    for (const name of ['cards.create', 'cards.move', 'cards.update', 'cards.archive', 'cards.restore']) {
+      const spec = r.get(name)!.spec;
+      const out = spec.outputSchema as unknown as { properties: { card: unknown } };
+      assert.deepEqual(normal(out.properties.card), normal(Card), `${name} answers with the contract's Card`);
+      for (const [field, schema] of Object.entries((spec.inputSchema as unknown as { properties: Record<string, unknown> }).properties)) {
+        if (field === 'card_key') continue;
+        assert.deepEqual(normal(schema), normal(fields[field]), `${name} /${field} is the contract's card field`);
+      }
+    }
+    // And it can fail: a card with a field the contract does not have is caught.
+    const drifted = { ...(Card as object), properties: { ...Card.properties, colour: { type: 'string' } } };
+    assert.notDeepEqual(normal(drifted), normal(Card));
+  });
 });
+

@@ -255,6 +255,91 @@ describe('Product OS in a real VS Code (code-server, .vsix installed)', function
     assertNoWebviewProblems();
   });
 
+  it('keeps two windows in step: a card moved in one moves in the other (board and Cards view); creates, edits and archives a card', async function () {
+    this.timeout(300_000);
+    const LANE_NAMES: Record<string, string> = { backlog: 'Backlog', ready: 'Ready', in_progress: 'In progress', review: 'Review', done: 'Done' };
+    // Opening the board starts the backend when no earlier step has.
+    const boardOne = await openPanel('Product OS: Open Kanban Board', 'kanban', '.card[data-key="PO-2"]');
+    const before = await api<Card>('GET', '/api/cards/PO-2');
+    const target = before.lane === 'done' ? 'ready' : 'done';
+
+    // A second editor window on the same folder: its extension host shares the one backend.
+    const second = await Workbench.open(server!.url);
+    try {
+      const boardTwo = await (async () => {
+        await second.runCommand('Product OS: Open Kanban Board', 60_000);
+        const frame = await second.panel('kanban', 60_000);
+        await frame.locator('.card[data-key="PO-2"]').waitFor({ state: 'visible', timeout: 60_000 });
+        return frame;
+      })();
+      await second.runCommand('Product OS: Focus on Cards View');
+      const cardsView = second.page.locator('.part.sidebar .monaco-list-row');
+      await cardsView.filter({ hasText: 'PO-2 ' }).first().waitFor({ state: 'visible', timeout: 30_000 });
+      /** The lane the Cards view shows a card under: the nearest lane row above it. */
+      const treeLaneOf = async (key: string): Promise<string | undefined> => {
+        const rows = await cardsView.allInnerTexts();
+        const at = rows.findIndex((r) => r.startsWith(`${key} `));
+        for (let i = at - 1; i >= 0; i--) {
+          // A lane row reads "<name><count>"; card rows start with their key.
+          const text = rows[i].trim();
+          const lane = /^[A-Z][A-Z0-9]*-\d+ /.test(text) ? undefined : Object.values(LANE_NAMES).find((n) => text.toLowerCase().startsWith(n.toLowerCase()));
+          if (lane) return lane;
+        }
+        return undefined;
+      };
+      const laneBefore = await treeLaneOf('PO-2');
+      assert.equal(laneBefore, LANE_NAMES[before.lane], `the Cards view shows PO-2 under its lane (rows: ${JSON.stringify(await cardsView.allInnerTexts())})`);
+
+      await boardOne.dragAndDrop('.card[data-key="PO-2"]', `.lane-list[data-lane="${target}"]`, { targetPosition: { x: 40, y: 8 }, timeout: 15_000 });
+      const moved = await until(`PO-2 in ${target}, as the backend has it`, async () => {
+        const card = await api<Card>('GET', '/api/cards/PO-2');
+        return card.lane === target ? card : undefined;
+      });
+      const t0 = Date.now();
+      await boardTwo.locator(`.lane[data-lane="${target}"] .card[data-key="PO-2"]`).waitFor({ state: 'visible', timeout: 10_000 });
+      const boardMs = Date.now() - t0;
+      await until('the second window\'s Cards view to show PO-2 moved', async () => ((await treeLaneOf('PO-2')) === LANE_NAMES[target] ? true : undefined), 10_000);
+      const treeMs = Date.now() - t0;
+      say(`a move in one window reached the other: board ${boardMs} ms, Cards view ${treeMs} ms after the backend had it`);
+      await second.screenshot(shot('second-window-after-move'));
+
+      // The move is a run: in the card's history with its run, and in the audit log.
+      const history = await api<{ events: Array<{ type: string; runId: string | null; data: { to?: string } }>; runs: Run[] }>('GET', '/api/cards/PO-2/history');
+      const move = history.events.filter((e) => e.type === 'moved').at(-1)!;
+      assert.equal(move.data.to, target);
+      const moveRun = history.runs.find((r) => r.id === move.runId);
+      assert.equal(moveRun?.tool, 'cards.move');
+      assert.equal(moveRun?.status, 'succeeded');
+      assert.equal(moved.version, before.version + 1);
+      const audited = await api<RunPage>('GET', `/api/runs?tool=cards.move&limit=50`);
+      assert.ok(audited.runs.some((r) => r.id === move.runId), 'the move is a stored, audited run');
+      assert.deepEqual(second.takeProblems(), []);
+    } finally {
+      await second.close();
+    }
+
+    // Create a card with the lane's quick add, edit it in the drawer, archive it.
+    await boardOne.locator('.lane[data-lane="backlog"] [data-action="quick-add"]').click({ timeout: 10_000 });
+    const titleBox = boardOne.locator('.quick-add[data-lane="backlog"] vscode-textfield input');
+    await titleBox.fill('Plan the launch week');
+    await titleBox.press('Enter');
+    const created = await until('the new card in the backend', async () => (await api<{ cards: Card[] }>('GET', '/api/cards?lane=backlog')).cards.find((c) => c.title === 'Plan the launch week'));
+    const cardEl = boardOne.locator(`.card[data-key="${created.key}"]`);
+    await cardEl.waitFor({ state: 'visible', timeout: 10_000 });
+    await cardEl.click({ timeout: 10_000 });
+    const title = boardOne.locator('.drawer [data-field="title"] input');
+    await title.fill('Plan the launch week (edited)');
+    await boardOne.locator('vscode-button[data-action="save-card"]').click({ timeout: 10_000 });
+    await until('the edit in the backend', async () => ((await api<Card>('GET', `/api/cards/${created.key}`)).title === 'Plan the launch week (edited)' ? true : undefined));
+    await boardOne.locator('vscode-button[data-action="archive-card"]').click({ timeout: 10_000 });
+    await cardEl.waitFor({ state: 'detached', timeout: 10_000 });
+    const archived = await api<Card>('GET', `/api/cards/${created.key}`);
+    assert.equal(archived.archived, true);
+    const events = (await api<{ events: Array<{ type: string }> }>('GET', `/api/cards/${created.key}/history`)).events.map((e) => e.type);
+    assert.deepEqual(events, ['created', 'edited', 'archived']);
+    assertNoWebviewProblems();
+  });
+
   // One story in one test, so no step relies on another test having run first.
   it('edits and saves the brand profile, which waits for approval; approved from the Runs panel, its timeline and log lines follow live', async function () {
     this.timeout(300_000);
