@@ -38,6 +38,8 @@ export async function liveConfigReport(facts: LiveFacts): Promise<{ ok: boolean;
   const logs = logsReport(config.logsDir, !!env.PRODUCT_OS_LOGS);
   const li = settings.findIndex((s) => s.name === 'PRODUCT_OS_LOGS');
   if (li >= 0 && settings[li].status !== 'invalid') settings[li] = logs;
+  const llm = settings.findIndex((s) => s.name === 'PRODUCT_OS_LLM_URL');
+  if (llm >= 0 && settings[llm].status === 'ok' && config.llmUrl) settings[llm] = await llmReport(config.llmUrl, settings[llm]);
   settings.push(await dockerReport(env, facts.dockerProblem));
   return { ok: settings.every((s) => s.status !== 'invalid'), settings };
 }
@@ -68,6 +70,17 @@ export function logsReport(dir: string, configured: boolean): SettingReport {
     return { ...base, status, message: `${dir} is not readable by the workers, which run as uid ${WORKER_UID}: make it readable (for example chmod -R o+rX ${dir})` };
   }
   return { ...base, status: 'ok', message: `in use: ${dir}, readable by the workers (uid ${WORKER_UID})` };
+}
+
+/** A configured LLM endpoint (already checked to be local) answers HTTP at all: any status will do. */
+async function llmReport(url: string, setting: SettingReport): Promise<SettingReport> {
+  try {
+    await fetch(url, { method: 'GET', signal: AbortSignal.timeout(2000), redirect: 'manual' }).then((r) => r.body?.cancel());
+    return { ...setting, message: `${maskUrlSecrets(url)} answers` };
+  } catch (err) {
+    const why = (err as Error).name === 'TimeoutError' ? 'no answer within 2 s' : ((err as { cause?: { code?: string } }).cause?.code ?? 'no answer');
+    return { ...setting, status: 'invalid', message: `PRODUCT_OS_LLM_URL ${maskUrlSecrets(url)} does not answer (${why}); start the LLM server or fix the URL` };
+  }
 }
 
 async function dockerReport(env: Env, probe?: () => Promise<string | null>): Promise<SettingReport> {

@@ -16,7 +16,7 @@ describe('/config/validate tells the truth', function () {
     const savedDocker = process.env.DOCKER_HOST;
     process.env.DOCKER_HOST = 'tcp://127.0.0.1:2'; // nothing listens there: Docker does not answer
     const t = await startBackend({
-      env: { PRODUCT_OS_LOGS: '/nonexistent/logs', PRODUCT_OS_LLM_URL: 'http://alice:hunter2secret@127.0.0.1:8080/v1', DOCKER_HOST: 'tcp://127.0.0.1:2' },
+      env: { PRODUCT_OS_LOGS: '/nonexistent/logs', PRODUCT_OS_LLM_URL: 'http://alice:hunter2secret@127.0.0.1:9/v1', DOCKER_HOST: 'tcp://127.0.0.1:2' },
     });
     try {
       const res = await t.api('GET', '/config/validate');
@@ -28,6 +28,7 @@ describe('/config/validate tells the truth', function () {
       assert.equal(by.get('DOCKER_HOST')?.status, 'invalid', JSON.stringify(by.get('DOCKER_HOST')));
       assert.match(by.get('DOCKER_HOST')!.message, /127\.0\.0\.1:2/, 'the host to fix is shown as it is');
       assert.equal(by.get('store')?.status, 'ok');
+      assert.equal(by.get('PRODUCT_OS_LLM_URL')?.status, 'invalid', 'nothing listens on the LLM port');
       assert.doesNotMatch(JSON.stringify(res.body), /hunter2secret|alice:/);
       assert.doesNotMatch(JSON.stringify(res.body), new RegExp(t.token));
       assert.equal(res.body.ok, false);

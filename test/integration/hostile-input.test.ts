@@ -71,6 +71,15 @@ describe('hostile input (issue 8)', function () {
       assert.notEqual(mcp.messages[0].error.code, -32603);
     });
 
+    it('a directive config 5,000 levels deep is a 400 naming the depth, and stores nothing', async () => {
+      const before = (await t.backend.db.query<{ n: number }>('SELECT count(*)::int AS n FROM directives'))[0].n;
+      const deep = `${'{"a":'.repeat(5000)}1${'}'.repeat(5000)}`;
+      const res = await t.api('POST', '/api/directives', `{"id":"deep","tool":"ops.log_triage","title":"deep","config":${deep}}`);
+      assertRestError(res.status, res.body, 'deep directive config');
+      assert.match(res.body.error.message, /nested more than/);
+      assert.equal((await t.backend.db.query<{ n: number }>('SELECT count(*)::int AS n FROM directives'))[0].n, before);
+    });
+
     it('10,000 unknown fields give an error body of a few kilobytes, not a megabyte', async () => {
       const fields = Array.from({ length: 10_000 }, (_, i) => `"f${i}":1`).join(',');
       const run = await t.api('POST', '/api/runs', { tool: 'system.ping', input: {} });
