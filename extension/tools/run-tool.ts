@@ -72,46 +72,45 @@ export async function runWithProgress(s: Services, tool: ToolInfo, input: Record
   return final;
 }
 
-function waitForRun(s: Services, run: Run, tool: ToolInfo, progress: vscode.Progress<{ message?: string; increment?: number }>, token: vscode.CancellationToken): Promise<Run> {
-  return new Promise<Run>((resolve) => {
-    let done = false;
-    let shown = 0;
-    const finish = async () => {
-      if (done) return;
-      done = true;
-      off();
-      cancelSub.dispose();
-      try {
-        resolve(await s.api.call('getRun', { params: { id: run.id } }));
-      } catch {
-        resolve(run);
-      }
-    };
-    const onEvent = (e: RunEvent) => {
-      if (e.type === 'progress') {
-        const d = e.data as ProgressEventData;
-        const pct = d.total ? Math.max(0, Math.min(100, Math.round((100 * d.progress) / d.total))) : undefined;
-        progress.report({ message: d.message ?? (pct !== undefined ? `${pct}%` : undefined), increment: pct !== undefined && pct > shown ? pct - shown : undefined });
-        if (pct !== undefined) shown = Math.max(shown, pct);
-      } else if (e.type === 'state') {
-        const d = e.data as StateEventData;
-        progress.report({ message: stateText(d.to) });
-        if (d.to === 'awaiting_approval') void offerApproval(run, tool);
-        if (isTerminal(d.to)) void finish();
-      }
-    };
-    const off = s.api.onRunEvents(run.id, onEvent);
-    const cancelSub = token.onCancellationRequested(async () => {
-      progress.report({ message: t('Cancelling…') });
-      try {
-        await s.api.call('cancelRun', { params: { id: run.id } });
-      } catch (err) {
-        s.log.warn(`cancel ${run.id}: ${(err as Error).message}`);
-        void finish();
-      }
-    });
-    if (isTerminal(run.status)) void finish();
+/**
+ * Until the run ends: the backend's wait route says when (the one wait of the product), the
+ * run's event stream only draws progress and offers the approval.
+ */
+async function waitForRun(s: Services, run: Run, tool: ToolInfo, progress: vscode.Progress<{ message?: string; increment?: number }>, token: vscode.CancellationToken): Promise<Run> {
+  let shown = 0;
+  const stop = new AbortController();
+  const off = s.api.onRunEvents(run.id, (e: RunEvent) => {
+    if (e.type === 'progress') {
+      const d = e.data as ProgressEventData;
+      const pct = d.total ? Math.max(0, Math.min(100, Math.round((100 * d.progress) / d.total))) : undefined;
+      progress.report({ message: d.message ?? (pct !== undefined ? `${pct}%` : undefined), increment: pct !== undefined && pct > shown ? pct - shown : undefined });
+      if (pct !== undefined) shown = Math.max(shown, pct);
+    } else if (e.type === 'state') {
+      const d = e.data as StateEventData;
+      progress.report({ message: stateText(d.to) });
+      if (d.to === 'awaiting_approval') void offerApproval(run, tool);
+    }
   });
+  const cancelSub = token.onCancellationRequested(async () => {
+    progress.report({ message: t('Cancelling…') });
+    try {
+      await s.api.call('cancelRun', { params: { id: run.id } });
+    } catch (err) {
+      s.log.warn(`cancel ${run.id}: ${(err as Error).message}`);
+      stop.abort();
+    }
+  });
+  let current = run;
+  try {
+    // Asked again while a long run goes on (each ask waits at most a minute on the backend).
+    while (!isTerminal(current.status)) current = await s.api.call('waitRun', { params: { id: run.id }, query: { timeoutMs: 60_000 } }, stop.signal);
+  } catch (err) {
+    s.log.warn(`waiting for ${run.id}: ${(err as Error).message}`);
+  } finally {
+    off();
+    cancelSub.dispose();
+  }
+  return current;
 }
 
 async function offerApproval(run: Run, tool: ToolInfo): Promise<void> {

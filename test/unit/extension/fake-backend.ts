@@ -24,6 +24,9 @@ export function tool(name: string, executor: string, inputSchema: unknown, extra
 export async function startFakeBackend(): Promise<FakeBackendServer> {
   const state: Omit<FakeBackendServer, 'url' | 'close'> = { requests: [], tools: [], runs: new Map(), outcome: 'succeed', output: {} };
   const streams = new Map<string, http.ServerResponse[]>();
+  /** Callers of the wait route, answered when their run ends (as the real backend does). */
+  const waiters = new Map<string, Array<() => void>>();
+  const TERMINAL = new Set<Run['status']>(['succeeded', 'failed', 'cancelled', 'timed_out']);
   let seq = 0;
   const now = () => new Date().toISOString();
   const send = (res: http.ServerResponse, status: number, body: unknown) => {
@@ -36,6 +39,10 @@ export async function startFakeBackend(): Promise<FakeBackendServer> {
     for (const res of streams.get(run.id) ?? []) {
       res.write(`id: ${id}\nevent: state\ndata: ${JSON.stringify({ id, runId: run.id, type: 'state', data: { from: null, to }, createdAt: now() })}\n\n`);
       if (to === 'succeeded' || to === 'cancelled' || to === 'failed') res.end();
+    }
+    if (TERMINAL.has(to)) {
+      for (const answer of waiters.get(run.id) ?? []) answer();
+      waiters.delete(run.id);
     }
   };
   const server = http.createServer((req, res) => {
@@ -64,7 +71,7 @@ export async function startFakeBackend(): Promise<FakeBackendServer> {
         state.runs.set(id, run);
         return send(res, 201, run);
       }
-      const m = /^\/api\/runs\/([^/]+)(\/events|\/cancel)?$/.exec(p);
+      const m = /^\/api\/runs\/([^/]+)(\/events|\/cancel|\/wait)?$/.exec(p);
       if (m) {
         const run = state.runs.get(m[1]);
         if (!run) return send(res, 404, { error: { code: 'not_found', message: 'no run' } });
@@ -80,6 +87,19 @@ export async function startFakeBackend(): Promise<FakeBackendServer> {
             run.error = state.error as Run['error'];
             setTimeout(() => push(run, 'failed', 2), 10);
           }
+          return;
+        }
+        if (m[2] === '/wait') {
+          if (TERMINAL.has(run.status)) return send(res, 200, run);
+          const answer = () => {
+            clearTimeout(timer);
+            send(res, 200, run);
+          };
+          const timer = setTimeout(() => {
+            waiters.set(run.id, (waiters.get(run.id) ?? []).filter((w) => w !== answer));
+            send(res, 200, run);
+          }, Number(url.searchParams.get('timeoutMs') ?? 30_000));
+          waiters.set(run.id, [...(waiters.get(run.id) ?? []), answer]);
           return;
         }
         if (m[2] === '/cancel') {
