@@ -15,7 +15,10 @@ export function serve<K extends RouteName>(app: FastifyInstance, name: K, handle
     method: spec.method,
     url: spec.path,
     // Only the parts the route has: Fastify warns about a part that is named but undefined.
-    schema: Object.fromEntries(Object.entries({ summary: spec.summary, operationId: name, params: spec.params, querystring: spec.query, body: spec.body, response }).filter(([, v]) => v !== undefined)),
+    // A public route says so in the API document too (no bearer token needed).
+    schema: Object.fromEntries(
+      Object.entries({ summary: spec.summary, operationId: name, params: spec.params, querystring: spec.query, body: spec.body, response, security: spec.public ? [] : undefined }).filter(([, v]) => v !== undefined),
+    ),
     // A route whose body is optional (a decision's reason) takes no body as {}.
     preValidation: spec.optionalBody
       ? async (req: FastifyRequest) => {

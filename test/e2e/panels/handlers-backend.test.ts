@@ -27,8 +27,9 @@ describe('panel handlers against a real backend', function () {
     await tb?.close();
   });
 
-  it('loads the board and moves a card; a stale version answers conflict with the backend’s card', async () => {
-    const created = (await tb.api<Card>('POST', '/api/cards', { title: 'Try the panels' })).body;
+  it('creates, loads and moves a card (each a cards.* run); a stale version answers conflict with the backend’s card', async () => {
+    const created = await call('card/create', { title: 'Try the panels' });
+    assert.equal(created.lane, 'backlog');
     const board = await call('board/load', {});
     assert.deepEqual(board.lanes.map((l) => l.name).slice(0, 5), ['Backlog', 'Ready', 'In progress', 'Review', 'Done']);
     assert.ok(board.cards.some((c) => c.key === created.key));
@@ -37,6 +38,13 @@ describe('panel handlers against a real backend', function () {
     await assert.rejects(call('card/move', { key: created.key, ifVersion: created.version, lane: 'done', position: 1 }), (e: { code: string; details: { currentVersion: number; card: Card } }) => e.code === 'conflict' && e.details.currentVersion === moved.version && e.details.card.lane === 'review');
     const history = await call('card/history', { key: created.key });
     assert.deepEqual(history.events.map((e) => e.type), ['created', 'moved']);
+    assert.deepEqual(new Set(history.runs.map((r) => r.tool)), new Set(['cards.create', 'cards.move']), 'the card’s runs, the failed stale move among them');
+    const edited = await call('card/update', { key: created.key, ifVersion: moved.version, title: 'Try the panels again', priority: 'high' });
+    assert.deepEqual([edited.title, edited.priority], ['Try the panels again', 'high']);
+    const archived = await call('card/archive', { key: created.key, ifVersion: edited.version, archived: true });
+    assert.ok(!(await call('board/load', {})).cards.some((c) => c.key === created.key), 'archived cards leave the board');
+    assert.ok((await call('cards/archived', {})).cards.some((c) => c.key === created.key));
+    await call('card/archive', { key: created.key, ifVersion: archived.version, archived: false });
     await assert.rejects(call('card/run', { key: created.key }), (e: { code: string; message: string }) => e.code === 'not_implemented' && /cards\.run/.test(e.message));
   });
 
