@@ -47,6 +47,9 @@ export async function buildApi(ctx: ApiContext, token: string, mcp: McpOptions =
     // in the documented error shape too.
     frameworkErrors: frameworkErrors(ctx.logger),
     clientErrorHandler,
+    // A request whose body never arrives in full (a Content-Length larger than what is sent)
+    // holds a socket: answered 408 after a minute. Responses (SSE, MCP streams) are not limited.
+    requestTimeout: 60_000,
   });
   app.setValidatorCompiler(validatorCompiler());
   app.setErrorHandler(errorHandler(ctx.logger));
