@@ -81,8 +81,7 @@ export class TemplateMiner {
 
   /** Adds one message (its masked words); returns a cluster id to resolve later with `templateOf`/`rootOf`. */
   add(tokens: readonly string[]): number {
-    const hashes = tokenHashes(tokens);
-    const signature = combine(hashes, -1);
+    const signature = messageKey(tokens);
     const seen = this.exact.get(signature);
     if (seen !== undefined && covers(this.clusters[seen].tokens, tokens)) {
       this.clusters[seen].size++;
@@ -327,7 +326,7 @@ export class TemplateMiner {
     if (roots.size < 2) return undefined;
     // The template may already exist as a message of its own (a line whose word there was
     // masked): merge into that cluster rather than creating a twin with the same text.
-    const twin = this.exact.get(combine(tokenHashes(template), -1));
+    const twin = this.exact.get(messageKey(template));
     const twinRoot = twin === undefined ? undefined : this.rootOf(twin);
     const merged = twinRoot !== undefined && sameWords(this.clusters[twinRoot].tokens, template) ? twinRoot : this.create(template, 0);
     for (const r of roots) this.union(merged, r);
@@ -440,6 +439,34 @@ function tokenHashes(tokens: readonly string[]): Hashes {
     p2 = Math.imul(p2, B2);
   }
   return { lane1, lane2, pow1, pow2, total1, total2 };
+}
+
+/**
+ * The key of the whole message: what `combine(tokenHashes(tokens), -1)` gives, without the
+ * four typed arrays (this runs on every line; the arrays are only needed for hole keys).
+ */
+function messageKey(tokens: readonly string[]): number {
+  const n = tokens.length;
+  let total1 = n;
+  let total2 = Math.imul(n, 0x9e3779b1);
+  let p1 = 1;
+  let p2 = 1;
+  for (let i = 0; i < n; i++) {
+    const t = tokens[i];
+    let h1 = 0x811c9dc5;
+    let h2 = 0xc2b2ae35;
+    for (let j = 0; j < t.length; j++) {
+      const c = t.charCodeAt(j);
+      h1 = Math.imul(h1 ^ c, 0x01000193);
+      h2 = Math.imul(h2 ^ c, 0x85ebca6b);
+    }
+    h2 ^= h2 >>> 15;
+    total1 = (total1 + Math.imul(h1, p1)) | 0;
+    total2 = (total2 + Math.imul(h2, p2)) | 0;
+    p1 = Math.imul(p1, B1);
+    p2 = Math.imul(p2, B2);
+  }
+  return (total1 >>> 0) * 0x100000 + (total2 >>> 12);
 }
 
 /** The key of the whole message (hole = -1) or of the message with a hole at `hole`. */

@@ -289,7 +289,11 @@ export function splitHeader(line: string, model: HeaderModel, memo?: HeaderMemo)
   for (const t of toks) {
     if (t.end > cut) break;
     if (t.level && !level) level = t.level;
-    if (t.cls === 'T' && timestamp === undefined) timestamp = line.slice(t.start, t.end).replace(/[:,]$/, '');
+    if (t.cls === 'T' && timestamp === undefined) {
+      // Without the ':' or ',' the tokenizer took with it ("12:00:01: message"); by hand, as this runs on every line.
+      const last = line.charCodeAt(t.end - 1);
+      timestamp = line.slice(t.start, last === 0x3a || last === 0x2c ? t.end - 1 : t.end);
+    }
   }
   const message = line.slice(cut).trim();
   return { message, header: line.slice(0, cut).trim(), level: level ?? messageLevel(message), timestamp };
