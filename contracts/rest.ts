@@ -207,7 +207,7 @@ export type ListCardsQuery = Static<typeof ListCardsQuery>;
 /**
  * The fields a person or an agent may write on a card. The cards.* tools in the registry state
  * the same constraints in snake_case (a unit test keeps the two equal); the webview messages
- * and the host's edits are built from these.
+ * are built from these.
  */
 export const CardFields = {
   title: Type.String({ minLength: 1, maxLength: 300 }),
@@ -230,20 +230,6 @@ export const CreateCardBody = Type.Object(
   { additionalProperties: false },
 );
 export type CreateCardBody = Static<typeof CreateCardBody>;
-export const PatchCardBody = Type.Object(
-  {
-    ifVersion: CardFields.ifVersion,
-    title: Type.Optional(CardFields.title),
-    description: Type.Optional(CardFields.description),
-    lane: Type.Optional(CardFields.lane),
-    position: Type.Optional(CardFields.position),
-    labels: Type.Optional(CardFields.labels),
-    priority: Type.Optional(CardFields.priority),
-    archived: Type.Optional(Type.Boolean()),
-  },
-  { additionalProperties: false, minProperties: 2 },
-);
-export type PatchCardBody = Static<typeof PatchCardBody>;
 /** `data` of a board stream event: a card as a cards.* run left it. */
 export const BoardChange = Type.Object({ card: Card, runId: Type.String(), tool: Type.String() });
 export type BoardChange = Static<typeof BoardChange>;

@@ -6,6 +6,7 @@
  */
 import { Type, type Static, type TObject, type TSchema } from '@sinclair/typebox';
 import {
+  BoardChange,
   BrandProfile,
   BrandVersion,
   Card,
@@ -124,7 +125,7 @@ export const ROUTES = {
     method: 'GET',
     path: '/api/board/stream',
     summary: 'Server-Sent Events of card changes (each a card as a cards.* run left it), for every open board',
-    events: { card: Type.Object({ card: Card, runId: Type.String(), tool: Type.String() }) },
+    events: { card: BoardChange },
   },
 
   // ---- brand ----------------------------------------------------------------------------------

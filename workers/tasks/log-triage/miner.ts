@@ -409,6 +409,20 @@ interface Hashes {
   total2: number;
 }
 
+/** A token's two independent hashes (FNV-1a and a second multiplier), left in `pair`: no allocation per token. */
+const pair = new Uint32Array(2);
+function hashToken(t: string): void {
+  let h1 = 0x811c9dc5;
+  let h2 = 0xc2b2ae35;
+  for (let j = 0; j < t.length; j++) {
+    const c = t.charCodeAt(j);
+    h1 = Math.imul(h1 ^ c, 0x01000193);
+    h2 = Math.imul(h2 ^ c, 0x85ebca6b);
+  }
+  pair[0] = h1;
+  pair[1] = h2 ^ (h2 >>> 15);
+}
+
 function tokenHashes(tokens: readonly string[]): Hashes {
   const n = tokens.length;
   const lane1 = new Uint32Array(n);
@@ -420,15 +434,9 @@ function tokenHashes(tokens: readonly string[]): Hashes {
   let p1 = 1;
   let p2 = 1;
   for (let i = 0; i < n; i++) {
-    const t = tokens[i];
-    let h1 = 0x811c9dc5;
-    let h2 = 0xc2b2ae35;
-    for (let j = 0; j < t.length; j++) {
-      const c = t.charCodeAt(j);
-      h1 = Math.imul(h1 ^ c, 0x01000193);
-      h2 = Math.imul(h2 ^ c, 0x85ebca6b);
-    }
-    h2 ^= h2 >>> 15;
+    hashToken(tokens[i]);
+    const h1 = pair[0];
+    const h2 = pair[1];
     lane1[i] = h1;
     lane2[i] = h2;
     pow1[i] = p1;
@@ -452,15 +460,9 @@ function messageKey(tokens: readonly string[]): number {
   let p1 = 1;
   let p2 = 1;
   for (let i = 0; i < n; i++) {
-    const t = tokens[i];
-    let h1 = 0x811c9dc5;
-    let h2 = 0xc2b2ae35;
-    for (let j = 0; j < t.length; j++) {
-      const c = t.charCodeAt(j);
-      h1 = Math.imul(h1 ^ c, 0x01000193);
-      h2 = Math.imul(h2 ^ c, 0x85ebca6b);
-    }
-    h2 ^= h2 >>> 15;
+    hashToken(tokens[i]);
+    const h1 = pair[0];
+    const h2 = pair[1];
     total1 = (total1 + Math.imul(h1, p1)) | 0;
     total2 = (total2 + Math.imul(h2, p2)) | 0;
     p1 = Math.imul(p1, B1);
