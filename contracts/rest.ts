@@ -166,6 +166,8 @@ export type ListLogsQuery = Static<typeof ListLogsQuery>;
 export const Lane = Type.Object({ id: Type.String(), name: Type.String(), position: Type.Integer() });
 export type Lane = Static<typeof Lane>;
 export const CARD_KEY_PATTERN = '^[A-Z][A-Z0-9]*-[0-9]+$';
+/** Runs started about a card carry this correlation id, so the card's history lists them. */
+export const cardCorrelationId = (key: string): string => `card:${key}`;
 export const CARD_PRIORITIES = ['none', 'low', 'medium', 'high', 'urgent'] as const;
 export const CardPriority = Type.Unsafe<(typeof CARD_PRIORITIES)[number]>({ type: 'string', enum: [...CARD_PRIORITIES] });
 export type CardPriority = (typeof CARD_PRIORITIES)[number];

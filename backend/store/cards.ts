@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { Queryable } from './db';
-import type { Card, CardEvent, CardPriority, Lane, Run } from '../../contracts/rest';
+import { cardCorrelationId, type Card, type CardEvent, type CardPriority, type Lane, type Run } from '../../contracts/rest';
 import { ProductOsError } from '../errors';
 import { publicRun, toRun, type RunRow } from './runs';
 
@@ -34,8 +34,6 @@ const toCard = (r: CardRow): Card => ({
 });
 
 export const CARD_PREFIX = 'PO';
-/** Runs started about a card carry this correlation id, so its history can list them. */
-export const cardCorrelationId = (key: string): string => `card:${key}`;
 
 /** Who wrote a card, and through which run: every card write is a run of a cards.* tool. */
 export interface CardActor {

@@ -5,7 +5,7 @@
  * move carries `details.currentVersion` and `details.card`, which the board uses to roll back).
  * Every write is a tool run (cards.*, brand.*), waited for on the backend's one wait route.
  */
-import type { Card, Run, RunEvent, StateEventData, ToolInfo } from '../../contracts/rest';
+import { cardCorrelationId, type Card, type Run, type RunEvent, type StateEventData, type ToolInfo } from '../../contracts/rest';
 import type { BackendApi } from '../backend-api';
 import type { HostNotification, PanelKind, RequestMap, RequestMethod, WebviewRequest } from '../../contracts/webview-messages';
 import { isTerminal } from '../run-status';
@@ -27,8 +27,6 @@ export const CARD_RUN_TOOL = 'cards.run';
 export const BRAND_GET_TOOL = 'brand.get_profile';
 export const BRAND_UPDATE_TOOL = 'brand.update_profile';
 export const BRAND_REVERT_TOOL = 'brand.revert_profile';
-/** Runs started from a card carry this correlation id, so the card's history lists them. */
-export const cardCorrelationId = (key: string): string => `card:${key}`;
 
 function handlerError(code: string, message: string, details?: unknown): HandlerError {
   return { code, message, ...(details === undefined ? {} : { details }) };

@@ -3,7 +3,7 @@
  * with ifVersion as one cards.update run), archive, the card's history (its events) and its
  * runs, and "Run Card" (tool cards.run).
  */
-import { CARD_PRIORITIES, type Card, type CardEvent, type CardPriority, type Run, type ToolInfo } from '../../contracts/rest';
+import { CARD_PRIORITIES, cardCorrelationId, type Card, type CardEvent, type CardPriority, type Run, type ToolInfo } from '../../contracts/rest';
 import type { HostClient } from '../common/client';
 import { RequestError } from '../common/client';
 import { h, icon, replace } from '../common/dom';
@@ -37,7 +37,7 @@ export function describeCardEvent(e: CardEvent, laneName: (id: string) => string
 }
 
 export function runBelongsToCard(run: Run, key: string): boolean {
-  return run.correlationId === `card:${key}` || (run.tool === 'cards.run' && (run.input as { card_key?: unknown } | null)?.card_key === key);
+  return run.correlationId === cardCorrelationId(key) || (run.tool === 'cards.run' && (run.input as { card_key?: unknown } | null)?.card_key === key);
 }
 
 export class CardDrawer {
