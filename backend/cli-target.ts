@@ -9,8 +9,7 @@ import { remoteToken } from './remote-token';
 import { ProductOsError, type ErrorCode } from './errors';
 import { toolInfo } from './api/tool-info';
 import type { Run, ToolInfo } from '../contracts/rest';
-import { TERMINAL_STATUSES } from '../contracts/rest';
-import { BackendRequestError, callRoute } from '../contracts/client';
+import { BackendRequestError, callRoute, settle } from '../contracts/client';
 import type { JsonRouteName, RouteArgs, RouteResponse } from '../contracts/routes';
 
 export interface CallRequest {
@@ -63,19 +62,13 @@ function remoteTarget(base: string, data: string | undefined): CliTarget {
       throw new ProductOsError('not_configured', `no Product OS backend answers at PRODUCT_OS_URL=${base} (${cause}): start one with "product-os serve", or unset PRODUCT_OS_URL to use the data folder directly`);
     }
   };
-  // The backend's wait route, asked again while a long run goes on.
-  const settle = async (run: Run): Promise<Run> => {
-    while (!TERMINAL_STATUSES.has(run.status) && run.status !== 'awaiting_approval') {
-      run = await api('waitRun', { params: { id: run.id }, query: { until: 'settled', timeoutMs: 60_000 } });
-    }
-    return run;
-  };
+  const settled = (run: Run): Promise<Run> => settle((args) => api('waitRun', args), run, { until: 'settled' });
   return {
     tools: async () => (await api('listTools', {})).tools,
-    call: async (request) => settle(await api('createRun', { body: request })),
+    call: async (request) => settled(await api('createRun', { body: request })),
     async decide(runId, decision, reason) {
       const run = await api(decision === 'approve' ? 'approveRun' : 'denyRun', { params: { id: runId }, body: reason ? { reason } : {} });
-      return decision === 'deny' ? run : settle(run);
+      return decision === 'deny' ? run : settled(run);
     },
     close: async () => undefined,
   };

@@ -4,6 +4,7 @@
  * schema, so a caller gets the declared type or an error, never an unchecked cast.
  */
 import { ROUTES, routeUrl, type JsonRouteName, type RouteArgs, type RouteResponse, type RouteSpec } from './routes';
+import { TERMINAL_STATUSES, type Run } from './rest';
 import { compileSchema } from './validator';
 
 /** A refused or failed request: the backend's `{error: {code, message, details}}` plus the HTTP status (0: no answer). */
@@ -77,9 +78,16 @@ export const describeRoute = (name: JsonRouteName): string => `${ROUTES[name].me
 export async function callRoute<K extends JsonRouteName>(conn: ApiConnection, name: K, args: RouteArgs<K>, opts: CallOptions = {}): Promise<RouteResponse<K>> {
   const spec: RouteSpec = ROUTES[name];
   const a = args as { params?: Record<string, unknown>; query?: Record<string, unknown>; body?: unknown };
+  let path: string;
+  try {
+    path = routeUrl(spec, a.params, a.query);
+  } catch (err) {
+    // A caller's mistake, found before anything is sent: not a backend that cannot be reached.
+    throw new BackendRequestError(0, 'bad_request', (err as Error).message);
+  }
   const headers: Record<string, string> = { authorization: `Bearer ${conn.token}`, accept: 'application/json', ...(opts.caller ? { 'x-product-os-caller': opts.caller } : {}), ...opts.headers };
   if (a.body !== undefined) headers['content-type'] = 'application/json';
-  const res = await (opts.fetch ?? fetch)(new URL(routeUrl(spec, a.params, a.query), `${conn.url.replace(/\/+$/, '')}/`), {
+  const res = await (opts.fetch ?? fetch)(new URL(path, `${conn.url.replace(/\/+$/, '')}/`), {
     method: spec.method,
     headers,
     body: a.body === undefined ? undefined : JSON.stringify(a.body),
@@ -97,4 +105,23 @@ export async function callRoute<K extends JsonRouteName>(conn: ApiConnection, na
     throw new BackendRequestError(res.status, 'invalid_response', `${describeRoute(name)} answered what the route does not declare: ${violations.slice(0, 3).map((v) => v.message).join('; ')}`, { violations: violations.slice(0, 20) });
   }
   return value as RouteResponse<K>;
+}
+
+/** One ask of the wait route (each caller's own client, with its timeouts and caller name). */
+export type AskWait = (args: RouteArgs<'waitRun'>, signal?: AbortSignal) => Promise<Run>;
+
+/**
+ * The run once it has ended (with `until: 'settled'`, also once it waits for approval), asking
+ * the backend's wait route again while a long run goes on; after `withinMs`, the run as it
+ * stands. The one way every client waits for a run.
+ */
+export async function settle(ask: AskWait, run: Run, opts: { until?: 'terminal' | 'settled'; withinMs?: number; signal?: AbortSignal } = {}): Promise<Run> {
+  const until = opts.until ?? 'terminal';
+  const stops = (r: Run) => TERMINAL_STATUSES.has(r.status) || (until === 'settled' && r.status === 'awaiting_approval');
+  const deadline = Date.now() + (opts.withinMs ?? Number.POSITIVE_INFINITY);
+  let current = run;
+  while (!stops(current) && Date.now() < deadline) {
+    current = await ask({ params: { id: run.id }, query: { until, timeoutMs: Math.min(60_000, deadline - Date.now()) } }, opts.signal);
+  }
+  return current;
 }

@@ -168,6 +168,9 @@ export type Lane = Static<typeof Lane>;
 export const CARD_KEY_PATTERN = '^[A-Z][A-Z0-9]*-[0-9]+$';
 /** Runs started about a card carry this correlation id, so the card's history lists them. */
 export const cardCorrelationId = (key: string): string => `card:${key}`;
+/** Whether a run is about a card: started from it, or a cards.* run on it (the store's card history reads the same). */
+export const runIsAboutCard = (run: { tool: string; input: unknown; correlationId: string | null }, key: string): boolean =>
+  run.correlationId === cardCorrelationId(key) || (run.tool.startsWith('cards.') && (run.input as { card_key?: unknown } | null)?.card_key === key);
 export const CARD_PRIORITIES = ['none', 'low', 'medium', 'high', 'urgent'] as const;
 export const CardPriority = Type.Unsafe<(typeof CARD_PRIORITIES)[number]>({ type: 'string', enum: [...CARD_PRIORITIES] });
 export type CardPriority = (typeof CARD_PRIORITIES)[number];

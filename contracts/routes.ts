@@ -163,7 +163,6 @@ export type Routes = typeof ROUTES;
 export type RouteName = keyof Routes;
 /** Routes that answer JSON (the others are event streams). */
 export type JsonRouteName = { [K in RouteName]: Routes[K] extends { response: TSchema } ? K : never }[RouteName];
-export type StreamRouteName = Exclude<RouteName, JsonRouteName>;
 
 type Part<R, P extends string> = R extends { [k in P]: infer S extends TSchema } ? Static<S> : undefined;
 export type RouteParams<K extends RouteName> = Part<Routes[K], 'params'>;

@@ -18,8 +18,11 @@ export interface BackendApi {
   onRunEvents(runId: string, listener: (event: RunEvent) => void): () => void;
   /** Live log lines (the logStream route), optionally for one run. */
   onLog(listener: (line: LogLine) => void, runId?: string): () => void;
-  /** Live card changes (the boardStream route), from every window and agent. */
-  onBoardChange(listener: (change: BoardChange) => void): () => void;
+  /**
+   * Live card changes (the boardStream route), from every window and agent. `null` after the
+   * stream came back from a drop: changes may have been missed, so read the board again.
+   */
+  onBoardChange(listener: (change: BoardChange | null) => void): () => void;
   /** The MCP endpoint and token, for "Copy MCP Server Config" and MCP registration. */
   mcpEndpoint(): Promise<{ url: string; token: string }>;
 }

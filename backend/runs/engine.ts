@@ -105,14 +105,14 @@ export class RunEngine {
   async submit(req: SubmitRequest): Promise<{ run: Run; created: boolean }> {
     const { registry, config, db } = this.deps;
     const tool = registry.get(req.tool);
-    const argsShape = jsonValueProblem(req.input) ? null : shapeOf(req.input);
+    const jsonProblem = jsonValueProblem(req.input);
+    const argsShape = jsonProblem ? null : shapeOf(req.input);
     if (!tool) {
       await this.auditRefusal(req, argsShape, 'unknown_tool');
       throw new ProductOsError('unknown_tool', `no tool named "${req.tool}"`, { tool: req.tool });
     }
     // Input first, whatever happens next: a tool that cannot run yet still says what is wrong
     // with a call to it, so the caller can fix it before the tool is there.
-    const jsonProblem = jsonValueProblem(req.input);
     if (jsonProblem) {
       await this.auditRefusal(req, null, 'invalid_input');
       throw new ProductOsError('invalid_input', `invalid input for ${tool.name}: ${jsonProblem.message}`, { violations: [jsonProblem] });

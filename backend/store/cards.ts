@@ -112,6 +112,13 @@ export async function changeCard(q: Queryable, key: string, ifVersion: number, c
   if (current.version !== ifVersion) throw conflict(current, ifVersion);
   if (change.lane !== undefined) await requireLane(q, change.lane, '/lane');
   const moving = change.lane !== undefined && change.lane !== current.lane;
+  const edited = (['title', 'description', 'labels', 'priority'] as const).filter((f) => change[f] !== undefined && JSON.stringify(change[f]) !== JSON.stringify(current[f]));
+  const archiving = change.archived !== undefined && change.archived !== current.archived;
+  const reordered = change.position !== undefined && change.position !== current.position;
+  // A write that would change nothing is refused, so the version and the history stay true.
+  if (!moving && edited.length === 0 && !archiving && !reordered) {
+    throw new ProductOsError('invalid_state', `card ${key} is already like that${change.archived !== undefined ? (current.archived ? ' (archived)' : ' (on the board)') : ''}: nothing to change`, { card: current });
+  }
   const rows = await q.query<CardRow>(
     `UPDATE cards SET title = coalesce($3, title), description = coalesce($4, description), lane = coalesce($5, lane),
        position = coalesce($6, CASE WHEN $8 THEN (SELECT coalesce(max(position), 0) + 1 FROM cards WHERE lane = $5) ELSE position END),
@@ -137,9 +144,8 @@ export async function changeCard(q: Queryable, key: string, ifVersion: number, c
   }
   const card = toCard(rows[0]);
   if (moving) await addCardEvent(q, card.id, 'moved', by, { from: current.lane, to: card.lane, position: card.position });
-  const edited = (['title', 'description', 'labels', 'priority'] as const).filter((f) => change[f] !== undefined && JSON.stringify(change[f]) !== JSON.stringify(current[f]));
   if (edited.length > 0) await addCardEvent(q, card.id, 'edited', by, { fields: edited });
-  if (change.archived !== undefined && change.archived !== current.archived) await addCardEvent(q, card.id, change.archived ? 'archived' : 'restored', by, {});
+  if (archiving) await addCardEvent(q, card.id, change.archived ? 'archived' : 'restored', by, {});
   return card;
 }
 
@@ -161,12 +167,14 @@ export async function listCardEvents(q: Queryable, key: string): Promise<CardEve
 
 /** The runs about a card, newest first: its writes, agent runs on it, and runs started from it. */
 export async function listCardRuns(q: Queryable, key: string, limit = 50): Promise<Run[]> {
+  // Three indexed lookups (correlation, the card_key of cards.* runs, the card's events), not one
+  // OR over the whole runs table: every board change is a run, so the table grows with use.
   const rows = await q.query<RunRow>(
-    `SELECT r.* FROM runs r
-     WHERE r.correlation_id = $2
-        OR (r.tool LIKE 'cards.%' AND r.input->>'card_key' = $1)
-        OR r.id IN (SELECT e.run_id FROM card_events e JOIN cards c ON c.id = e.card_id WHERE c.key = $1 AND e.run_id IS NOT NULL)
-     ORDER BY r.created_at DESC LIMIT $3`,
+    `SELECT * FROM runs WHERE id IN (
+       SELECT id FROM runs WHERE correlation_id = $2
+       UNION SELECT id FROM runs WHERE tool LIKE 'cards.%' AND input->>'card_key' = $1
+       UNION SELECT e.run_id FROM card_events e JOIN cards c ON c.id = e.card_id WHERE c.key = $1 AND e.run_id IS NOT NULL)
+     ORDER BY created_at DESC LIMIT $3`,
     [key, cardCorrelationId(key), limit],
   );
   return rows.map((r) => publicRun(toRun(r)));

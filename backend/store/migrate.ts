@@ -6,6 +6,7 @@ import m0004 from './migrations/0004_workers';
 import m0005 from './migrations/0005_directives';
 import m0006 from './migrations/0006_card_priority_archive';
 import m0007 from './migrations/0007_container_allowlist_source';
+import m0008 from './migrations/0008_card_runs_index';
 
 /** Numbered, append-only: a new change is a new entry, never an edit of an applied one. */
 export const MIGRATIONS: ReadonlyArray<{ version: number; name: string; sql: string }> = [
@@ -16,6 +17,7 @@ export const MIGRATIONS: ReadonlyArray<{ version: number; name: string; sql: str
   { version: 5, name: 'directives', sql: m0005 },
   { version: 6, name: 'card_priority_archive', sql: m0006 },
   { version: 7, name: 'container_allowlist_source', sql: m0007 },
+  { version: 8, name: 'card_runs_index', sql: m0008 },
 ];
 
 /**

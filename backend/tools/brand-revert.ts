@@ -13,6 +13,11 @@ export const revertProfile: LocalHandler = async (input: { profile_id: string; v
     const target = await brandAtVersion(tx, input.profile_id, input.version);
     if (target === null) throw new ProductOsError('not_found', `brand profile "${input.profile_id}" has no version ${input.version}`);
     if (JSON.stringify(target) === JSON.stringify(current.brand)) throw new ProductOsError('invalid_state', `brand profile "${input.profile_id}" is already as it was at version ${input.version}`);
+    // An old version is held to today's profile schema, as any save is (one definition of a profile).
+    const violations = ctx.registry.get('brand.get_profile')?.validateOutput({ profile_id: input.profile_id, brand: target }) ?? [];
+    if (violations.length > 0) {
+      throw new ProductOsError('invalid_state', `version ${input.version} of brand profile "${input.profile_id}" is not a valid profile today: ${violations.map((v) => v.message.replace(/\/brand/g, '')).join('; ')}`, { violations });
+    }
     const row = await saveBrand(tx, input.profile_id, current.version, target, ctx.run.caller, ctx.run.id);
     if (!row) throw new ProductOsError('conflict', `brand profile "${input.profile_id}" changed while this revert ran; try again`, undefined, { retryable: true });
     await ctx.log('info', `brand profile "${input.profile_id}" reverted to version ${input.version}, saved as version ${row.version}`);

@@ -101,8 +101,11 @@ export class BackendClient implements BackendApi {
     return this.hub<LogLine>(`logs:${runId ?? ''}`, path, (m) => (m.event === 'log' ? (JSON.parse(m.data) as LogLine) : undefined), {}).add(listener);
   }
 
-  onBoardChange(listener: (change: BoardChange) => void): () => void {
-    return this.hub<BoardChange>('board', routeUrl(ROUTES.boardStream), (m) => (m.event === 'card' ? (JSON.parse(m.data) as BoardChange) : undefined), {}).add(listener);
+  onBoardChange(listener: (change: BoardChange | null) => void): () => void {
+    // The board stream has no ids to resume from: after a reconnect, listeners re-read the board.
+    return this.hub<BoardChange | null>('board', routeUrl(ROUTES.boardStream), (m) => (m.event === 'card' ? (JSON.parse(m.data) as BoardChange) : undefined), {
+      onReconnect: async (emit) => emit(null),
+    }).add(listener);
   }
 
   async mcpEndpoint(): Promise<{ url: string; token: string }> {

@@ -6,6 +6,7 @@ import * as vscode from 'vscode';
 import type { Card } from '../../contracts/rest';
 import type { Services } from '../services';
 import { showFailure } from '../ui';
+import { BackendRequestError, settle } from '../../contracts/client';
 import { cardKeyOf } from './tool-commands';
 
 const t = vscode.l10n.t;
@@ -25,8 +26,12 @@ export function cardFromSelection(text: string, where: string): { title: string;
 async function writeCard(s: Services, tool: string, input: Record<string, unknown>, what: string): Promise<Card | undefined> {
   try {
     const run = await s.api.call('createRun', { body: { tool, input } });
-    const done = run.status === 'succeeded' ? run : await s.api.call('waitRun', { params: { id: run.id }, query: { timeoutMs: 30_000 } });
-    if (done.status !== 'succeeded') throw done.error ?? new Error(t('{0} ended {1}', tool, done.status));
+    const done = await settle((args, signal) => s.api.call('waitRun', args, signal), run);
+    if (done.status !== 'succeeded') {
+      // The run's own error (a conflict, an unknown lane), shown as the backend's words.
+      if (done.error) throw new BackendRequestError(0, done.error.code, done.error.message, done.error.details);
+      throw new Error(t('{0} ended {1}', tool, done.status));
+    }
     return (done.output as { card: Card }).card;
   } catch (err) {
     await showFailure(err, what);

@@ -7,6 +7,7 @@
  */
 import { cardCorrelationId, type Card, type Run, type RunEvent, type StateEventData, type ToolInfo } from '../../contracts/rest';
 import type { BackendApi } from '../backend-api';
+import { settle } from '../../contracts/client';
 import type { HostNotification, PanelKind, RequestMap, RequestMethod, WebviewRequest } from '../../contracts/webview-messages';
 import { isTerminal } from '../run-status';
 import type { HandlerError } from './channel';
@@ -26,7 +27,7 @@ export interface HandlerDeps {
 export const CARD_RUN_TOOL = 'cards.run';
 export const BRAND_GET_TOOL = 'brand.get_profile';
 export const BRAND_UPDATE_TOOL = 'brand.update_profile';
-export const BRAND_REVERT_TOOL = 'brand.revert_profile';
+const BRAND_REVERT_TOOL = 'brand.revert_profile';
 
 function handlerError(code: string, message: string, details?: unknown): HandlerError {
   return { code, message, ...(details === undefined ? {} : { details }) };
@@ -67,8 +68,8 @@ export class PanelHandlers {
   /** Submit a tool call and, when asked, wait for it to settle (end, or stop for approval). */
   private async call(tool: string, input: Record<string, unknown>, opts: { correlationId?: string; wait?: boolean } = {}): Promise<Run> {
     const run = await this.api.call('createRun', { body: { tool, input, ...(opts.correlationId ? { correlationId: opts.correlationId } : {}) } });
-    if (!opts.wait || isTerminal(run.status) || run.status === 'awaiting_approval') return run;
-    return this.api.call('waitRun', { params: { id: run.id }, query: { until: 'settled', timeoutMs: this.deps.runWaitMs ?? 5 * 60_000 } });
+    if (!opts.wait) return run;
+    return settle((args, signal) => this.api.call('waitRun', args, signal), run, { until: 'settled', withinMs: this.deps.runWaitMs ?? 5 * 60_000 });
   }
 
   private async tools(): Promise<ToolInfo[]> {

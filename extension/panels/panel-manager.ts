@@ -100,7 +100,7 @@ class ProductOsPanel {
     }
     if (kind === 'kanban') {
       // Moves and edits from other windows, agents and the CLI keep the board in step.
-      const off = deps.api.onBoardChange((change) => this.channel.notify({ kind: 'notification', type: 'board/changed', card: change.card }));
+      const off = deps.api.onBoardChange((change) => this.channel.notify(change ? { kind: 'notification', type: 'board/changed', card: change.card } : { kind: 'notification', type: 'panel/resync' }));
       this.disposables.push({ dispose: off });
     }
   }

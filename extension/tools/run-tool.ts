@@ -6,6 +6,7 @@
 import * as vscode from 'vscode';
 import type { ProgressEventData, Run, RunEvent, StateEventData, ToolInfo } from '../../contracts/rest';
 import { isTerminal } from '../run-status';
+import { settle } from '../../contracts/client';
 import type { Services } from '../services';
 import { executorNeedsTrust, refusal } from '../trust';
 import { showFailure, showJson } from '../ui';
@@ -78,7 +79,6 @@ export async function runWithProgress(s: Services, tool: ToolInfo, input: Record
  */
 async function waitForRun(s: Services, run: Run, tool: ToolInfo, progress: vscode.Progress<{ message?: string; increment?: number }>, token: vscode.CancellationToken): Promise<Run> {
   let shown = 0;
-  const stop = new AbortController();
   const off = s.api.onRunEvents(run.id, (e: RunEvent) => {
     if (e.type === 'progress') {
       const d = e.data as ProgressEventData;
@@ -96,21 +96,19 @@ async function waitForRun(s: Services, run: Run, tool: ToolInfo, progress: vscod
     try {
       await s.api.call('cancelRun', { params: { id: run.id } });
     } catch (err) {
+      // It may have ended meanwhile: the wait below still answers with how it ended.
       s.log.warn(`cancel ${run.id}: ${(err as Error).message}`);
-      stop.abort();
     }
   });
-  let current = run;
   try {
-    // Asked again while a long run goes on (each ask waits at most a minute on the backend).
-    while (!isTerminal(current.status)) current = await s.api.call('waitRun', { params: { id: run.id }, query: { timeoutMs: 60_000 } }, stop.signal);
+    return await settle((args, signal) => s.api.call('waitRun', args, signal), run);
   } catch (err) {
     s.log.warn(`waiting for ${run.id}: ${(err as Error).message}`);
+    return run;
   } finally {
     off();
     cancelSub.dispose();
   }
-  return current;
 }
 
 async function offerApproval(run: Run, tool: ToolInfo): Promise<void> {

@@ -32,14 +32,6 @@ export function registerViews(context: vscode.ExtensionContext, s: Services): vo
       last = st.kind;
     }),
   );
-  // A finished card run may have moved or changed its card.
-  let lastCardRuns = new Set<string>();
-  const offCardRuns = s.runs.onDidChange(() => {
-    const done = new Set(s.runs.list().filter((r) => r.tool === 'cards.run' && r.finishedAt).map((r) => r.id));
-    if ([...done].some((id) => !lastCardRuns.has(id))) cards.refresh();
-    lastCardRuns = done;
-  });
-  context.subscriptions.push({ dispose: offCardRuns });
   context.subscriptions.push(
     vscode.workspace.onDidChangeConfiguration((e) => {
       if (e.affectsConfiguration('productOs.board.lanes')) cards.refresh();

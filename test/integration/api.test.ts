@@ -850,6 +850,8 @@ describe('REST API (PGlite backend)', function () {
       assert.deepEqual([v2.title, v2.priority], ['Archive me soon', 'low']);
       const archived = await b.tool('cards.archive', { card_key: card.key, if_version: v2.version });
       assert.equal((archived.output as { card: { archived: boolean } }).card.archived, true);
+      const again = await b.tool('cards.archive', { card_key: card.key, if_version: v2.version + 1 });
+      assert.equal(again.error?.code, 'invalid_state', 'archiving an archived card changes nothing and says so');
       const onBoard = await b.api<{ cards: Array<{ key: string }> }>('GET', '/api/cards');
       assert.ok(!onBoard.body.cards.some((c) => c.key === card.key), 'an archived card is off the board');
       const inArchive = await b.api<{ cards: Array<{ key: string }> }>('GET', '/api/cards?archived=true');

@@ -3,7 +3,7 @@
  * with ifVersion as one cards.update run), archive, the card's history (its events) and its
  * runs, and "Run Card" (tool cards.run).
  */
-import { CARD_PRIORITIES, cardCorrelationId, type Card, type CardEvent, type CardPriority, type Run, type ToolInfo } from '../../contracts/rest';
+import { CARD_PRIORITIES, runIsAboutCard, type Card, type CardEvent, type CardPriority, type Run, type ToolInfo } from '../../contracts/rest';
 import type { HostClient } from '../common/client';
 import { RequestError } from '../common/client';
 import { h, icon, replace } from '../common/dom';
@@ -36,9 +36,6 @@ export function describeCardEvent(e: CardEvent, laneName: (id: string) => string
   }
 }
 
-export function runBelongsToCard(run: Run, key: string): boolean {
-  return run.correlationId === cardCorrelationId(key) || (run.tool === 'cards.run' && (run.input as { card_key?: unknown } | null)?.card_key === key);
-}
 
 export class CardDrawer {
   readonly root: HTMLElement;
@@ -157,7 +154,7 @@ export class CardDrawer {
   }
 
   runChanged(run: Run): void {
-    if (!this.card || !runBelongsToCard(run, this.card.key)) return;
+    if (!this.card || !runIsAboutCard(run, this.card.key)) return;
     const i = this.runs.findIndex((r) => r.id === run.id);
     if (i >= 0) this.runs[i] = run;
     else this.runs.unshift(run);

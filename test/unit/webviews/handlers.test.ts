@@ -25,7 +25,7 @@ class FakeApi implements BackendApi {
   onRun(): () => void {
     return () => undefined;
   }
-  onBoardChange(_l: (c: BoardChange) => void): () => void {
+  onBoardChange(_l: (c: BoardChange | null) => void): () => void {
     return () => undefined;
   }
   onRunEvents(runId: string, listener: (e: RunEvent) => void): () => void {
@@ -70,7 +70,9 @@ describe('extension: panel request handlers', () => {
     assert.equal((await call('card/move', { key: 'PO-1', ifVersion: 1, lane: 'done', position: 3 })).version, 2);
     const posted = api.calls.find((c) => c.route === 'createRun');
     assert.deepEqual(posted?.body, { tool: 'cards.move', input: { card_key: 'PO-1', if_version: 1, lane: 'done', position: 3 } });
-    assert.deepEqual(api.calls.at(-1), { route: 'waitRun', params: { id: moved.id }, query: { until: 'settled', timeoutMs: 1000 } });
+    const waited = api.calls.at(-1)!;
+    assert.deepEqual([waited.route, waited.params, (waited.query as { until: string }).until], ['waitRun', { id: moved.id }, 'settled']);
+    assert.ok((waited.query as { timeoutMs: number }).timeoutMs <= 1000, 'the wait is bounded by the panel’s runWaitMs');
     await assert.rejects(call('card/move', { key: 'PO-1', ifVersion: 5, lane: 'done', position: 3 }), (e: { code: string; details: { card: { key: string }; runId: string } }) => e.code === 'conflict' && e.details.card.key === 'PO-1' && e.details.runId === conflict.id);
   });
 
