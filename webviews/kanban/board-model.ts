@@ -108,9 +108,18 @@ export class BoardModel {
     return list.findIndex((c) => c.key === card.key);
   }
 
+  /** Versions of cards taken off the board, so a late, older change cannot bring one back. */
+  private readonly removedAt = new Map<string, number>();
+
+  /** Whether a change from elsewhere is no newer than what this board has seen of the card. */
+  isStale(card: Card): boolean {
+    return (this.cards.get(card.key)?.version ?? this.removedAt.get(card.key) ?? 0) >= card.version;
+  }
+
   /** Take a card off the board (archived). */
-  remove(key: string): void {
+  remove(key: string, version?: number): void {
     const old = this.cards.get(key);
+    if (version !== undefined) this.removedAt.set(key, Math.max(version, this.removedAt.get(key) ?? 0));
     if (!old) return;
     const list = this.cardsIn(old.lane) as Card[];
     const i = this.findIndex(list, old);
@@ -122,9 +131,10 @@ export class BoardModel {
   /** Put in a card as the backend has it now (new, edited or moved); an archived one leaves. */
   upsert(card: Card): void {
     if (card.archived) {
-      this.remove(card.key);
+      this.remove(card.key, card.version);
       return;
     }
+    this.removedAt.delete(card.key);
     const old = this.cards.get(card.key);
     if (old) {
       const list = this.cardsIn(old.lane) as Card[];

@@ -231,8 +231,7 @@ view.root.setAttribute('aria-describedby', 'keys-help');
 // Changes made elsewhere (another window, an agent, the CLI) arrive here within a moment.
 client.on('board/changed', ({ card }) => {
   if (model.saving.has(card.key)) return;
-  const known = model.get(card.key);
-  if (known && known.version >= card.version) return;
+  if (model.isStale(card)) return;
   model.upsert(card);
   view.update();
   if (card.archived && drawer.openKey === card.key) drawer.close();

@@ -118,4 +118,20 @@ describe('webviews: Kanban board model', () => {
     assert.equal(m.get('PO-2')!.version, 2);
     assert.deepEqual(m.get('PO-1'), cards[0]);
   });
+
+  it('takes an archived card off the board, and a late older change does not bring it back', () => {
+    const cards = makeCards(3);
+    const m = new BoardModel(LANES, cards);
+    const archived = { ...cards[0], archived: true, version: 3 };
+    m.upsert(archived);
+    assert.equal(m.get(cards[0].key), undefined);
+    assert.equal(m.size, 2);
+    const lateMove = { ...cards[0], lane: 'done', version: 2 };
+    assert.equal(m.isStale(lateMove), true, 'a move made before the archive is older than it');
+    const restored = { ...cards[0], archived: false, version: 4 };
+    assert.equal(m.isStale(restored), false);
+    m.upsert(restored);
+    assert.equal(m.get(cards[0].key)?.version, 4);
+  });
 });
+
