@@ -23,6 +23,7 @@ import { resolveToken } from './token';
 import { lockDataDir } from './data-dir-lock';
 import { syncSettingContainers } from './executors/docker-allowlist';
 import type { McpOptions } from './mcp/tool-server';
+import type { LlmProvider } from './llm/provider';
 
 export const VERSION = '0.1.0';
 
@@ -50,6 +51,8 @@ export interface StartOptions {
   handlers?: ReadonlyMap<string, LocalHandler>;
   /** Executors to use instead of the defaults for docker or http tools. */
   executors?: { docker?: Executor; http?: Executor };
+  /** The local model to use instead of the configured one (tests: a scripted provider). */
+  llm?: LlmProvider;
 }
 
 /**
@@ -82,7 +85,9 @@ export async function createBackend(opts: StartOptions = {}): Promise<Backend> {
       docker,
       http: opts.executors?.http ?? new UnimplementedExecutor('http'),
     });
-    const engine = new RunEngine({ db, registry, bus, logger, config, executors, instanceId });
+    // The configured model is opened by backend/llm on first use (issue 9 wires the providers).
+    const llm = opts.llm ? async () => opts.llm as LlmProvider : undefined;
+    const engine = new RunEngine({ db, registry, bus, logger, config, executors, instanceId, llm });
     const { token } = resolveToken(config.dataDir, config.token);
     const context: ApiContext = { db, registry, engine, bus, executors, config, env, logger, instanceId, startedAt: Date.now(), version: VERSION };
     const app = await buildApi(context, token, opts.mcp);

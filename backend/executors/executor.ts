@@ -3,6 +3,7 @@ import type { StoredRun } from '../store/runs';
 import type { LogLevel, ProgressEventData } from '../../contracts/rest';
 import type { Db, Transaction } from '../store/db';
 import type { Config } from '../config';
+import type { LlmProvider } from '../llm/provider';
 
 /** What an executor may do while it runs a tool. */
 export interface ExecutionContext {
@@ -17,6 +18,12 @@ export interface ExecutionContext {
   log(level: LogLevel, message: string, fields?: Record<string, unknown>): Promise<void>;
   /** Token counts only: there is no parameter for prompt or completion text, by design. */
   recordLlmUsage(model: string, promptTokens: number, completionTokens: number): Promise<void>;
+  /**
+   * The configured local model, metered for this run: every `generate` records its token
+   * counts against the run. Throws `not_configured` (naming the setting) when no local model
+   * is configured.
+   */
+  llm(): Promise<LlmProvider>;
   /**
    * Runs `fn` in the transaction that also records this run as succeeded, with what `fn`
    * returns as its output (validated against the outputSchema inside the transaction). A

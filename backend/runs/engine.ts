@@ -8,6 +8,7 @@ import { ProductOsError, toErrorBody, MAX_ERROR_ITEMS, type ErrorBody } from '..
 import { shapeOf } from '../shape';
 import type { Logger } from '../logger';
 import type { Config } from '../config';
+import type { LlmProvider } from '../llm/provider';
 import type { Bus } from './bus';
 import { needsApproval } from './policy';
 import { isTerminal } from './transitions';
@@ -48,6 +49,8 @@ export interface EngineDeps {
   config: Config;
   executors: ExecutorRouter;
   instanceId: string;
+  /** The configured local model (backend/llm), opened on first use; absent when none is set. */
+  llm?: () => Promise<LlmProvider>;
 }
 
 const DISPATCH_POLL_MS = 500;

@@ -5,6 +5,9 @@ import { appendRunEvent, type StoredRun } from '../store/runs';
 import type { Config } from '../config';
 import type { Logger } from '../logger';
 import type { RunEvent } from '../../contracts/rest';
+import type { LlmProvider } from '../llm/provider';
+import { metered } from '../llm/metered';
+import { ProductOsError } from '../errors';
 
 /**
  * How a run's effect is committed together with its end (ExecutionContext.commit): the engine
@@ -27,7 +30,7 @@ export class TxScope {
  * masked in redacted debug mode, and copied to the logs), LLM use is recorded as token counts.
  */
 export function executionContext(
-  deps: { db: Db; config: Config; registry: Registry; logger: Logger },
+  deps: { db: Db; config: Config; registry: Registry; logger: Logger; llm?: () => Promise<LlmProvider> },
   run: StoredRun,
   tool: CompiledTool,
   signal: AbortSignal,
@@ -61,5 +64,9 @@ export function executionContext(
       await writer().query('INSERT INTO llm_usage (run_id, model, prompt_tokens, completion_tokens) VALUES ($1, $2, $3, $4)', [run.id, model, promptTokens, completionTokens]);
     },
     commit: (fn) => commit(fn, scope),
+    llm: async () => {
+      if (!deps.llm) throw new ProductOsError('not_configured', 'no local model is configured: set PRODUCT_OS_LLM_URL (Ollama or an OpenAI-compatible server on this machine) or PRODUCT_OS_LLM_MODEL (a GGUF file)');
+      return metered(await deps.llm(), (u) => writer().query('INSERT INTO llm_usage (run_id, model, prompt_tokens, completion_tokens) VALUES ($1, $2, $3, $4)', [run.id, u.model, u.promptTokens, u.completionTokens]).then(() => undefined));
+    },
   };
 }
