@@ -5,6 +5,7 @@
  */
 import type { TSchema } from '@sinclair/typebox';
 import { AnomalyDetection, FunnelSummary, TopDrivers } from './tools/analytics';
+import { ChannelPosts, ChannelPostsInput } from './tools/marketing';
 import { GpuReport, GpuReportInput } from './tasks/gpu-report';
 import { ServiceMap, ServiceMapInput } from './tasks/service-map';
 
@@ -19,4 +20,5 @@ export const TOOL_CONTRACTS: Readonly<Record<string, ToolContract>> = {
   'analytics.funnel_summary': { output: FunnelSummary },
   'analytics.top_drivers': { output: TopDrivers },
   'analytics.anomaly_detect': { output: AnomalyDetection },
+  'marketing.generate_channel_posts': { input: ChannelPostsInput, output: ChannelPosts },
 };

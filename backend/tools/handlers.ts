@@ -1,18 +1,19 @@
 import type { LocalHandler } from '../executors/local';
 import { ping } from './system';
-import { getProfile, updateProfile } from './brand';
-import { revertProfile } from './brand-revert';
+import { brandHandlers } from './brand';
+import { LOCAL_BRAND_STORE } from '../store/brand-store';
 import { archiveCard, createCard, moveCard, restoreCard, updateCard } from './cards';
+import { generateChannelPosts } from './channel-posts';
 
 /** Every in-process handler, by the name the registry's executor block uses. */
 export const LOCAL_HANDLERS: ReadonlyMap<string, LocalHandler> = new Map<string, LocalHandler>([
   ['system.ping', ping],
-  ['brand.get_profile', getProfile],
-  ['brand.update_profile', updateProfile],
-  ['brand.revert_profile', revertProfile],
+  // The local store here; main.ts replaces these three when the brand store is Firestore.
+  ...brandHandlers(LOCAL_BRAND_STORE),
   ['cards.create', createCard],
   ['cards.move', moveCard],
   ['cards.update', updateCard],
   ['cards.archive', archiveCard],
   ['cards.restore', restoreCard],
+  ['marketing.generate_channel_posts', generateChannelPosts],
 ]);

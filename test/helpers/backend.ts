@@ -5,6 +5,7 @@ import { createBackend, type Backend } from '../../backend/main';
 import type { Env } from '../../backend/config';
 import type { McpOptions } from '../../backend/mcp/tool-server';
 import type { LocalHandler } from '../../backend/executors/local';
+import type { LlmProvider } from '../../backend/llm/provider';
 import { callRoute } from '../../contracts/client';
 import type { Run } from '../../contracts/rest';
 
@@ -31,7 +32,7 @@ export interface TestBackend {
 }
 
 /** An in-process backend on a fresh data folder (or `env.DATABASE_URL`), listening on a free port. */
-export async function startBackend(opts: { env?: Env; mcp?: McpOptions; dataDir?: string; handlers?: ReadonlyMap<string, LocalHandler> } = {}): Promise<TestBackend> {
+export async function startBackend(opts: { env?: Env; mcp?: McpOptions; dataDir?: string; handlers?: ReadonlyMap<string, LocalHandler>; llm?: LlmProvider } = {}): Promise<TestBackend> {
   const dataDir = opts.dataDir ?? tempDir();
   const logs: string[] = [];
   const backend = await createBackend({
@@ -39,6 +40,7 @@ export async function startBackend(opts: { env?: Env; mcp?: McpOptions; dataDir?
     overrides: { dataDir, port: 0 },
     mcp: opts.mcp,
     handlers: opts.handlers,
+    llm: opts.llm,
     stderr: (l) => logs.push(l),
   });
   const url = await backend.listen();
