@@ -13,7 +13,8 @@ import type { LocalHandler } from '../executors/local';
 import type { ExecutionContext } from '../executors/executor';
 import type { GenerateRequest, LlmProvider } from '../llm/provider';
 import { ProductOsError } from '../errors';
-import { getBrand } from '../store/brand';
+import { getBrand, type BrandRow } from '../store/brand';
+import type { Queryable } from '../store/db';
 import type { Channel, ChannelPosts, ChannelPostsInput, DraftedPost, PostViolation } from '../../contracts/tools/marketing';
 import { channelLimit } from '../marketing/channel-limits';
 import { checkPost, normalizeForMatch, type Draft, type PostRules } from '../marketing/post-checks';
@@ -24,8 +25,11 @@ export const MAX_ATTEMPTS = 3;
 /** Tokens one call may spend, whatever the channel's limit (a Facebook post may be 63 206 characters). */
 const MAX_TOKENS_PER_CALL = 4096;
 
-export const generateChannelPosts: LocalHandler = async (input: ChannelPostsInput, ctx) => {
-  const profile = await getBrand(ctx.db, input.brand_profile_id);
+/** Reads a brand profile: the local store's by default; the configured brand store's (Firestore) when main.ts wires one. */
+export type LoadProfile = (q: Queryable, profileId: string) => Promise<BrandRow | null>;
+
+export const channelPostsHandler = (loadProfile: LoadProfile = getBrand): LocalHandler => async (input: ChannelPostsInput, ctx) => {
+  const profile = await loadProfile(ctx.db, input.brand_profile_id);
   if (!profile) {
     throw new ProductOsError('not_found', `no brand profile "${input.brand_profile_id}": fill it in the Company Brain panel or call brand.update_profile before drafting posts`);
   }

@@ -3,7 +3,7 @@ import { ping } from './system';
 import { brandHandlers } from './brand';
 import { LOCAL_BRAND_STORE } from '../store/brand-store';
 import { archiveCard, createCard, moveCard, restoreCard, updateCard } from './cards';
-import { generateChannelPosts } from './channel-posts';
+import { channelPostsHandler } from './channel-posts';
 
 /** Every in-process handler, by the name the registry's executor block uses. */
 export const LOCAL_HANDLERS: ReadonlyMap<string, LocalHandler> = new Map<string, LocalHandler>([
@@ -15,5 +15,6 @@ export const LOCAL_HANDLERS: ReadonlyMap<string, LocalHandler> = new Map<string,
   ['cards.update', updateCard],
   ['cards.archive', archiveCard],
   ['cards.restore', restoreCard],
-  ['marketing.generate_channel_posts', generateChannelPosts],
+  // Reads the profile from the same store as the brand tools (main.ts swaps both for Firestore).
+  ['marketing.generate_channel_posts', channelPostsHandler(LOCAL_BRAND_STORE.get)],
 ]);
