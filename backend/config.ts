@@ -1,6 +1,8 @@
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { localEndpointProblem } from './local-endpoint';
+import { parseExecutorUrls, type ExecutorUrls } from './executors/executor-urls';
+import { LLM_SETTINGS, llmConfig, type LlmConfig } from './llm/llm-settings';
+import { GCP_SETTINGS, GCP_PROJECT_NEEDED_BY, gcpConfig, type GcpConfig } from './gcp/gcp-settings';
 
 /** Every setting, where it comes from, and whether it is usable. Shown by GET /config/validate. */
 export interface SettingReport {
@@ -16,6 +18,8 @@ export interface Config {
   port: number;
   dataDir: string;
   databaseUrl?: string;
+  /** The embedded store when DATABASE_URL is not set: `auto` (PostgreSQL from the bundled binaries, PGlite where they cannot run), or one forced. */
+  store: 'auto' | 'postgres' | 'pglite';
   token?: string;
   allowedOrigins: string[];
   allowedHosts: string[];
@@ -25,20 +29,36 @@ export interface Config {
   redactedDebug: boolean;
   registryFile?: string;
   llmUrl?: string;
+  /** The local model: provider, endpoint or GGUF, models folder, threads (backend/llm/llm-settings.ts). */
+  llm: LlmConfig;
   gcpProject?: string;
   logsDir: string;
   /** Containers the service map and GPU report may look at, from PRODUCT_OS_SERVICE_MAP_CONTAINERS. */
   serviceMapContainers: string[];
   workerPool: number;
+  /** The git repository cards.run works on (PRODUCT_OS_WORKSPACE; default: the folder the backend started in). */
+  workspaceDir: string;
   role: 'all' | 'executor';
+  /** PRODUCT_OS_DEPLOY_TARGET: where cloudrun.* deploys (backend/deploy/select.ts). */
+  deployTarget: 'local' | 'gcp';
+  /** Google Cloud: brand store, Firestore database, default region, Artifact Registry repository (backend/gcp/gcp-settings.ts). */
+  gcp: GcpConfig;
+  /** `serve --role executor`: the ID-token audience (this executor's URL), allowed callers, where the signing certs are. */
+  executorAudience?: string;
+  executorInvokers: string[];
+  executorCertsUrl?: string;
+  /** Remote executors' base URLs by executor name, from PRODUCT_OS_EXECUTOR_URLS (backend/executors/executor-urls.ts). */
+  executorUrls: ExecutorUrls;
 }
 
 export type Env = Record<string, string | undefined>;
 export type Overrides = Partial<Pick<Config, 'host' | 'port' | 'dataDir' | 'role'>>;
 
-interface Setting {
+export interface Setting {
   name: string;
   required?: boolean;
+  /** Required only when another setting needs it: returns why ("PRODUCT_OS_DEPLOY_TARGET is gcp"), or null. */
+  requiredWhen?: (env: Env) => string | null;
   secret?: boolean;
   /** Human description of the default used when the setting is absent. */
   absent: string;
@@ -57,8 +77,13 @@ export const SETTINGS: Setting[] = [
   {
     name: 'DATABASE_URL',
     secret: true,
-    absent: 'embedded PGlite in the data folder',
+    absent: 'the embedded store in the data folder (PRODUCT_OS_STORE)',
     check: (v) => (/^postgres(ql)?:\/\//.test(v) ? null : 'must be a postgres:// or postgresql:// URL'),
+  },
+  {
+    name: 'PRODUCT_OS_STORE',
+    absent: 'auto: an embedded PostgreSQL from the bundled binaries, PGlite where they cannot run (no package for this platform, or root without a postgres user)',
+    check: (v) => (['auto', 'postgres', 'pglite'].includes(v) ? null : 'must be auto, postgres or pglite'),
   },
   { name: 'PRODUCT_OS_TOKEN', secret: true, absent: 'a random token kept in the data folder (mode 0600)', check: (v) => (v.length >= 16 ? null : 'must be at least 16 characters') },
   {
@@ -72,8 +97,8 @@ export const SETTINGS: Setting[] = [
   { name: 'PRODUCT_OS_CONCURRENCY', absent: '16 runs at a time per backend', check: intIn(1, 256) },
   { name: 'DEBUG_REDACTED_MODE', absent: 'true (logs mask emails, keys, IPs, user names, container ids)', check: bool },
   { name: 'PRODUCT_OS_REGISTRY', absent: 'the bundled registry/tool-registry.yaml', check: (v) => (v.endsWith('.yaml') || v.endsWith('.yml') ? null : 'must be a .yaml file') },
-  { name: 'PRODUCT_OS_LLM_URL', absent: 'no LLM endpoint (LLM tasks use the llama.cpp worker)', check: localEndpointProblem },
-  { name: 'GOOGLE_CLOUD_PROJECT', absent: 'no Google Cloud project (everything stays local)', check: (v) => (/^[a-z][a-z0-9-]{4,28}[a-z0-9]$/.test(v) ? null : 'is not a valid project id') },
+  ...LLM_SETTINGS,
+  { name: 'GOOGLE_CLOUD_PROJECT', absent: 'no Google Cloud project (everything stays local)', requiredWhen: (env) => GCP_PROJECT_NEEDED_BY(env), check: (v) => (/^[a-z][a-z0-9-]{4,28}[a-z0-9]$/.test(v) ? null : 'is not a valid project id') },
   { name: 'PRODUCT_OS_LOGS', absent: './logs (for log triage)', check: (v) => (v.length > 0 ? null : 'must not be empty') },
   {
     name: 'PRODUCT_OS_SERVICE_MAP_CONTAINERS',
@@ -81,12 +106,44 @@ export const SETTINGS: Setting[] = [
     check: (v) => (v.split(',').every((c) => /^\/?[A-Za-z0-9][A-Za-z0-9_.-]{0,127}$/.test(c.trim())) ? null : 'must be a comma-separated list of container names or ids'),
   },
   { name: 'PRODUCT_OS_WORKER_POOL', absent: '0 idle workers kept warm per image', check: intIn(0, 32) },
+  { name: 'PRODUCT_OS_WORKSPACE', absent: 'the folder the backend was started in (the repository cards.run works on)', check: (v) => (path.isAbsolute(v) ? null : 'must be an absolute path') },
+  {
+    name: 'PRODUCT_OS_DEPLOY_TARGET',
+    absent: 'local (deploys build and run on the local Docker engine; no cloud account needed)',
+    check: (v) => (v === 'local' || v === 'gcp' ? null : 'must be local or gcp'),
+  },
+  ...GCP_SETTINGS,
+  {
+    name: 'PRODUCT_OS_EXECUTOR_URLS',
+    absent: 'none: every http tool runs in-process on the local engine (analytics on the DuckDB file in the data folder)',
+    check: (v) => {
+      const parsed = parseExecutorUrls(v);
+      return typeof parsed === 'string' ? `must be a comma-separated list of executor=URL: ${parsed}` : null;
+    },
+  },
+  {
+    name: 'PRODUCT_OS_EXECUTOR_AUDIENCE',
+    absent: 'none (needed by `serve --role executor`: its own URL, the audience of the ID tokens it accepts)',
+    check: (v) => (/^https?:\/\/[^\s/]+/.test(v) ? null : 'must be the executor\'s URL (https://…)'),
+  },
+  {
+    name: 'PRODUCT_OS_EXECUTOR_INVOKERS',
+    absent: 'any Google-signed ID token for the audience (Cloud Run\'s run.invoker decides who may call)',
+    check: (v) => (v.split(',').every((e) => /^[^@\s,]+@[^@\s,]+$/.test(e.trim())) ? null : 'must be a comma-separated list of service-account emails'),
+  },
+  {
+    name: 'PRODUCT_OS_EXECUTOR_CERTS_URL',
+    absent: 'Google\'s ID-token signing certificates (https://www.googleapis.com/oauth2/v1/certs)',
+    check: (v) => (/^https?:\/\/\S+$/.test(v) ? null : 'must be an http(s) URL'),
+  },
 ];
 
 export function validateConfig(env: Env): SettingReport[] {
   return SETTINGS.map((s) => {
     const raw = env[s.name];
     if (raw === undefined || raw === '') {
+      const needed = s.requiredWhen?.(env);
+      if (needed) return { name: s.name, status: 'invalid', required: true, message: `${s.name} is not set, and ${needed}: set it (see the README's Google Cloud section)` };
       return { name: s.name, status: s.required ? 'invalid' : 'missing', required: !!s.required, message: `not set: using ${s.absent}` };
     }
     const problem = s.check(raw);
@@ -121,6 +178,7 @@ export function loadConfig(env: Env, overrides: Overrides = {}): Config {
     port: overrides.port ?? (env.PRODUCT_OS_PORT ? Number(env.PRODUCT_OS_PORT) : 7331),
     dataDir: overrides.dataDir ?? env.PRODUCT_OS_DATA ?? defaultDataDir(env),
     databaseUrl: env.DATABASE_URL || undefined,
+    store: (env.PRODUCT_OS_STORE || 'auto') as Config['store'],
     token: env.PRODUCT_OS_TOKEN || undefined,
     allowedOrigins: list(env.PRODUCT_OS_ALLOWED_ORIGINS),
     allowedHosts: [...new Set(['localhost', '127.0.0.1', '[::1]', host, ...list(env.PRODUCT_OS_ALLOWED_HOSTS)])],
@@ -130,11 +188,19 @@ export function loadConfig(env: Env, overrides: Overrides = {}): Config {
     redactedDebug: env.DEBUG_REDACTED_MODE === undefined || env.DEBUG_REDACTED_MODE === '' ? true : flag(env.DEBUG_REDACTED_MODE),
     registryFile: env.PRODUCT_OS_REGISTRY || undefined,
     llmUrl: env.PRODUCT_OS_LLM_URL || undefined,
+    llm: llmConfig(env, overrides.dataDir ?? env.PRODUCT_OS_DATA ?? defaultDataDir(env)),
     gcpProject: env.GOOGLE_CLOUD_PROJECT || undefined,
     logsDir: path.resolve(env.PRODUCT_OS_LOGS ?? 'logs'),
     serviceMapContainers: list(env.PRODUCT_OS_SERVICE_MAP_CONTAINERS),
     workerPool: env.PRODUCT_OS_WORKER_POOL ? Number(env.PRODUCT_OS_WORKER_POOL) : 0,
+    workspaceDir: path.resolve(env.PRODUCT_OS_WORKSPACE || '.'),
     role: overrides.role ?? 'all',
+    deployTarget: env.PRODUCT_OS_DEPLOY_TARGET === 'gcp' ? 'gcp' : 'local',
+    gcp: gcpConfig(env),
+    executorAudience: env.PRODUCT_OS_EXECUTOR_AUDIENCE || undefined,
+    executorInvokers: list(env.PRODUCT_OS_EXECUTOR_INVOKERS),
+    executorCertsUrl: env.PRODUCT_OS_EXECUTOR_CERTS_URL || undefined,
+    executorUrls: env.PRODUCT_OS_EXECUTOR_URLS ? (parseExecutorUrls(env.PRODUCT_OS_EXECUTOR_URLS) as ExecutorUrls) : {},
   };
 }
 

@@ -11,7 +11,11 @@ import { Logger } from './logger';
 import { RunEngine } from './runs/engine';
 import { ExecutorRouter } from './executors/router';
 import { LocalExecutor, type LocalHandler } from './executors/local';
-import { UnimplementedExecutor } from './executors/unimplemented';
+import { HttpExecutor } from './executors/http-executor';
+import { GoogleIdTokens } from './executors/id-tokens';
+import { buildExecutorApi } from './api/executor-server';
+import { IdTokenVerifier } from './api/id-token-verifier';
+import { ProductOsError } from './errors';
 import type { Executor } from './executors/executor';
 import { DockerExecutor } from './executors/docker-executor';
 import { WORKER_IMAGE_REF } from './executors/docker-images';
@@ -24,6 +28,17 @@ import { lockDataDir } from './data-dir-lock';
 import { syncSettingContainers } from './executors/docker-allowlist';
 import type { McpOptions } from './mcp/tool-server';
 import type { LlmProvider } from './llm/provider';
+import { ConfiguredLlm } from './llm/configured';
+import { LABELS } from './executors/docker-hardening';
+import { workerStoreId } from './executors/docker-audit';
+import { openGcpServices } from './gcp/gcp-services';
+import type { GcpOverrides } from './gcp/client-options';
+import type { SecretResolver } from './secrets/secret-resolver';
+import { brandHandlers } from './tools/brand';
+import { Analytics } from './analytics/analytics';
+import { openWarehouse } from './analytics/open-warehouse';
+import { analyticsHandlers } from './tools/analytics/handlers';
+import { remoteUrl } from './executors/executor-urls';
 
 export const VERSION = '0.1.0';
 
@@ -35,6 +50,10 @@ export interface Backend {
   context: ApiContext;
   app: FastifyInstance;
   token: string;
+  /** Secret references (sm://, editor://) to values; every value it returns is masked in logs, events and errors. */
+  secrets: SecretResolver;
+  /** The events warehouse (DuckDB in the data folder, or BigQuery), opened on first use. */
+  analytics: Analytics;
   /** Set once `listen` resolved. */
   url?: string;
   listen(): Promise<string>;
@@ -53,6 +72,10 @@ export interface StartOptions {
   executors?: { docker?: Executor; http?: Executor };
   /** The local model to use instead of the configured one (tests: a scripted provider). */
   llm?: LlmProvider;
+  /** Google client transport and timing (tests: REST fallback to local servers, a Firestore emulator). */
+  gcp?: GcpOverrides;
+  /** The editor's stored secrets, handed over at start (serve --secrets-stdin); kept in memory only. */
+  editorSecrets?: Record<string, string>;
 }
 
 /**
@@ -66,13 +89,15 @@ export async function createBackend(opts: StartOptions = {}): Promise<Backend> {
   const unlock = config.databaseUrl ? () => undefined : lockDataDir(config.dataDir);
   let db: Db | undefined;
   try {
-    db = await openDb({ databaseUrl: config.databaseUrl, dataDir: config.dataDir });
+    db = await openDb({ databaseUrl: config.databaseUrl, dataDir: config.dataDir, store: config.store });
     await migrate(db);
     await syncSettingContainers(db, config.serviceMapContainers);
     const instanceId = randomUUID();
     await registerInstance(db, instanceId);
     const bus = new Bus();
-    const logger = new Logger(db, bus, config.redactedDebug, opts.stderr);
+    const gcp = openGcpServices(config, opts.gcp);
+    gcp.secrets.setEditorSecrets(opts.editorSecrets ?? {});
+    const logger = new Logger(db, bus, config.redactedDebug, opts.stderr, gcp.mask);
     const docker =
       opts.executors?.docker ??
       new DockerExecutor({
@@ -80,17 +105,23 @@ export async function createBackend(opts: StartOptions = {}): Promise<Backend> {
         // Container ids are masked in what tasks see (and so in their output) in redacted debug mode.
         jobContext: jobContextFor({ maskIds: config.redactedDebug }),
       });
+    const analytics = new Analytics(config, openWarehouse);
+    const local = new LocalExecutor(new Map([...LOCAL_HANDLERS, ...brandHandlers(gcp.brands), ...analyticsHandlers(analytics, config), ...(opts.handlers ?? [])]));
     const executors = new ExecutorRouter({
-      local: new LocalExecutor(new Map([...LOCAL_HANDLERS, ...(opts.handlers ?? [])])),
+      local,
       docker,
-      http: opts.executors?.http ?? new UnimplementedExecutor('http'),
-    });
-    // The configured model is opened by backend/llm on first use (issue 9 wires the providers).
-    const llm = opts.llm ? async () => opts.llm as LlmProvider : undefined;
+      // A remote executor runs its http tools itself; a control plane sends them to their URL.
+      http: config.role === 'executor' ? local : (opts.executors?.http ?? new HttpExecutor({ idTokens: new GoogleIdTokens(), urlFor: (t) => remoteUrl(t, config.executorUrls) ?? (t.spec.executor as { url: string }).url })),
+    }, config.executorUrls);
+    // The configured model is opened on first use and closed with the backend; its worker
+    // container carries this session's labels, so a crash leaves nothing the next sweep misses.
+    const openDbForLlm = db;
+    const configuredLlm = !opts.llm && config.llm.provider ? new ConfiguredLlm(config.llm, { labels: async () => ({ [LABELS.session]: instanceId, [LABELS.store]: await workerStoreId(openDbForLlm) }) }) : undefined;
+    const llm = opts.llm ? async () => opts.llm as LlmProvider : configuredLlm ? () => configuredLlm.get() : undefined;
     const engine = new RunEngine({ db, registry, bus, logger, config, executors, instanceId, llm });
     const { token } = resolveToken(config.dataDir, config.token);
-    const context: ApiContext = { db, registry, engine, bus, executors, config, env, logger, instanceId, startedAt: Date.now(), version: VERSION };
-    const app = await buildApi(context, token, opts.mcp);
+    const context: ApiContext = { db, registry, engine, bus, executors, config, env, logger, instanceId, startedAt: Date.now(), version: VERSION, brands: gcp.brands, analytics };
+    const app = config.role === 'executor' ? await buildExecutorApi(context, executorVerifier(config)) : await buildApi(context, token, opts.mcp);
     // Sweeps containers of dead backends and fills the warm pool; never throws without Docker
     // (docker tools then answer not_configured).
     if (docker instanceof DockerExecutor) await docker.start({ db, instanceId, config, logger });
@@ -105,6 +136,8 @@ export async function createBackend(opts: StartOptions = {}): Promise<Backend> {
       context,
       app,
       token,
+      secrets: gcp.secrets,
+      analytics,
       async listen() {
         await app.listen({ host: config.host, port: config.port });
         const { port } = app.server.address() as AddressInfo;
@@ -117,9 +150,12 @@ export async function createBackend(opts: StartOptions = {}): Promise<Backend> {
         closed = true;
         await app.close();
         await engine.stop();
+        await configuredLlm?.close().catch(() => undefined);
         if (docker instanceof DockerExecutor) await docker.stop();
+        await gcp.close();
         await logger.flush();
         await markStopped(openDbRef, instanceId).catch(() => undefined);
+        await analytics.close().catch(() => undefined);
         await openDbRef.close();
         unlock();
       },
@@ -130,4 +166,12 @@ export async function createBackend(opts: StartOptions = {}): Promise<Backend> {
     unlock();
     throw err;
   }
+}
+
+/** `serve --role executor` accepts only ID tokens minted for its own URL: that URL is required. */
+function executorVerifier(config: Config): IdTokenVerifier {
+  if (!config.executorAudience) {
+    throw new ProductOsError('not_configured', 'serve --role executor needs PRODUCT_OS_EXECUTOR_AUDIENCE: the URL callers mint ID tokens for (on Cloud Run, the service URL)');
+  }
+  return new IdTokenVerifier({ audience: config.executorAudience, invokers: config.executorInvokers, certsUrl: config.executorCertsUrl });
 }

@@ -20,6 +20,7 @@ import {
   DirectiveId,
   DirectiveSnapshot,
   DirectiveWithVersions,
+  EventCatalog,
   Health,
   Lane,
   ListCardsQuery,
@@ -34,6 +35,7 @@ import {
   UpdateDirectiveBody,
   WaitRunQuery,
 } from './rest';
+import { DailyUsage, DailyUsageQuery, RunUsage } from './llm-usage';
 
 export type HttpMethod = 'GET' | 'POST' | 'PATCH' | 'PUT' | 'DELETE';
 
@@ -110,6 +112,8 @@ export const ROUTES = {
     params: RunUuid,
     response: Type.Object({ runId: Type.String(), directive: Type.Union([DirectiveSnapshot, Type.Null()]) }),
   },
+  runUsage: { method: 'GET', path: '/api/runs/:id/usage', summary: 'The model calls of one run: provider, model, token counts and duration (never their text)', params: RunUuid, response: RunUsage },
+  dailyUsage: { method: 'GET', path: '/api/usage/daily', summary: 'Model token counts per UTC day, newest first', query: DailyUsageQuery, response: DailyUsage },
   runStream: { method: 'GET', path: '/api/stream', summary: 'Server-Sent Events of every run change (for live views)', events: { run: Run } },
 
   // ---- logs -----------------------------------------------------------------------------------
@@ -131,6 +135,9 @@ export const ROUTES = {
   // ---- brand ----------------------------------------------------------------------------------
   getBrand: { method: 'GET', path: '/api/brand/:profileId', summary: 'A brand profile as it stands (a read, not a run)', params: ProfileId, response: BrandProfile },
   brandHistory: { method: 'GET', path: '/api/brand/:profileId/history', summary: 'Every version of a brand profile, newest first', params: ProfileId, response: Type.Object({ versions: Type.Array(BrandVersion) }) },
+
+  // ---- events ---------------------------------------------------------------------------------
+  eventCatalog: { method: 'GET', path: '/api/events/catalog', summary: 'The event names and property keys the event store holds, with counts and first/last seen (a read, not a run)', response: EventCatalog },
 
   // ---- directives -----------------------------------------------------------------------------
   listDirectives: {

@@ -1,6 +1,7 @@
 import * as path from 'node:path';
 import type { GenerateRequest, GenerateResult, LlmProvider } from './provider';
 import { parseSchemaOutput } from './schema-output';
+import { grammarSchema } from './grammar-schema';
 import { ProductOsError } from '../errors';
 import type { JsonSchema } from '../../contracts/json-schema';
 
@@ -92,9 +93,9 @@ export class LlamaCppEngine {
   private grammarFor(llama: Llama, schema: JsonSchema): Promise<LlamaGrammar> {
     let g = this.grammars.get(schema as object);
     if (!g) {
-      // The library's grammar covers the JSON Schema subset it knows; the result is checked
-      // with Ajv afterwards either way.
-      g = llama.createGrammarForJsonSchema(schema as Parameters<Llama['createGrammarForJsonSchema']>[0]);
+      // The library's grammar covers the JSON Schema subset it knows (small integer ranges are
+      // spelled as enums for it); the result is checked with Ajv afterwards either way.
+      g = llama.createGrammarForJsonSchema(grammarSchema(schema) as Parameters<Llama['createGrammarForJsonSchema']>[0]);
       this.grammars.set(schema as object, g);
     }
     return g;

@@ -7,6 +7,7 @@ import type { Logger } from '../logger';
 import type { RunEvent } from '../../contracts/rest';
 import type { LlmProvider } from '../llm/provider';
 import { metered } from '../llm/metered';
+import { insertLlmUsage } from '../store/llm-usage';
 import { ProductOsError } from '../errors';
 
 /**
@@ -51,7 +52,7 @@ export function executionContext(
     db,
     config,
     registry,
-    progress: async (p) => emit(await appendRunEvent(writer(), run.id, 'progress', p)),
+    progress: async (p) => emit(await appendRunEvent(writer(), run.id, 'progress', logger.maskSecrets(p))),
     log: async (level, message, fields = {}) => {
       const clean = logger.scrub(message, fields);
       emit(await appendRunEvent(writer(), run.id, 'log', { level, message: clean.message, ...clean.fields }));
@@ -61,12 +62,13 @@ export function executionContext(
       if (!scope.tx) await logged;
     },
     recordLlmUsage: async (model, promptTokens, completionTokens) => {
-      await writer().query('INSERT INTO llm_usage (run_id, model, prompt_tokens, completion_tokens) VALUES ($1, $2, $3, $4)', [run.id, model, promptTokens, completionTokens]);
+      await insertLlmUsage(writer(), run.id, { provider: 'unknown', model, promptTokens, completionTokens, durationMs: 0 });
     },
     commit: (fn) => commit(fn, scope),
     llm: async () => {
       if (!deps.llm) throw new ProductOsError('not_configured', 'no local model is configured: set PRODUCT_OS_LLM_URL (Ollama or an OpenAI-compatible server on this machine) or PRODUCT_OS_LLM_MODEL (a GGUF file)');
-      return metered(await deps.llm(), (u) => writer().query('INSERT INTO llm_usage (run_id, model, prompt_tokens, completion_tokens) VALUES ($1, $2, $3, $4)', [run.id, u.model, u.promptTokens, u.completionTokens]).then(() => undefined));
+      // Each call's usage row (provider, model, token counts, duration) and nothing of its text.
+      return metered(await deps.llm(), (u) => insertLlmUsage(writer(), run.id, u));
     },
   };
 }

@@ -7,6 +7,8 @@ import m0005 from './migrations/0005_directives';
 import m0006 from './migrations/0006_card_priority_archive';
 import m0007 from './migrations/0007_container_allowlist_source';
 import m0008 from './migrations/0008_card_runs_index';
+import m0009 from './migrations/0009_llm_usage_provider';
+import m0010 from './migrations/0010_executed_on_and_insights';
 
 /** Numbered, append-only: a new change is a new entry, never an edit of an applied one. */
 export const MIGRATIONS: ReadonlyArray<{ version: number; name: string; sql: string }> = [
@@ -18,6 +20,8 @@ export const MIGRATIONS: ReadonlyArray<{ version: number; name: string; sql: str
   { version: 6, name: 'card_priority_archive', sql: m0006 },
   { version: 7, name: 'container_allowlist_source', sql: m0007 },
   { version: 8, name: 'card_runs_index', sql: m0008 },
+  { version: 9, name: 'llm_usage_provider', sql: m0009 },
+  { version: 10, name: 'executed_on_and_insights', sql: m0010 },
 ];
 
 /**

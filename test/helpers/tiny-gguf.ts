@@ -9,7 +9,7 @@ import { encodeGguf, type GgufTensor, type GgufValue } from './gguf-writer';
  * counts, grammar-constrained JSON, the LLM worker) assert mechanics, not prose. Its text is
  * noise. Vocabulary: <unk>, <s>, </s>, the 256 byte-fallback tokens and the printable ASCII
  * characters (plus ▁, SentencePiece's space), so any text tokenizes and any JSON a grammar
- * allows can be spelled. About 450 KB.
+ * allows can be spelled. About 500 KB.
  */
 export const TINY_GGUF_NAME = 'tiny-llama-test.gguf';
 
@@ -58,10 +58,25 @@ function tensors(nVocab: number): GgufTensor[] {
     return data;
   };
   const ones = (n: number) => new Float32Array(n).fill(1);
+  // Dimension 0 of the residual stream is a constant: every token embeds it as +4 and no layer
+  // writes to it (row 0 of attn_output and ffn_down is zero). The output weights then give the
+  // tokens the model should never write (<unk>, and the bytes 0x80-0xFF that alone make invalid
+  // UTF-8) a large negative weight on it, so the noise it writes is ASCII, and a grammar's
+  // character counts (maxLength) are the text's.
+  const embd = random([N_EMBD, nVocab], 0.5);
+  const output = random([N_EMBD, nVocab], 0.5);
+  for (let t = 0; t < nVocab; t++) {
+    embd[t * N_EMBD] = 4;
+    output[t * N_EMBD] = t === 0 || (t >= 3 + 0x80 && t < 3 + 256) ? -30 : 0;
+  }
+  const zeroRow0 = (data: Float32Array, rowLength: number) => {
+    data.fill(0, 0, rowLength);
+    return data;
+  };
   const out: GgufTensor[] = [
-    { name: 'token_embd.weight', dims: [N_EMBD, nVocab], data: random([N_EMBD, nVocab], 0.5) },
+    { name: 'token_embd.weight', dims: [N_EMBD, nVocab], data: embd },
     { name: 'output_norm.weight', dims: [N_EMBD], data: ones(N_EMBD) },
-    { name: 'output.weight', dims: [N_EMBD, nVocab], data: random([N_EMBD, nVocab], 0.5) },
+    { name: 'output.weight', dims: [N_EMBD, nVocab], data: output },
   ];
   for (let l = 0; l < N_LAYER; l++) {
     const p = `blk.${l}.`;
@@ -70,11 +85,11 @@ function tensors(nVocab: number): GgufTensor[] {
       { name: `${p}attn_q.weight`, dims: [N_EMBD, N_EMBD], data: random([N_EMBD, N_EMBD]) },
       { name: `${p}attn_k.weight`, dims: [N_EMBD, N_EMBD], data: random([N_EMBD, N_EMBD]) },
       { name: `${p}attn_v.weight`, dims: [N_EMBD, N_EMBD], data: random([N_EMBD, N_EMBD]) },
-      { name: `${p}attn_output.weight`, dims: [N_EMBD, N_EMBD], data: random([N_EMBD, N_EMBD]) },
+      { name: `${p}attn_output.weight`, dims: [N_EMBD, N_EMBD], data: zeroRow0(random([N_EMBD, N_EMBD]), N_EMBD) },
       { name: `${p}ffn_norm.weight`, dims: [N_EMBD], data: ones(N_EMBD) },
       { name: `${p}ffn_gate.weight`, dims: [N_EMBD, N_FF], data: random([N_EMBD, N_FF]) },
       { name: `${p}ffn_up.weight`, dims: [N_EMBD, N_FF], data: random([N_EMBD, N_FF]) },
-      { name: `${p}ffn_down.weight`, dims: [N_FF, N_EMBD], data: random([N_FF, N_EMBD]) },
+      { name: `${p}ffn_down.weight`, dims: [N_FF, N_EMBD], data: zeroRow0(random([N_FF, N_EMBD]), N_FF) },
     );
   }
   return out;

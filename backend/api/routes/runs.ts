@@ -6,6 +6,7 @@ import { SseStream, lastEventId } from '../sse';
 import { CursorError } from '../../store/runs';
 import { ProductOsError } from '../../errors';
 import { callerOf } from '../caller';
+import { dailyUsage, runUsage } from '../../store/llm-usage';
 
 /** The trace id of a W3C `traceparent` header, so a run joins the caller's trace. */
 function traceIdOf(req: FastifyRequest): string | undefined {
@@ -46,6 +47,12 @@ export function runRoutes(app: FastifyInstance, ctx: ApiContext): void {
   serve(app, 'cancelRun', async (req) => engine.cancel(req.params.id, callerOf(req)));
   serve(app, 'approveRun', async (req) => engine.approve(req.params.id, callerOf(req), req.body?.reason, req.body?.ifVersion));
   serve(app, 'denyRun', async (req) => engine.deny(req.params.id, callerOf(req), req.body?.reason, req.body?.ifVersion));
+
+  serve(app, 'runUsage', async (req) => {
+    await engine.get(req.params.id); // 404 for a run that does not exist
+    return runUsage(ctx.db, req.params.id);
+  });
+  serve(app, 'dailyUsage', async (req) => dailyUsage(ctx.db, req.query.days ?? 30));
 
   serve(app, 'runEvents', async (req, reply) => {
     const id = req.params.id;
