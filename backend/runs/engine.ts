@@ -34,6 +34,11 @@ export interface SubmitRequest {
   traceId?: string;
   labels?: Record<string, string>;
   priority?: number;
+  /**
+   * A remote executor's call: the control plane that sent it already applied policy (and
+   * waited for any approval), so it is not asked again here.
+   */
+  preApproved?: boolean;
 }
 
 interface InFlight {
@@ -132,7 +137,7 @@ export class RunEngine {
       await this.auditRefusal(req, argsShape, availability.code);
       throw new ProductOsError(availability.code, availability.reason, { tool: tool.name });
     }
-    const status = needsApproval(tool.spec.risk, { mediumRiskNeedsApproval: config.mediumRiskNeedsApproval }) ? 'awaiting_approval' : 'queued';
+    const status = !req.preApproved && needsApproval(tool.spec.risk, { mediumRiskNeedsApproval: config.mediumRiskNeedsApproval }) ? 'awaiting_approval' : 'queued';
     // With room to run it now, the run is stored already claimed by this backend: no queue
     // scan and no separate claim write. The slot is reserved across the insert's await.
     // Not when runs are known to be waiting: a new run must not jump the queue.
