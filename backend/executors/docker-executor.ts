@@ -21,6 +21,9 @@ import { ensureInternalNetwork, LLM_NETWORK } from './docker-network';
 import { WarmPool } from './docker-pool';
 import { sweepOrphanWorkers, type SweepResult } from './docker-sweep';
 import { WorkerContainer, type ExitInfo } from './docker-worker';
+import { DockerSandbox, type SandboxOutcome } from './docker-sandbox';
+import { WORKSPACE } from '../../contracts/tasks/card-agent';
+import { finishTask } from './task-finish';
 
 type DockerSpec = Extract<CompiledTool['spec']['executor'], { kind: 'docker' }>;
 
@@ -254,7 +257,32 @@ export class DockerExecutor implements Executor {
     } else {
       worker = await this.coldStart(image, spec, ctx, { mounts, network, gpuIds, job });
     }
-    return this.drive(worker, ctx, spec, { image, pooled, started });
+    const output = await this.drive(worker, ctx, spec, { image, pooled, started });
+    // 4. What the backend adds to the result (a model's summary), outside the sandbox.
+    return finishTask(spec.task, output, ctx);
+  }
+
+  /**
+   * A started worker that the backend drives itself instead of through the job protocol (the
+   * card agent: its MCP servers are reached with `docker exec`, see docker-sandbox.ts). Same
+   * allowlist, hardening, labels, limits, audit and removal as every worker; `workspace` is its
+   * one writable mount, at /workspace; no network, since the model is called from the backend.
+   */
+  async openSandbox(ctx: ExecutionContext, workspace: string): Promise<DockerSandbox> {
+    const spec = ctx.tool.spec.executor;
+    if (spec.kind !== 'docker') throw new ProductOsError('internal', `${ctx.tool.name} is not a docker tool`);
+    if (this.stopped) throw new ProductOsError('not_configured', 'the Docker executor has stopped');
+    const session = await this.ensureSession(ctx);
+    const allowed = await this.allowedImage(ctx, spec, session);
+    const image = await createRefFor(this.docker, allowed);
+    // The worktree is the one writable mount (checkMounts' `outputDir` is "the writable folder").
+    const mounts = checkMounts([{ source: workspace, target: WORKSPACE, readOnly: false }], { outputDir: workspace });
+    const job: WorkerJob = { task: spec.task, input: null, runId: ctx.run.id, tool: ctx.tool.name, context: { holdSeconds: ctx.tool.spec.timeout_seconds } };
+    ctx.signal.throwIfAborted();
+    const started = Date.now();
+    const worker = await this.coldStart(image, spec, ctx, { mounts, network: 'none', gpuIds: [], job });
+    const toOutcome: Record<SandboxOutcome, Outcome> = { succeeded: 'succeeded', failed: 'failed', cancelled: 'cancelled', timed_out: 'timed_out', shutdown: 'shutdown' };
+    return new DockerSandbox(this.docker, worker, (o) => this.retire(worker, image, ctx, toOutcome[o], started));
   }
 
   // ---- the steps --------------------------------------------------------------------------
@@ -406,7 +434,7 @@ export class DockerExecutor implements Executor {
   }
 
   /** In the background: lets the worker exit (or kills it), removes it, writes the stop row. */
-  private retire(worker: WorkerContainer, image: string, ctx: ExecutionContext, outcome: Outcome, started: number, pooled = false): void {
+  private retire(worker: WorkerContainer, image: string, ctx: ExecutionContext, outcome: Outcome, started: number, pooled = false): Promise<void> {
     const p = (async () => {
       let exit: ExitInfo | null = null;
       try {
@@ -427,6 +455,7 @@ export class DockerExecutor implements Executor {
       });
     })().finally(() => this.retiring.delete(p));
     this.retiring.add(p);
+    return p;
   }
 
   // ---- helpers ----------------------------------------------------------------------------

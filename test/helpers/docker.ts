@@ -2,6 +2,7 @@ import { execFileSync, spawn, spawnSync, type ChildProcess } from 'node:child_pr
 import * as readline from 'node:readline';
 import * as path from 'node:path';
 import { createBackend, type Backend } from '../../backend/main';
+import type { LlmProvider } from '../../backend/llm/provider';
 import type { Env } from '../../backend/config';
 import { DockerExecutor, type DockerExecutorOptions } from '../../backend/executors/docker-executor';
 import type { SweepResult } from '../../backend/executors/docker-sweep';
@@ -63,7 +64,7 @@ export interface DockerTestBackend {
  * added to the registry); the store's own migrator sets up its tables (migration 0004 among
  * them). Starts the executor as the composition root would.
  */
-export async function startDockerBackend(opts: { executor?: DockerExecutorOptions; env?: Env; dataDir?: string; registryFile?: string } = {}): Promise<DockerTestBackend> {
+export async function startDockerBackend(opts: { executor?: DockerExecutorOptions; env?: Env; dataDir?: string; registryFile?: string; llm?: LlmProvider } = {}): Promise<DockerTestBackend> {
   const dataDir = opts.dataDir ?? tempDir('product-os-docker-');
   const executor = new DockerExecutor(opts.executor);
   const logs: string[] = [];
@@ -71,6 +72,7 @@ export async function startDockerBackend(opts: { executor?: DockerExecutorOption
     env: { PRODUCT_OS_TOKEN: 'test-token-0123456789abcdef', PRODUCT_OS_REGISTRY: opts.registryFile ?? dockerRegistryFile(), ...opts.env },
     overrides: { dataDir, port: 0 },
     executors: { docker: executor },
+    ...(opts.llm ? { llm: opts.llm } : {}),
     stderr: (l) => logs.push(l),
   });
   const instanceId = backend.context.instanceId;

@@ -38,6 +38,8 @@ export interface TriageOutput {
   new_templates: number;
   spikes: number;
   redacted?: boolean;
+  /** What changed, in a few sentences from the local model (present only when one is configured). */
+  summary?: string;
 }
 
 export type SortColumn = 'flags' | 'template' | 'count' | 'level' | 'first_seen' | 'last_seen';
@@ -166,6 +168,7 @@ export function triageTable(out: TriageOutput): HTMLElement {
     'div',
     { class: 'triage', attrs: { 'data-role': 'triage-table' } },
     h('p', { class: 'muted' }, summaryLine(out)),
+    out.summary ? h('p', { attrs: { 'data-role': 'triage-summary', title: 'Written by the local model from the counts and flags below' } }, out.summary) : null,
     h('table', { class: 'data', attrs: { 'aria-label': 'Log templates' } }, h('thead', null, h('tr', null, heads.map((x) => x.th))), body),
   );
 }
