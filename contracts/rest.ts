@@ -51,6 +51,8 @@ export const Run = Type.Object(
     updatedAt: Timestamp,
     startedAt: Nullable(Timestamp),
     finishedAt: Nullable(Timestamp),
+    /** Where it executed: "local" (in the backend's process), "docker" (a worker container) or the remote executor's URL; absent until it starts. */
+    executedOn: Type.Optional(Type.String()),
   },
 );
 export type Run = Static<typeof Run>;
@@ -339,3 +341,29 @@ export const UpdateDirectiveBody = Type.Object(
   { additionalProperties: false, minProperties: 2 },
 );
 export type UpdateDirectiveBody = Static<typeof UpdateDirectiveBody>;
+
+/**
+ * What the event store holds, for picking a funnel's steps, a driver's target and the properties
+ * to consider (GET /api/events/catalog, a read: not a run). Bounded: the 500 most frequent event
+ * names and the 200 most frequent property keys. Times are ISO 8601 UTC.
+ */
+export const EventCatalog = Type.Object(
+  {
+    engine: Type.String({ description: 'Where the events live: duckdb or bigquery.' }),
+    events: Type.Array(
+      Type.Object(
+        { name: Type.String(), events: Type.Integer({ minimum: 0 }), users: Type.Integer({ minimum: 0 }), firstSeen: Type.String(), lastSeen: Type.String() },
+        { additionalProperties: false },
+      ),
+    ),
+    properties: Type.Array(
+      Type.Object({ key: Type.String(), events: Type.Integer({ minimum: 0 }), values: Type.Integer({ minimum: 0 }) }, { additionalProperties: false }),
+    ),
+    totals: Type.Object(
+      { events: Type.Integer({ minimum: 0 }), users: Type.Integer({ minimum: 0 }), firstSeen: Type.Union([Type.String(), Type.Null()]), lastSeen: Type.Union([Type.String(), Type.Null()]) },
+      { additionalProperties: false },
+    ),
+  },
+  { additionalProperties: false },
+);
+export type EventCatalog = Static<typeof EventCatalog>;

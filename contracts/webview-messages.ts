@@ -21,6 +21,7 @@ import {
   CardFields,
   CardHistory,
   CreateCardBody,
+  EventCatalog,
   Lane,
   ListRunsQuery,
   LogLine,
@@ -76,6 +77,8 @@ export const REQUEST_SCHEMAS = {
   },
   'brand/save': { params: Closed({ profileId: ProfileId, patch: Type.Record(Type.String(), Type.Unknown()) }), result: Run },
   'brand/revert': { params: Closed({ profileId: ProfileId, version: Type.Integer({ minimum: 1 }) }), result: Run },
+  /** What the event store holds (event names, property keys, counts, first and last seen): a read, not a run. */
+  'events/catalog': { params: Empty, result: EventCatalog },
   'tools/list': { params: Empty, result: Type.Object({ tools: Type.Array(ToolInfo) }) },
   /** With `wait`, the host answers once the run has ended (or waits for approval); its output is in `result.output`. */
   'tool/call': {

@@ -5,6 +5,8 @@ import type { Bus } from '../runs/bus';
 import type { ExecutorRouter } from '../executors/router';
 import type { Config, Env } from '../config';
 import type { Logger } from '../logger';
+import type { Analytics } from '../analytics/analytics';
+import type { BrandStore } from '../store/brand-store';
 
 /** What the routes and the MCP server are given by the composition root (backend/main.ts). */
 export interface ApiContext {
@@ -19,4 +21,8 @@ export interface ApiContext {
   instanceId: string;
   startedAt: number;
   version: string;
+  /** Where brand profiles live (default: the local store). */
+  brands?: BrandStore;
+  /** The events warehouse, opened on first use (absent on a remote executor). */
+  analytics?: Analytics;
 }

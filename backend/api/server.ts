@@ -13,6 +13,7 @@ import { runRoutes } from './routes/runs';
 import { logRoutes } from './routes/logs';
 import { boardRoutes } from './routes/board';
 import { directiveRoutes } from './routes/directives';
+import { eventRoutes } from './routes/events';
 import { registerMcpRoute } from '../mcp/http-transport';
 import type { McpOptions } from '../mcp/tool-server';
 
@@ -72,6 +73,7 @@ export async function buildApi(ctx: ApiContext, token: string, mcp: McpOptions =
   logRoutes(app, ctx);
   boardRoutes(app, ctx);
   directiveRoutes(app, ctx);
+  eventRoutes(app, ctx);
   registerMcpRoute(app, ctx, mcp);
   app.get('/api/openapi.json', { schema: { hide: true } }, async () => app.swagger());
   await app.ready();

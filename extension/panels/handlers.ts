@@ -139,6 +139,8 @@ export class PanelHandlers {
 
     'brand/revert': async ({ profileId, version }) => this.brandWrite(BRAND_REVERT_TOOL, { profile_id: profileId, version }),
 
+    'events/catalog': async () => this.api.call('eventCatalog', {}),
+
     'tools/list': async () => ({ tools: await this.tools() }),
 
     'tool/call': async ({ tool, input, correlationId, wait }) => this.call(tool, input, { correlationId, wait }),

@@ -1,5 +1,8 @@
-/** Sample analytics outputs (shaped as the registry's output schemas), for previews and tests. */
-import type { Anomaly, AnomalyDetection, AnomalyPoint, FunnelSummary, TopDrivers } from '../../contracts/tools/analytics';
+/**
+ * Made-up analytics outputs (shaped as the registry's output schemas): the preview a store with
+ * no events may show, clearly tagged as a sample. Never shown once real events exist.
+ */
+import type { Anomaly, AnomalyDetection, AnomalyPoint, CohortRetention, FunnelSummary, TopDrivers } from '../../contracts/tools/analytics';
 
 export const SAMPLE_FUNNEL: FunnelSummary = {
   funnel_name: 'Signup to paid',
@@ -41,3 +44,14 @@ function series(): { series: AnomalyPoint[]; anomalies: Anomaly[] } {
 }
 
 export const SAMPLE_ANOMALIES: AnomalyDetection = { metric: 'signup_completed', method: 'rolling median + MAD, window 7', ...series() };
+
+/** Six weekly cohorts, each with the weeks that have elapsed for it. */
+export const SAMPLE_RETENTION: CohortRetention = {
+  period: 'week',
+  range_days: 42,
+  cohorts: [0, 1, 2, 3, 4, 5].map((i) => ({
+    cohort_start: new Date(Date.parse('2025-01-06T00:00:00Z') + i * 7 * 86_400_000).toISOString().slice(0, 10),
+    size: 400 + 37 * i,
+    retained: [1, 0.42, 0.33, 0.29, 0.27, 0.26].slice(0, 6 - i).map((r, k) => (k === 0 ? 1 : Math.round((r + 0.01 * i) * 1000) / 1000)),
+  })),
+};
