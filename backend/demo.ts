@@ -1,3 +1,4 @@
+import { LOCAL_BRAND_STORE } from './store/brand-store';
 import type { Backend } from './main';
 import { listCards } from './store/cards';
 import type { Card } from '../contracts/rest';
@@ -47,8 +48,8 @@ export async function seedDemo(backend: Backend): Promise<{ cards: number; brand
       cards += 1;
     }
   }
-  const existing = await db.query('SELECT 1 FROM brand_profiles WHERE profile_id = $1', ['default']);
-  if (existing.length > 0) return { cards, brand: 'kept' };
+  // Asked of the configured brand store (local or Firestore), as brand.get_profile would.
+  if (await (backend.context.brands ?? LOCAL_BRAND_STORE).get(db, 'default')) return { cards, brand: 'kept' };
   await run('brand.update_profile', { profile_id: 'default', patch: DEMO_BRAND }, 'brand profile');
   return { cards, brand: 'created' };
 }

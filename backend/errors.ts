@@ -12,6 +12,8 @@ export type ErrorCode =
   | 'forbidden_origin'
   | 'forbidden_host'
   | 'not_found'
+  | 'permission_denied'
+  | 'quota_exceeded'
   | 'conflict'
   | 'invalid_state'
   | 'payload_too_large'
@@ -44,6 +46,8 @@ const STATUS: Partial<Record<ErrorCode, number>> = {
   forbidden_origin: 403,
   forbidden_host: 403,
   not_found: 404,
+  permission_denied: 403,
+  quota_exceeded: 429,
   conflict: 409,
   invalid_state: 409,
   payload_too_large: 413,

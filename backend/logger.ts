@@ -3,6 +3,7 @@ import { insertLog } from './store/logs';
 import type { Bus } from './runs/bus';
 import type { LogLevel } from '../contracts/rest';
 import { redact, redactValue } from '../common/redact';
+import type { SecretMask } from './secrets/secret-mask';
 
 export interface LogFields {
   runId?: string | null;
@@ -22,7 +23,14 @@ export class Logger {
     private readonly bus: Bus,
     private readonly redacted: boolean,
     private readonly stderr: (line: string) => void = (l) => process.stderr.write(`${l}\n`),
+    /** Known secret values (resolved or handed over): masked always, whatever the redacted-debug setting. */
+    private readonly secrets?: SecretMask,
   ) {}
+
+  /** Known secret values in `value` replaced by [secret] (run errors and events pass through here too). */
+  maskSecrets<T>(value: T): T {
+    return this.secrets ? this.secrets.maskValue(value) : value;
+  }
 
   debug(source: string, message: string, fields?: LogFields) {
     return this.write('debug', source, message, fields);
@@ -39,7 +47,8 @@ export class Logger {
 
   /** A message and its fields as they may be stored or shown (masked in redacted debug mode). */
   scrub<F extends Record<string, unknown>>(message: string, fields: F): { message: string; fields: F } {
-    return this.redacted ? { message: redact(message), fields: redactValue(fields) } : { message, fields };
+    const known = { message: this.maskSecrets(message), fields: this.maskSecrets(fields) };
+    return this.redacted ? { message: redact(known.message), fields: redactValue(known.fields) } : known;
   }
 
   /** Writes are chained so lines keep their order; a store failure never throws into the caller. */

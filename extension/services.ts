@@ -18,6 +18,8 @@ import { gatedApi } from './gated-api';
 import { backendEnv, isServerMode, readSettings, resolveServer, SERVER_TOKEN_SECRET, type Settings } from './settings';
 import { ToolCatalog } from './tools/tool-catalog';
 import { RunStore } from './views/run-store';
+import { EditorSecrets } from './secrets/editor-secrets';
+import { formatHandoff } from '../contracts/secrets-handoff';
 
 export interface Services {
   readonly context: vscode.ExtensionContext;
@@ -50,16 +52,19 @@ export function createServices(context: vscode.ExtensionContext, log: vscode.Log
           health,
         )
       : bundledLauncher({
-          spec: (token) => {
+          spec: async (token) => {
             const current = settings();
             const dataDir = context.globalStorageUri.fsPath;
             const folder = vscode.workspace.workspaceFolders?.[0]?.uri.fsPath;
+            // The editor's stored secrets go to the backend on its stdin, never argv, env or disk.
+            const secrets = await new EditorSecrets(context.secrets, context.globalState).all();
             return {
               command: process.execPath,
-              args: [context.asAbsolutePath(path.join('dist', 'cli.js')), 'serve', '--host', '127.0.0.1', '--port', String(current.port), '--data', dataDir],
+              args: [context.asAbsolutePath(path.join('dist', 'cli.js')), 'serve', '--host', '127.0.0.1', '--port', String(current.port), '--data', dataDir, '--secrets-stdin'],
               env: backendEnv(process.env, current, token, folder),
               cwd: folder ?? dataDir,
               readyTimeoutMs: current.readyTimeoutSeconds * 1000,
+              stdin: formatHandoff(secrets),
             };
           },
           spawn: (command, args, options) => spawn(command, args, { ...options, stdio: ['pipe', 'pipe', 'pipe'], windowsHide: true }),

@@ -75,6 +75,8 @@ interface RunHandle {
   committed: boolean;
   /** A commit is open or done: a handler commits once. */
   committing: boolean;
+  /** Where it executes (ExecutorRouter.placement), stored with the change to running. */
+  executedOn?: string;
 }
 const HEARTBEAT_MS = 2000;
 /** A backend whose heart has not beaten for this long is dead; its runs are settled. */
@@ -373,13 +375,20 @@ export class RunEngine {
   private async runToEnd(claimed: StoredRun, tool: CompiledTool | undefined, abort: AbortController): Promise<void> {
     const { instanceId } = this.deps;
     const attempt = claimed.attempt + 1;
-    const handle: RunHandle = { run: { ...claimed, status: 'running', attempt }, stored: 'dispatching', runningWrite: null, committed: false, committing: false };
+    const handle: RunHandle = {
+      run: { ...claimed, status: 'running', attempt },
+      stored: 'dispatching',
+      runningWrite: null,
+      committed: false,
+      committing: false,
+      ...(tool ? { executedOn: this.deps.executors.placement(tool) } : {}),
+    };
     const writeRunning = async (): Promise<boolean> => {
       const started = await this.writer.advance({
         id: claimed.id,
         from: ['dispatching'],
         steps: [{ from: 'dispatching', to: 'running' }],
-        changes: { owner: instanceId, started: true, attempt },
+        changes: { owner: instanceId, started: true, attempt, ...(handle.executedOn ? { executedOn: handle.executedOn } : {}) },
         expectOwner: instanceId,
       });
       if (!started) return false;
@@ -490,7 +499,8 @@ export class RunEngine {
       await handle.runningWrite;
       await this.settleOrphan({ ...run, status: handle.stored, owner: this.deps.instanceId }, 'the backend shut down before the run finished', 'backend_stopped');
     } else {
-      const body = toErrorBody(err);
+      // A secret value that slipped into an error (a provider quoting a token) never reaches the run.
+      const body = this.deps.logger.maskSecrets(toErrorBody(err));
       // Not one of ours (a driver, a library): its text goes to the backend log, not the run.
       if (!(err instanceof ProductOsError)) {
         await this.deps.logger.error('runs', `${tool.name} failed: ${(err as Error)?.message ?? String(err)}`, { runId: run.id });
@@ -545,7 +555,7 @@ export class RunEngine {
       steps: fromDispatching ? [{ from: 'dispatching', to: 'running' }, last] : [last],
       changes: {
         ...changes,
-        ...(fromDispatching ? { started: true, attempt: handle.run.attempt } : {}),
+        ...(fromDispatching ? { started: true, attempt: handle.run.attempt, ...(handle.executedOn ? { executedOn: handle.executedOn } : {}) } : {}),
         ...(terminal ? { finished: true, audit: { caller: handle.run.caller, action: 'tool.result', tool: handle.run.tool, outcome: to } } : {}),
       },
       // Only while it is still ours: a backend that stalled must not overwrite a run another took over.

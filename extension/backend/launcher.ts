@@ -21,7 +21,7 @@ export interface LaunchedBackend {
 
 export interface BundledLauncherDeps {
   /** The command line, given the token to pass (through the environment, never argv). */
-  spec(token: string): LaunchSpec;
+  spec(token: string): LaunchSpec | Promise<LaunchSpec>;
   spawn: Spawner;
   shared: SharedState;
   health(connection: Connection): Promise<void>;
@@ -57,7 +57,7 @@ export function bundledLauncher(deps: BundledLauncherDeps): () => Promise<Launch
       }
     }
     const token = newToken();
-    const proc = await launchProcess(deps.spec(token), deps.spawn, (level, text) => logAt(deps.log, level, text), deps.clock);
+    const proc = await launchProcess(await deps.spec(token), deps.spawn, (level, text) => logAt(deps.log, level, text), deps.clock);
     const connection = { url: proc.ready.url, mcpUrl: proc.ready.mcp, token };
     const pid = proc.pid ?? proc.ready.pid;
     if (pid !== undefined) {

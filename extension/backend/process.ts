@@ -28,6 +28,8 @@ export interface LaunchSpec {
   cwd?: string;
   /** How long to wait for the ready line before killing the process. */
   readyTimeoutMs: number;
+  /** Written to the process's stdin right after it starts (the secrets hand-off); stdin stays open. */
+  stdin?: string;
 }
 
 export interface ExitInfo {
@@ -70,6 +72,11 @@ export function launchProcess(
     child = spawn(spec.command, spec.args, { env: spec.env, cwd: spec.cwd });
   } catch (err) {
     return Promise.reject(new LaunchError(`could not start the backend: ${(err as Error).message}`, []));
+  }
+  if (spec.stdin !== undefined) {
+    // A process that died at once closes its stdin: the exit is reported below, not an EPIPE.
+    child.stdin?.on('error', () => undefined);
+    child.stdin?.write(spec.stdin);
   }
   const tail: string[] = [];
   const remember = (line: string) => {

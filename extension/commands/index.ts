@@ -34,6 +34,7 @@ const runs = () => import('./run-commands');
 const backend = () => import('./backend-commands');
 const serviceMap = () => import('./service-map-commands');
 const cards = () => import('./card-commands');
+const secrets = () => import('./secret-commands');
 
 export const COMMANDS: Record<string, Handler> = {
   'productOs.open.kanban': openPanel('kanban'),
@@ -63,6 +64,8 @@ export const COMMANDS: Record<string, Handler> = {
   'productOs.copyMcpConfig': async (s) => (await backend()).copyMcpConfig(s),
   'productOs.validateConfiguration': async (s) => (await backend()).validateConfiguration(s),
   'productOs.setServerToken': async (s) => (await backend()).setServerToken(s),
+  'productOs.storeSecret': async (s) => (await secrets()).storeSecret(s),
+  'productOs.removeSecret': async (s) => (await secrets()).removeSecret(s),
   'productOs.refreshRuns': async (s) => {
     try {
       await s.runs.refresh();

@@ -2,7 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import type { ApiContext } from '../context';
 import type { BoardChange, Card } from '../../../contracts/rest';
 import * as cards from '../../store/cards';
-import { brandHistory, getBrand } from '../../store/brand';
+import { LOCAL_BRAND_STORE } from '../../store/brand-store';
 import { ProductOsError } from '../../errors';
 import { serve } from '../route';
 import { SseStream } from '../sse';
@@ -13,6 +13,7 @@ import { SseStream } from '../sse';
  */
 export function boardRoutes(app: FastifyInstance, ctx: ApiContext): void {
   const { db } = ctx;
+  const brands = ctx.brands ?? LOCAL_BRAND_STORE;
   serve(app, 'listLanes', async () => ({ lanes: await cards.listLanes(db) }));
 
   serve(app, 'listCards', async (req) => ({ cards: await cards.listCards(db, { lane: req.query.lane, archived: req.query.archived }) }));
@@ -39,10 +40,10 @@ export function boardRoutes(app: FastifyInstance, ctx: ApiContext): void {
   });
 
   serve(app, 'getBrand', async (req) => {
-    const row = await getBrand(db, req.params.profileId);
+    const row = await brands.get(db, req.params.profileId);
     if (!row) throw new ProductOsError('not_found', `no brand profile "${req.params.profileId}"`);
     return { profileId: row.profileId, version: row.version, brand: row.brand, updatedAt: row.updatedAt };
   });
 
-  serve(app, 'brandHistory', async (req) => ({ versions: await brandHistory(db, req.params.profileId) }));
+  serve(app, 'brandHistory', async (req) => ({ versions: await brands.history(db, req.params.profileId) }));
 }
