@@ -11,10 +11,11 @@ import { openTarget, type CallRequest, type CliTarget } from './cli-target';
 import { didYouMean } from './did-you-mean';
 import { runMcpStdio } from './mcp/stdio';
 import { formatReadyLine } from '../contracts/ready-line';
+import { readHandoff } from './secrets/handoff';
 
 const USAGE = `product-os ${VERSION}
 
-  product-os serve [--host 127.0.0.1] [--port 7331] [--data DIR] [--role all|executor]
+  product-os serve [--host 127.0.0.1] [--port 7331] [--data DIR] [--role all|executor] [--secrets-stdin]
   product-os tools [--json] [--data DIR]
   product-os call <tool> --input '<json>' [--data DIR] [--idempotency-key K] [--correlation-id C]
   product-os call <tool> --help
@@ -78,7 +79,7 @@ function dataOverride(data: string | undefined): Overrides {
 }
 
 async function serve(args: string[]): Promise<number> {
-  const { values } = parse(args, { host: { type: 'string' }, port: { type: 'string' }, data: { type: 'string' }, role: { type: 'string' } });
+  const { values } = parse(args, { host: { type: 'string' }, port: { type: 'string' }, data: { type: 'string' }, role: { type: 'string' }, 'secrets-stdin': { type: 'boolean' } });
   const overrides: Overrides = { ...dataOverride(values.data) };
   if (values.host !== undefined) overrides.host = values.host;
   if (values.port !== undefined) {
@@ -96,7 +97,9 @@ async function serve(args: string[]): Promise<number> {
   const stopped = new Promise<void>((resolve) => (stop = resolve));
   process.once('SIGINT', () => stop());
   process.once('SIGTERM', () => stop());
-  const backend = await createBackend({ overrides });
+  // The editor's stored secrets arrive as the first stdin line, never in argv, env or a file.
+  const editorSecrets = values['secrets-stdin'] ? await readHandoff(process.stdin, 10_000) : undefined;
+  const backend = await createBackend({ overrides, editorSecrets });
   const url = await backend.listen();
   process.stdout.write(formatReadyLine({ event: 'ready', url, mcp: `${url}/mcp`, pid: process.pid, dataDir: backend.config.dataDir, store: backend.db.kind }));
   await stopped;
