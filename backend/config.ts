@@ -3,6 +3,7 @@ import * as path from 'node:path';
 import { parseExecutorUrls, type ExecutorUrls } from './executors/executor-urls';
 import { LLM_SETTINGS, llmConfig, type LlmConfig } from './llm/llm-settings';
 import { GCP_SETTINGS, GCP_PROJECT_NEEDED_BY, gcpConfig, type GcpConfig } from './gcp/gcp-settings';
+import { BIGQUERY_SETTINGS, bigQueryConfig, type BigQueryConfig } from './analytics/bigquery/settings';
 
 /** Every setting, where it comes from, and whether it is usable. Shown by GET /config/validate. */
 export interface SettingReport {
@@ -43,6 +44,8 @@ export interface Config {
   deployTarget: 'local' | 'gcp';
   /** Google Cloud: brand store, Firestore database, default region, Artifact Registry repository (backend/gcp/gcp-settings.ts). */
   gcp: GcpConfig;
+  /** BigQuery as the events engine (backend/analytics/bigquery/settings.ts); undefined: the embedded DuckDB file. */
+  bigquery?: BigQueryConfig;
   /** `serve --role executor`: the ID-token audience (this executor's URL), allowed callers, where the signing certs are. */
   executorAudience?: string;
   executorInvokers: string[];
@@ -113,6 +116,7 @@ export const SETTINGS: Setting[] = [
     check: (v) => (v === 'local' || v === 'gcp' ? null : 'must be local or gcp'),
   },
   ...GCP_SETTINGS,
+  ...BIGQUERY_SETTINGS,
   {
     name: 'PRODUCT_OS_EXECUTOR_URLS',
     absent: 'none: every http tool runs in-process on the local engine (analytics on the DuckDB file in the data folder)',
@@ -197,6 +201,7 @@ export function loadConfig(env: Env, overrides: Overrides = {}): Config {
     role: overrides.role ?? 'all',
     deployTarget: env.PRODUCT_OS_DEPLOY_TARGET === 'gcp' ? 'gcp' : 'local',
     gcp: gcpConfig(env),
+    bigquery: bigQueryConfig(env),
     executorAudience: env.PRODUCT_OS_EXECUTOR_AUDIENCE || undefined,
     executorInvokers: list(env.PRODUCT_OS_EXECUTOR_INVOKERS),
     executorCertsUrl: env.PRODUCT_OS_EXECUTOR_CERTS_URL || undefined,

@@ -20,6 +20,7 @@ import type { Executor } from './executors/executor';
 import { DockerExecutor } from './executors/docker-executor';
 import { WORKER_IMAGE_REF } from './executors/docker-images';
 import { jobContextFor } from './executors/docker-context';
+import { CardRunExecutor } from './cards/card-run';
 import { LOCAL_HANDLERS } from './tools/handlers';
 import { buildApi } from './api/server';
 import type { ApiContext } from './api/context';
@@ -35,9 +36,12 @@ import { openGcpServices } from './gcp/gcp-services';
 import type { GcpOverrides } from './gcp/client-options';
 import type { SecretResolver } from './secrets/secret-resolver';
 import { brandHandlers } from './tools/brand';
+import { channelPostsHandler } from './tools/channel-posts';
 import { Analytics } from './analytics/analytics';
 import { openWarehouse } from './analytics/open-warehouse';
 import { analyticsHandlers } from './tools/analytics/handlers';
+import { createDeployTarget } from './deploy/select';
+import { deployHandlers } from './tools/deploy';
 import { remoteUrl } from './executors/executor-urls';
 
 export const VERSION = '0.1.0';
@@ -106,7 +110,11 @@ export async function createBackend(opts: StartOptions = {}): Promise<Backend> {
         jobContext: jobContextFor({ maskIds: config.redactedDebug }),
       });
     const analytics = new Analytics(config, openWarehouse);
-    const local = new LocalExecutor(new Map([...LOCAL_HANDLERS, ...brandHandlers(gcp.brands), ...analyticsHandlers(analytics, config), ...(opts.handlers ?? [])]));
+    // The deploy target (local Docker by default) is made on first use: no Docker, no delay at start.
+    const deployTarget = createDeployTarget(config, { resolveSecret: (ref, signal) => gcp.secrets.resolve(ref, 'a service environment variable', signal), gcp: opts.gcp });
+    let deployTargetOpened = false;
+    const openDeployTarget = () => ((deployTargetOpened = true), deployTarget());
+    const local = new LocalExecutor(new Map([...LOCAL_HANDLERS, ...brandHandlers(gcp.brands), ['marketing.generate_channel_posts', channelPostsHandler((q, id) => gcp.brands.get(q, id))] as const, ...analyticsHandlers(analytics, config), ...deployHandlers(openDeployTarget), ...(opts.handlers ?? [])]));
     const executors = new ExecutorRouter({
       local,
       docker,
@@ -156,6 +164,7 @@ export async function createBackend(opts: StartOptions = {}): Promise<Backend> {
         await logger.flush();
         await markStopped(openDbRef, instanceId).catch(() => undefined);
         await analytics.close().catch(() => undefined);
+        if (deployTargetOpened) await (await deployTarget().catch(() => undefined))?.close?.().catch(() => undefined);
         await openDbRef.close();
         unlock();
       },

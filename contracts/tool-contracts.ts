@@ -4,10 +4,11 @@
  * holds each equal to the registry's inputSchema / outputSchema, so the two cannot drift apart.
  */
 import type { TSchema } from '@sinclair/typebox';
-import { AnomalyDetection, FunnelSummary, TopDrivers } from './tools/analytics';
+import { AnomalyDetection, CohortRetention, FunnelSummary, TopDrivers } from './tools/analytics';
 import { ChannelPosts, ChannelPostsInput } from './tools/marketing';
 import { GpuReport, GpuReportInput } from './tasks/gpu-report';
 import { ServiceMap, ServiceMapInput } from './tasks/service-map';
+import { DeployOutput, ListServicesOutput, LogsTailOutput, RollbackOutput, ServiceStatus } from './tools/deploy';
 
 export interface ToolContract {
   input?: TSchema;
@@ -20,5 +21,11 @@ export const TOOL_CONTRACTS: Readonly<Record<string, ToolContract>> = {
   'analytics.funnel_summary': { output: FunnelSummary },
   'analytics.top_drivers': { output: TopDrivers },
   'analytics.anomaly_detect': { output: AnomalyDetection },
+  'analytics.cohort_retention': { output: CohortRetention },
   'marketing.generate_channel_posts': { input: ChannelPostsInput, output: ChannelPosts },
+  'cloudrun.deploy_service': { output: DeployOutput },
+  'cloudrun.get_service_status': { output: ServiceStatus },
+  'cloudrun.rollback_service': { output: RollbackOutput },
+  'cloudrun.list_services': { output: ListServicesOutput },
+  'logs.tail': { output: LogsTailOutput },
 };

@@ -145,15 +145,13 @@ export interface SeriesPoint {
   value: number;
 }
 
-/** An event name as it exists in the data, for pickers and for "no such event" messages. */
-export interface EventSummary {
-  event: string;
-  count: number;
-  users: number;
-  first_seen: string;
-  last_seen: string;
-  /** Property keys seen on this event (a sample of recent rows is enough). */
-  property_keys: string[];
+/** What exists in the data: for pickers, the empty state and "no such event" messages. Times ISO 8601 UTC. */
+export interface EventCatalog {
+  /** Top 500 event names by count. */
+  events: Array<{ name: string; events: number; users: number; firstSeen: string; lastSeen: string }>;
+  /** Top 200 property keys by how many events carry them, with their distinct values. */
+  properties: Array<{ key: string; events: number; values: number }>;
+  totals: { events: number; users: number; firstSeen: string | null; lastSeen: string | null };
 }
 
 export interface Warehouse {
@@ -164,8 +162,10 @@ export interface Warehouse {
   ingest(rows: EventRow[], opts?: IngestOptions): Promise<IngestResult>;
   /** Total events stored (the empty state asks this). */
   count(range?: TimeRange): Promise<number>;
-  /** Event names in the range with counts; the funnel picker and error messages use it. */
-  events(range?: TimeRange): Promise<EventSummary[]>;
+  /** What exists (in the range, when given): event names, property keys, totals. */
+  catalog(range?: TimeRange): Promise<EventCatalog>;
+  /** The property keys present on `event` (exact, sorted): an unknown filter key is refused by name. */
+  propertyKeys(event: string, range?: TimeRange): Promise<string[]>;
   funnel(q: FunnelQuery): Promise<FunnelCounts>;
   retention(q: RetentionQuery): Promise<RetentionCounts>;
   drivers(q: DriverQuery): Promise<DriverCounts>;

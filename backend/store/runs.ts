@@ -28,6 +28,8 @@ export interface RunRow {
   updated_at: Timestamp;
   started_at: Timestamp | null;
   finished_at: Timestamp | null;
+  /** Where the run executed (migration 0010); absent on rows read before it. */
+  executed_on?: string | null;
 }
 
 /** Drivers give Dates for columns, ISO strings inside jsonb (what the run functions return). */
@@ -61,6 +63,7 @@ export function toRun(r: RunRow): StoredRun {
     updatedAt: iso(r.updated_at),
     startedAt: r.started_at ? iso(r.started_at) : null,
     finishedAt: r.finished_at ? iso(r.finished_at) : null,
+    ...(r.executed_on ? { executedOn: r.executed_on } : {}),
     owner: r.owner,
     cancelRequested: r.cancel_requested,
   };
@@ -171,6 +174,8 @@ export interface RunChanges {
   started?: boolean;
   finished?: boolean;
   cancelRequested?: boolean;
+  /** Where the run executes: "local", "docker" or the remote executor's URL (set as it starts). */
+  executedOn?: string;
   /** An audit row written in the same statement (the end of a call). */
   audit?: { caller: string; action: string; tool: string; outcome: string };
 }
@@ -218,6 +223,7 @@ function advanceItem(a: Advance): Record<string, unknown> {
   if (c.cancelRequested !== undefined) set.cancel_requested = c.cancelRequested;
   if (c.started) set.started = true;
   if (c.finished) set.finished = true;
+  if (c.executedOn !== undefined) set.executed_on = c.executedOn;
   return {
     id: a.id,
     from: a.from,

@@ -152,6 +152,13 @@ const tabs = h(
 ) as unknown as HTMLElement & { selectedIndex: number };
 tabs.addEventListener('vsc-tabs-select', () => state.update({ tab: tabs.selectedIndex }));
 
+/** Where a run executed, in words: the local engine, a worker container, or the remote executor's URL. */
+function executedOnLabel(where: string): string {
+  if (where === 'local') return 'this machine (in the backend)';
+  if (where === 'docker') return 'a worker container on this machine';
+  return `remote executor ${where}`;
+}
+
 function fact(label: string, value: Node | string): HTMLElement[] {
   return [h('dt', null, label), h('dd', null, value)];
 }
@@ -169,6 +176,7 @@ function renderDetailHead(): void {
     fact('Started', formatTime(run.startedAt)),
     fact('Finished', formatTime(run.finishedAt)),
     fact('Duration', formatDuration(run.startedAt, run.finishedAt)),
+    run.executedOn ? fact('Executed on', h('span', { attrs: { 'data-role': 'executed-on', title: run.executedOn } }, executedOnLabel(run.executedOn))) : null,
     // Only when the run was tried again: "Attempt 1 of 3" on a run that failed for good (not
     // configured, refused) suggests retries that will never happen.
     run.attempt > 1 ? fact('Attempt', `${run.attempt} of ${run.maxAttempts}`) : null,
