@@ -163,12 +163,9 @@ export class LlamaCppProvider implements LlmProvider {
   async generate(req: GenerateRequest): Promise<GenerateResult> {
     const started = performance.now();
     const out = await this.engine.complete(req);
-    const json = req.schema ? parseSchemaOutput(out.text, req.schema, `llama.cpp model ${this.model}`, out.stoppedAtLimit) : undefined;
-    return {
-      text: out.text,
-      json,
-      usage: { provider: this.provider, model: this.model, promptTokens: out.promptTokens, completionTokens: out.completionTokens, durationMs: Math.round(performance.now() - started) },
-    };
+    const usage = { provider: this.provider, model: this.model, promptTokens: out.promptTokens, completionTokens: out.completionTokens, durationMs: Math.round(performance.now() - started) };
+    const json = req.schema ? parseSchemaOutput(out.text, req.schema, `llama.cpp model ${this.model}`, out.stoppedAtLimit, usage) : undefined;
+    return { text: out.text, json, usage };
   }
 
   close(): Promise<void> {

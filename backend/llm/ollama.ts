@@ -38,12 +38,9 @@ export class OllamaProvider implements LlmProvider {
     })) as { message?: { content?: unknown }; prompt_eval_count?: unknown; eval_count?: unknown; done_reason?: unknown };
     const text = answer?.message?.content;
     if (typeof text !== 'string') throw new ProductOsError('executor_failed', 'Ollama answered without message.content');
-    const json = req.schema ? parseSchemaOutput(text, req.schema, `Ollama model ${this.opts.model}`, answer.done_reason === 'length') : undefined;
-    return {
-      text,
-      json,
-      usage: { provider: this.provider, model: this.opts.model, promptTokens: count(answer.prompt_eval_count), completionTokens: count(answer.eval_count), durationMs: Math.round(performance.now() - started) },
-    };
+    const usage = { provider: this.provider, model: this.opts.model, promptTokens: count(answer.prompt_eval_count), completionTokens: count(answer.eval_count), durationMs: Math.round(performance.now() - started) };
+    const json = req.schema ? parseSchemaOutput(text, req.schema, `Ollama model ${this.opts.model}`, answer.done_reason === 'length', usage) : undefined;
+    return { text, json, usage };
   }
 }
 

@@ -43,17 +43,14 @@ export class OpenAiCompatibleProvider implements LlmProvider {
     const choice = answer?.choices?.[0];
     const text = choice?.message?.content;
     if (typeof text !== 'string') throw new ProductOsError('executor_failed', `the model server (${this.provider}) answered without choices[0].message.content`);
-    const json = req.schema ? parseSchemaOutput(text, req.schema, `model ${this.opts.model}`, choice?.finish_reason === 'length') : undefined;
-    return {
-      text,
-      json,
-      usage: {
-        provider: this.provider,
-        model: this.opts.model,
-        promptTokens: count(answer.usage?.prompt_tokens),
-        completionTokens: count(answer.usage?.completion_tokens),
-        durationMs: Math.round(performance.now() - started),
-      },
+    const usage = {
+      provider: this.provider,
+      model: this.opts.model,
+      promptTokens: count(answer.usage?.prompt_tokens),
+      completionTokens: count(answer.usage?.completion_tokens),
+      durationMs: Math.round(performance.now() - started),
     };
+    const json = req.schema ? parseSchemaOutput(text, req.schema, `model ${this.opts.model}`, choice?.finish_reason === 'length', usage) : undefined;
+    return { text, json, usage };
   }
 }
