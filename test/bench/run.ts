@@ -35,6 +35,10 @@ const BENCHMARKS: Record<string, { description: string; load: () => Promise<{ ru
     description: 'Kanban board model with 2,000 cards (load + 200 moves) and the service-map layout of 40 containers, in Node: median/p95 vs 100 ms',
     load: () => import('./webview-models'),
   },
+  'llm-tokens': {
+    description: 'Tokens/s through the LLM worker container vs node-llama-cpp in-process: same GGUF (the generated tiny one, or BENCH_LLM_GGUF), prompt and thread count; target ratio >= 0.9',
+    load: () => import('./llm-tokens'),
+  },
   'kanban-2000': {
     description: 'Kanban panel with 2,000 cards in headless Chromium: first render and frame time while dragging (p50/p95/max) vs 16.7 ms',
     load: () => import('./kanban-2000'),
