@@ -12,6 +12,8 @@ import { RunEngine } from './runs/engine';
 import { ExecutorRouter } from './executors/router';
 import { LocalExecutor, type LocalHandler } from './executors/local';
 import { HttpExecutor } from './executors/http-executor';
+import { publishHandlers } from './tools/publish-missinglettr';
+import { missinglettrToken } from './marketing/missinglettr-token';
 import { GoogleIdTokens } from './executors/id-tokens';
 import { buildExecutorApi } from './api/executor-server';
 import { IdTokenVerifier } from './api/id-token-verifier';
@@ -114,12 +116,14 @@ export async function createBackend(opts: StartOptions = {}): Promise<Backend> {
     const deployTarget = createDeployTarget(config, { resolveSecret: (ref, signal) => gcp.secrets.resolve(ref, 'a service environment variable', signal), gcp: opts.gcp });
     let deployTargetOpened = false;
     const openDeployTarget = () => ((deployTargetOpened = true), deployTarget());
-    const local = new LocalExecutor(new Map([...LOCAL_HANDLERS, ...brandHandlers(gcp.brands), ['marketing.generate_channel_posts', channelPostsHandler((q, id) => gcp.brands.get(q, id))] as const, ...analyticsHandlers(analytics, config), ...deployHandlers(openDeployTarget), ...(opts.handlers ?? [])]));
+    const local = new LocalExecutor(new Map([...LOCAL_HANDLERS, ...brandHandlers(gcp.brands), ['marketing.generate_channel_posts', channelPostsHandler((q, id) => gcp.brands.get(q, id))] as const, ...analyticsHandlers(analytics, config), ...deployHandlers(openDeployTarget), ...publishHandlers({ baseUrl: () => config.missinglettr.url, token: () => missinglettrToken(config.missinglettr, gcp.secrets) }), ...(opts.handlers ?? [])]));
     const executors = new ExecutorRouter({
       local,
       docker,
       // A remote executor runs its http tools itself; a control plane sends them to their URL.
       http: config.role === 'executor' ? local : (opts.executors?.http ?? new HttpExecutor({ idTokens: new GoogleIdTokens(), urlFor: (t) => remoteUrl(t, config.executorUrls) ?? (t.spec.executor as { url: string }).url })),
+      // The card agent drives its worker over docker exec: only with a real Docker executor.
+      ...(docker instanceof DockerExecutor ? { tasks: { card_agent: new CardRunExecutor(docker) } } : {}),
     }, config.executorUrls);
     // The configured model is opened on first use and closed with the backend; its worker
     // container carries this session's labels, so a crash leaves nothing the next sweep misses.

@@ -15,12 +15,15 @@ export type Placement = 'local' | 'docker' | string;
  */
 export class ExecutorRouter {
   constructor(
-    private readonly executors: { local: LocalExecutor; docker: Executor; http: Executor },
+    /** `tasks`: docker tasks whose backend half drives the worker itself (the card agent), by task name. */
+    private readonly executors: { local: LocalExecutor; docker: Executor; http: Executor; tasks?: Readonly<Record<string, Executor>> },
     private readonly urls: ExecutorUrls = {},
   ) {}
 
   for(tool: CompiledTool): Executor {
     const kind = this.kind(tool);
+    const e = tool.spec.executor;
+    if (e.kind === 'docker' && this.executors.tasks && Object.hasOwn(this.executors.tasks, e.task)) return this.executors.tasks[e.task]!;
     return kind === 'http' ? this.executors.http : kind === 'docker' ? this.executors.docker : this.executors.local;
   }
 

@@ -1,8 +1,9 @@
-import { TaskError, type Task } from './task';
+import type { Task } from './task';
 
 /**
  * The operations tasks, one folder each (workers/tasks/<task>/: the worker entry task.ts, the
- * backend's context.ts, the task's logic beside them); card_agent is still a placeholder (its name stays in PENDING_TASKS).
+ * backend's context.ts, the task's logic beside them); card_agent holds its worker open while the backend drives it
+ * (workers/tasks/card-agent/).
  *
  * What each receives (`TaskIo.job`):
  * - log_triage: `input` as the registry validated it; the logs folder is mounted read-only at
@@ -12,11 +13,8 @@ import { TaskError, type Task } from './task';
  * - service_map: `job.context.containers` (allowlisted containers: names, networks, ports,
  *   environment variable names only), collected by the backend.
  */
-const pending = (name: string): Task => async () => {
-  throw new TaskError('not_implemented', `the ${name} task is not implemented in this worker image yet`);
-};
 
 export { logTriage } from '../tasks/log-triage/task';
 export { gpuReport } from '../tasks/gpu-report/task';
 export { serviceMap } from '../tasks/service-map/task';
-export const cardAgent: Task = pending('card_agent');
+export { cardAgent } from '../tasks/card-agent/task';
