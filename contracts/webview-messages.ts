@@ -30,6 +30,7 @@ import {
   RunPage,
   ToolInfo,
 } from './rest';
+import { DailyUsage, RunUsage } from './llm-usage';
 import { PANEL_KINDS, type PanelKind } from './panel-kinds';
 
 export { PANEL_KINDS, type PanelKind };
@@ -92,6 +93,10 @@ export const REQUEST_SCHEMAS = {
   },
   'runs/list': { params: ListRunsQuery, result: RunPage },
   'run/get': { params: Closed({ id: Id }), result: Type.Object({ run: Run, events: Type.Array(RunEvent), logs: Type.Array(LogLine) }) },
+  /** A run's model calls: token counts, provider, model, duration (never their text). */
+  'run/usage': { params: Closed({ id: Id }), result: RunUsage },
+  /** Model token counts per UTC day, newest first. */
+  'usage/daily': { params: Closed({ days: Type.Optional(Type.Integer({ minimum: 1, maximum: 366 })) }), result: DailyUsage },
   'run/approve': { params: Closed({ id: Id, reason: Reason }), result: Run },
   'run/deny': { params: Closed({ id: Id, reason: Reason }), result: Run },
   'run/cancel': { params: Closed({ id: Id }), result: Run },

@@ -29,7 +29,9 @@ const BUILDS = [
     banner: { js: '#!/usr/bin/env node' },
     // PGlite loads its WASM and data files from its own package folder; pg's native binding and
     // ssh2's native crypto (dockerode) are optional, loaded in try/catch, with pure-JS fallbacks.
-    external: ['@electric-sql/pglite', 'pg-native', '*.node', 'cpu-features'],
+    // node-llama-cpp (an ES module with top-level await and per-platform native builds) is
+    // loaded with import() from node_modules when a local model is first used.
+    external: ['@electric-sql/pglite', 'pg-native', '*.node', 'cpu-features', 'node-llama-cpp'],
   },
   {
     name: 'extension',

@@ -194,6 +194,8 @@ export class PanelHandlers {
       return null;
     },
 
+    'run/usage': async ({ id }) => this.api.call('runUsage', { params: { id } }),
+    'usage/daily': async ({ days }) => this.api.call('dailyUsage', { query: days === undefined ? {} : { days } }),
     'run/approve': async ({ id, reason }) => this.api.call('approveRun', { params: { id }, body: reason ? { reason } : {} }),
     'run/deny': async ({ id, reason }) => this.api.call('denyRun', { params: { id }, body: reason ? { reason } : {} }),
     'run/cancel': async ({ id }) => this.api.call('cancelRun', { params: { id } }),

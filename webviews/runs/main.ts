@@ -4,7 +4,7 @@
  * token counts and live log lines; Approve / Deny for runs awaiting approval, Cancel, Retry.
  */
 import '../common/elements';
-import { RUN_STATUSES, type LogLine, type Run, type RunEvent } from '../../contracts/rest';
+import { RUN_STATUSES, TERMINAL_STATUSES, type LogLine, type Run, type RunEvent } from '../../contracts/rest';
 import { HostClient } from '../common/client';
 import { h, icon, replace } from '../common/dom';
 import { formatDuration, formatJson, formatTime, statusLook } from '../common/format';
@@ -15,6 +15,8 @@ import { describeEvent, queryFor, RunDetailModel, RunsModel, tokenCounts, type R
 import { VirtualList } from './virtual-list';
 import { triageView } from './triage-table';
 import { callerLabel } from '../common/caller-label';
+import type { DailyUsage, RunUsage } from '../../contracts/llm-usage';
+import { dailyUsageText, runUsageText } from './usage-view';
 
 const vscode = vscodeApi();
 const client = new HostClient(vscode, window);
@@ -159,6 +161,41 @@ function executedOnLabel(where: string): string {
   return `remote executor ${where}`;
 }
 
+/** The run's model usage as the backend recorded it (GET /api/runs/:id/usage), once loaded. */
+let runUsage: RunUsage | null = null;
+
+/** Token counts from the usage rows; the counts a run reports in its output while they load. */
+function tokensFact(runId: string, fromOutput: { prompt: number; completion: number } | null): HTMLElement {
+  const usage = runUsage?.runId === runId ? runUsage : null;
+  const text = runUsageText(usage, fromOutput);
+  return h('span', { class: text.muted ? 'muted' : '', attrs: { 'data-role': 'tokens', title: text.title } }, text.text);
+}
+
+async function loadUsage(id: string): Promise<void> {
+  try {
+    const usage = await client.request('run/usage', { id });
+    if (detail?.run.id !== id) return;
+    runUsage = usage;
+    renderDetailHead();
+  } catch {
+    // A backend without the usage route (or a run it no longer has): the fact says so already.
+  }
+}
+
+const dailyEl = h('span', { class: 'muted', attrs: { 'data-role': 'daily-usage' } });
+let dailyTimer: ReturnType<typeof setTimeout> | undefined;
+
+async function loadDaily(): Promise<void> {
+  try {
+    const daily: DailyUsage = await client.request('usage/daily', { days: 7 });
+    const t = dailyUsageText(daily, new Date().toISOString().slice(0, 10));
+    dailyEl.textContent = t.text;
+    dailyEl.title = t.title;
+  } catch {
+    dailyEl.textContent = '';
+  }
+}
+
 function fact(label: string, value: Node | string): HTMLElement[] {
   return [h('dt', null, label), h('dd', null, value)];
 }
@@ -187,12 +224,7 @@ function renderDetailHead(): void {
         : '—',
     ),
     fact('Trace', h('code', null, run.traceId)),
-    fact(
-      'LLM tokens',
-      tokens
-        ? h('span', { attrs: { 'data-role': 'tokens' } }, `${tokens.prompt.toLocaleString()} prompt · ${tokens.completion.toLocaleString()} completion`)
-        : h('span', { class: 'muted', attrs: { 'data-role': 'tokens' } }, 'No LLM token counts for this run (the backend does not report LLM usage per run yet)'),
-    ),
+    fact('LLM tokens', tokensFact(run.id, tokens)),
   );
   replace(els.error, run.error ? h('p', { class: 'notice notice-error', attrs: { role: 'alert' } }, icon('error'), ` ${run.error.code}: ${run.error.message}`) : null);
   const button = (label: string, action: string, iconName: string, fn: () => Promise<void>, secondary = false) =>
@@ -242,6 +274,7 @@ async function selectRun(id: string): Promise<void> {
     renderDetailHead();
     renderTimeline();
     renderLogs();
+    void loadUsage(id);
   } catch (err) {
     detail = null;
     replace(detailPane, h('p', { class: 'notice notice-error', attrs: { role: 'alert' } }, `Could not load run ${id}: ${describeError(err)}`));
@@ -253,6 +286,12 @@ function applyRun(run: Run): void {
   if (detail && detail.run.id === run.id && run.version >= detail.run.version) {
     detail.run = run;
     renderDetailHead();
+    if (TERMINAL_STATUSES.has(run.status)) void loadUsage(run.id);
+  }
+  // A run that ended may have used the model: today's totals follow (at most twice a second).
+  if (TERMINAL_STATUSES.has(run.status)) {
+    clearTimeout(dailyTimer);
+    dailyTimer = setTimeout(() => void loadDaily(), 500);
   }
 }
 
@@ -294,7 +333,7 @@ async function retry(): Promise<void> {
 
 replace(
   app,
-  h('div', { class: 'toolbar' }, h('h1', null, 'Runs'), countEl, h('span', { class: 'spacer' }), h('vscode-button', { attrs: { secondary: true, icon: 'refresh' }, on: { click: () => void reload() } }, 'Reload')),
+  h('div', { class: 'toolbar' }, h('h1', null, 'Runs'), countEl, h('span', { class: 'spacer' }), dailyEl, h('vscode-button', { attrs: { secondary: true, icon: 'refresh' }, on: { click: () => (void reload(), void loadDaily()) } }, 'Reload')),
   h(
     'div',
     { class: 'runs' },
@@ -349,12 +388,14 @@ client.on('panel/focus', ({ runId }) => {
 });
 client.on('panel/resync', () => {
   void reload();
+  void loadDaily();
   if (state.get().selected) void selectRun(state.get().selected);
 });
 client.on('protocol/error', ({ message }) => showBanner('warning', `The extension refused a message: ${message}`));
 
 client.ready('runs');
 void loadTools();
+void loadDaily();
 void reload().then(() => {
   if (state.get().selected) void selectRun(state.get().selected);
 });

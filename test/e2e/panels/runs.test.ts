@@ -41,8 +41,16 @@ describe('Runs panel (browser)', function () {
         return run;
       },
       'run/cancel': ({ id }) => ({ ...(byId.get(id) as Run), status: 'cancelled' as const, version: 9 }),
+      'run/usage': ({ id }) => {
+        const calls = (usage.get(id) ?? []).map((c, i) => ({ id: i + 1, runId: id, provider: 'llama.cpp-worker', model: 'qwen2.5-3b-instruct-q4_k_m.gguf', durationMs: 1500, createdAt: '2030-01-01T00:00:00.000Z', ...c }));
+        const sum = (k: 'promptTokens' | 'completionTokens' | 'durationMs') => calls.reduce((a, c) => a + c[k], 0);
+        return { runId: id, calls, totals: { calls: calls.length, promptTokens: sum('promptTokens'), completionTokens: sum('completionTokens'), durationMs: sum('durationMs') } };
+      },
+      'usage/daily': () => ({ days: [{ day: new Date().toISOString().slice(0, 10), runs: 3, calls: 4, promptTokens: 9876, completionTokens: 543, durationMs: 4000 }] }),
     });
   }
+  /** Model calls per run id, as the backend's usage rows would have them. */
+  const usage = new Map<string, Array<{ promptTokens: number; completionTokens: number }>>();
 
   it('lists a thousand runs windowed, filters them, and pages', async () => {
     const runs = Array.from({ length: 1000 }, (_, i) => makeRun({ tool: i % 2 ? 'system.ping' : 'brand.get_profile', status: i % 10 === 0 ? 'failed' : 'succeeded', correlationId: i % 100 === 0 ? 'deploy-42' : null }));
@@ -103,6 +111,22 @@ describe('Runs panel (browser)', function () {
     await page.click(`.vlist-row[data-key="${retried.id}"]`);
     await page.waitForFunction(() => /Attempt\s*2 of 3/.test(document.querySelector('.run-detail')?.textContent ?? ''));
     assert.match(await page.locator('.run-detail').innerText(), /cursor \(an agent, over MCP\)/);
+    assert.deepEqual(problems, []);
+    await page.close();
+  });
+
+  it('shows a run\'s model usage from the backend\'s usage rows, and today\'s totals', async () => {
+    const done = makeRun({ tool: 'ops.log_triage', status: 'succeeded' });
+    usage.set(done.id, [
+      { promptTokens: 2000, completionTokens: 120 },
+      { promptTokens: 1500, completionTokens: 80 },
+    ]);
+    const host = runsHost([done]);
+    const { page, problems } = await panels.open('runs', host);
+    await page.waitForFunction(() => /LLM today: 9,876 prompt · 543 completion tokens/.test(document.querySelector('[data-role="daily-usage"]')?.textContent ?? ''));
+    await page.click(`.vlist-row[data-key="${done.id}"]`);
+    await page.waitForFunction(() => /3,500 prompt · 200 completion · 2 calls/.test(document.querySelector('[data-role="tokens"]')?.textContent ?? ''));
+    assert.match((await page.locator('[data-role="tokens"]').getAttribute('title')) ?? '', /qwen2\.5-3b-instruct-q4_k_m\.gguf \(llama\.cpp-worker\)/);
     assert.deepEqual(problems, []);
     await page.close();
   });
