@@ -51,11 +51,11 @@ export async function buildImage(client: CloudBuildClient, req: BuildRequest, op
   const call = { service: 'Cloud Build', role: 'roles/cloudbuild.builds.editor' } as const;
   let buildId: string;
   try {
+    // parent only (no projectId): the client then uses the regional route, so the build runs in the deploy's region.
     const [operation] = await client.createBuild({
       parent,
-      projectId: req.project,
       build: {
-        source: { gitSource: { url: req.repo, revision: req.ref, dir: req.buildContext === '.' ? '' : req.buildContext } },
+        source: { gitSource: { url: req.repo, revision: req.ref, ...(req.buildContext === '.' || req.buildContext === '' ? {} : { dir: req.buildContext }) } },
         steps: [{ id: 'docker-build', name: 'gcr.io/cloud-builders/docker', args: ['build', '-t', tagged, '-f', req.dockerfilePath, '.'] }],
         images: [tagged],
         tags: Object.entries(req.labels).map(([k, v]) => `${k}-${v}`.replace(/[^a-zA-Z0-9_.-]/g, '-')),
@@ -75,7 +75,7 @@ export async function buildImage(client: CloudBuildClient, req: BuildRequest, op
   const done = await pollUntil<Build>({
     read: async () => {
       try {
-        const [b] = await client.getBuild({ name, projectId: req.project, id: buildId });
+        const [b] = await client.getBuild({ name });
         return b as Build;
       } catch (err) {
         throw gcpError(err, { ...call, action: `reading build ${buildId}` });
@@ -100,7 +100,7 @@ export async function buildImage(client: CloudBuildClient, req: BuildRequest, op
       new ProductOsError('timed_out', `Cloud Build ${buildId} did not finish within ${Math.round(timing.timeoutMs / 1000)} s; nothing was deployed and traffic is unchanged. Follow it at ${lastLogUrl ?? 'the Cloud Build history'} and deploy again once it is done`, { build_id: buildId }),
     onAbort: async () => {
       // Cancelled by the user: stop the build too, so nothing is pushed behind their back.
-      await client.cancelBuild({ name, projectId: req.project, id: buildId }).catch(() => undefined);
+      await client.cancelBuild({ name }).catch(() => undefined);
       return new ProductOsError('cancelled', `deploy cancelled: Cloud Build ${buildId} was cancelled; nothing was deployed`, { build_id: buildId });
     },
   });

@@ -102,7 +102,9 @@ export class GcpDeployTarget implements DeployTarget {
       image = req.source.image;
     }
     await op.progress({ progress: 2, total: 4, message: `${existing ? 'updating' : 'creating'} Cloud Run service ${req.service} with ${image}` });
-    const template = revisionTemplate(image, req.envVars, req.secretEnv ?? {}, req.deploy, labels);
+    // A deploy from git always makes a revision (Cloud Run makes one only when the template
+    // changes, and a rebuild of the same ref may give the same digest): the build's id marks it.
+    const template = revisionTemplate(image, req.envVars, req.secretEnv ?? {}, req.deploy, buildId ? { ...labels, 'product-os-build': buildId.toLowerCase().slice(0, 63) } : labels);
     const pinned = existing ? pinnedRevision(existing) : undefined;
     const builtNote = buildId ? ` The image ${image} (build ${buildId}) is in Artifact Registry.` : '';
     try {
