@@ -50,6 +50,8 @@ export interface Config {
   executorAudience?: string;
   executorInvokers: string[];
   executorCertsUrl?: string;
+  /** marketing.publish_missinglettr: the API and where its token comes from (a reference, or the value from the environment). */
+  missinglettr: { url: string; tokenRef?: string; token?: string };
   /** Remote executors' base URLs by executor name, from PRODUCT_OS_EXECUTOR_URLS (backend/executors/executor-urls.ts). */
   executorUrls: ExecutorUrls;
 }
@@ -140,6 +142,17 @@ export const SETTINGS: Setting[] = [
     absent: 'Google\'s ID-token signing certificates (https://www.googleapis.com/oauth2/v1/certs)',
     check: (v) => (/^https?:\/\/\S+$/.test(v) ? null : 'must be an http(s) URL'),
   },
+  {
+    name: 'PRODUCT_OS_MISSINGLETTR_URL',
+    absent: 'https://api.missinglettr.com/api/v1',
+    check: (v) => (/^https?:\/\/\S+$/.test(v) ? null : 'must be an http(s) URL'),
+  },
+  {
+    name: 'PRODUCT_OS_MISSINGLETTR_TOKEN',
+    absent: 'no reference (MISSINGLETTR_API_TOKEN, else publishing answers not_configured)',
+    check: (v) => (/^(sm|editor):\/\//.test(v) ? null : 'must be a secret reference: sm://PROJECT/NAME[/VERSION] or editor://NAME, never the token itself'),
+  },
+  { name: 'MISSINGLETTR_API_TOKEN', secret: true, absent: 'no token in the environment', check: (v) => (v.trim().length >= 8 ? null : 'is too short to be a token') },
 ];
 
 export function validateConfig(env: Env): SettingReport[] {
@@ -205,6 +218,7 @@ export function loadConfig(env: Env, overrides: Overrides = {}): Config {
     executorAudience: env.PRODUCT_OS_EXECUTOR_AUDIENCE || undefined,
     executorInvokers: list(env.PRODUCT_OS_EXECUTOR_INVOKERS),
     executorCertsUrl: env.PRODUCT_OS_EXECUTOR_CERTS_URL || undefined,
+    missinglettr: { url: env.PRODUCT_OS_MISSINGLETTR_URL || 'https://api.missinglettr.com/api/v1', tokenRef: env.PRODUCT_OS_MISSINGLETTR_TOKEN || undefined, token: env.MISSINGLETTR_API_TOKEN || undefined },
     executorUrls: env.PRODUCT_OS_EXECUTOR_URLS ? (parseExecutorUrls(env.PRODUCT_OS_EXECUTOR_URLS) as ExecutorUrls) : {},
   };
 }

@@ -8,6 +8,7 @@ import { AnomalyDetection, CohortRetention, FunnelSummary, TopDrivers } from './
 import { ChannelPosts, ChannelPostsInput } from './tools/marketing';
 import { GpuReport, GpuReportInput } from './tasks/gpu-report';
 import { ServiceMap, ServiceMapInput } from './tasks/service-map';
+import { PublishInput, PublishOutput, PublishPreview } from './tools/publish';
 import { DeployOutput, ListServicesOutput, LogsTailOutput, RollbackOutput, ServiceStatus } from './tools/deploy';
 
 export interface ToolContract {
@@ -28,4 +29,6 @@ export const TOOL_CONTRACTS: Readonly<Record<string, ToolContract>> = {
   'cloudrun.rollback_service': { output: RollbackOutput },
   'cloudrun.list_services': { output: ListServicesOutput },
   'logs.tail': { output: LogsTailOutput },
+  'marketing.publish_missinglettr': { input: PublishInput, output: PublishOutput },
+  'marketing.preview_missinglettr': { input: PublishInput, output: PublishPreview },
 };

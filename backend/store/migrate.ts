@@ -9,6 +9,7 @@ import m0007 from './migrations/0007_container_allowlist_source';
 import m0008 from './migrations/0008_card_runs_index';
 import m0009 from './migrations/0009_llm_usage_provider';
 import m0010 from './migrations/0010_executed_on_and_insights';
+import m0014 from './migrations/0014_publish_attempts';
 
 /** Numbered, append-only: a new change is a new entry, never an edit of an applied one. */
 export const MIGRATIONS: ReadonlyArray<{ version: number; name: string; sql: string }> = [
@@ -22,6 +23,7 @@ export const MIGRATIONS: ReadonlyArray<{ version: number; name: string; sql: str
   { version: 8, name: 'card_runs_index', sql: m0008 },
   { version: 9, name: 'llm_usage_provider', sql: m0009 },
   { version: 10, name: 'executed_on_and_insights', sql: m0010 },
+  { version: 14, name: 'publish_attempts', sql: m0014 },
 ];
 
 /**

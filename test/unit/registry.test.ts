@@ -43,6 +43,10 @@ const LATER_TOOLS = [
   'cards.archive',
   'cards.restore',
   'brand.revert_profile',
+  // The Services view's roots (issue 11).
+  'cloudrun.list_services',
+  // The dry run of a Missinglettr publish (issue 11).
+  'marketing.preview_missinglettr',
 ];
 
 /** Writes a modified copy of the real registry and returns its path. */
