@@ -6,12 +6,14 @@ import { ConfigError, type Overrides } from './config';
 import { RegistryError } from '../registry/loader';
 import { ProductOsError } from './errors';
 import { seedDemo } from './demo';
+import { EVENTS_USAGE, parseFormat, parseOnError, runEventsImport } from './events-import-cli';
 import type { Run, ToolInfo } from '../contracts/rest';
 import { openTarget, type CallRequest, type CliTarget } from './cli-target';
 import { didYouMean } from './did-you-mean';
 import { runMcpStdio } from './mcp/stdio';
 import { formatReadyLine } from '../contracts/ready-line';
 import { readHandoff } from './secrets/handoff';
+import { diagnostic } from './diagnostics';
 
 const USAGE = `product-os ${VERSION}
 
@@ -22,6 +24,7 @@ const USAGE = `product-os ${VERSION}
   product-os approve <run-id> [--reason TEXT] [--data DIR]
   product-os deny <run-id> [--reason TEXT] [--data DIR]
   product-os demo [--data DIR]
+  product-os events import FILE [--on-error stop|skip] [--format csv|jsonl|parquet] [--data DIR]
   product-os mcp --stdio [--data DIR]
 
 Environment: PRODUCT_OS_URL and PRODUCT_OS_TOKEN make 'tools', 'call', 'approve', 'deny' and
@@ -48,6 +51,8 @@ async function main(argv: string[]): Promise<number> {
       return decide(command, rest);
     case 'demo':
       return demo(rest);
+    case 'events':
+      return events(rest);
     case 'mcp':
       return mcp(rest);
     case '--version':
@@ -206,11 +211,11 @@ function report(run: Run): number {
     return 0;
   }
   if (run.status === 'awaiting_approval') {
-    process.stderr.write(`run ${run.id} is awaiting approval: approve it in the Runs panel, or with product-os approve ${run.id} (deny: product-os deny ${run.id})\n`);
+    process.stderr.write(diagnostic(`run ${run.id} is awaiting approval: approve it in the Runs panel, or with product-os approve ${run.id} (deny: product-os deny ${run.id})\n`));
     process.stdout.write(`${JSON.stringify({ runId: run.id, status: run.status })}\n`);
     return 3;
   }
-  process.stderr.write(`run ${run.id} ${run.status}: ${run.error ? `${run.error.code}: ${run.error.message}` : ''}\n`);
+  process.stderr.write(diagnostic(`run ${run.id} ${run.status}: ${run.error ? `${run.error.code}: ${run.error.message}` : ''}\n`));
   process.stdout.write(`${JSON.stringify({ runId: run.id, status: run.status, error: run.error ?? null })}\n`);
   return 1;
 }
@@ -223,6 +228,34 @@ async function demo(args: string[]): Promise<number> {
     process.stdout.write(`${JSON.stringify({ event: 'demo', dataDir: backend.config.dataDir, ...result })}\n`);
     return 0;
   } finally {
+    await backend.close();
+  }
+}
+
+async function events(args: string[]): Promise<number> {
+  const [sub, ...rest] = args;
+  if (sub === '--help' || sub === 'help') {
+    process.stdout.write(`${EVENTS_USAGE}\n`);
+    return 0;
+  }
+  if (sub !== 'import') throw new UsageError(`events needs a subcommand: ${EVENTS_USAGE.split('\n')[0]}`);
+  const { values, positionals } = parse(rest, { 'on-error': { type: 'string' }, format: { type: 'string' }, data: { type: 'string' } }, true);
+  if (positionals.length !== 1) throw new UsageError(`events import needs exactly one file: ${EVENTS_USAGE.split('\n')[0]}`);
+  const onError = parseOnError(values['on-error']);
+  const format = parseFormat(values.format);
+  // Ctrl-C stops the import with nothing stored (the rows were only staged).
+  const abort = new AbortController();
+  const onSignal = () => abort.abort();
+  process.once('SIGINT', onSignal);
+  process.once('SIGTERM', onSignal);
+  const backend: Backend = await createBackend({ overrides: { ...dataOverride(values.data), port: 0 }, stderr: quietStderr });
+  try {
+    const report = await runEventsImport(backend, positionals[0], { onError, format, signal: abort.signal, stderr: (l) => process.stderr.write(diagnostic(`${l}\n`)) });
+    process.stdout.write(`${JSON.stringify({ event: 'import', ...report })}\n`);
+    return 0;
+  } finally {
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
     await backend.close();
   }
 }
@@ -242,8 +275,8 @@ function quietStderr(line: string): void {
 main(process.argv.slice(2)).then(
   (code) => process.exit(code),
   (err: unknown) => {
-    if (err instanceof UsageError) process.stderr.write(`product-os: ${err.message}\n\n${USAGE}\n`);
-    else if (err instanceof ConfigError || err instanceof RegistryError || err instanceof ProductOsError) process.stderr.write(`product-os: ${err.message}\n`);
+    if (err instanceof UsageError) process.stderr.write(diagnostic(`product-os: ${err.message}\n\n${USAGE}\n`));
+    else if (err instanceof ConfigError || err instanceof RegistryError || err instanceof ProductOsError) process.stderr.write(diagnostic(`product-os: ${err.message}\n`));
     else process.stderr.write(`product-os: unexpected error: ${(err as Error).stack ?? String(err)}\n`);
     process.exit(err instanceof ProductOsError && err.code !== 'invalid_input' && err.code !== 'unknown_tool' ? 1 : 2);
   },

@@ -51,6 +51,12 @@ export class Logger {
     return this.redacted ? { message: redact(known.message), fields: redactValue(known.fields) } : known;
   }
 
+  /** Any value shown beside the logs (a run's progress): secrets masked, and in redacted debug mode every string. */
+  scrubValue<T>(value: T): T {
+    const known = this.maskSecrets(value);
+    return this.redacted ? redactValue(known) : known;
+  }
+
   /** Writes are chained so lines keep their order; a store failure never throws into the caller. */
   write(level: LogLevel, source: string, message: string, fields: LogFields = {}): Promise<void> {
     const { runId, ...rest } = fields;

@@ -9,7 +9,7 @@ import * as os from 'node:os';
  * DEBUG_REDACTED_MODE: masks what could identify a person or unlock something before a log
  * line is stored or streamed. Order matters: keys and tokens before generic hex ids.
  */
-const RULES: Array<[RegExp, string]> = [
+const RULES: Array<[RegExp, string | ((match: string) => string)]> = [
   [/\b(Bearer|Basic)\s+[A-Za-z0-9._~+/=-]{8,}/gi, '$1 [redacted-token]'],
   [/\b(eyJ[A-Za-z0-9_-]{5,}\.[A-Za-z0-9_-]{5,}\.[A-Za-z0-9_-]{5,})\b/g, '[redacted-jwt]'],
   [/\b(sk|pk|rk|ghp|gho|ghs|xox[bpas]|AKIA|AIza)[-_A-Za-z0-9]{12,}\b/g, '[redacted-key]'],
@@ -17,6 +17,9 @@ const RULES: Array<[RegExp, string]> = [
   [/[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}/g, '[redacted-email]'],
   [/\b(?:(?:25[0-5]|2[0-4]\d|1?\d?\d)\.){3}(?:25[0-5]|2[0-4]\d|1?\d?\d)\b/g, '[redacted-ip]'],
   [/\b(?:[0-9a-f]{1,4}:){7}[0-9a-f]{1,4}\b/gi, '[redacted-ip]'],
+  // Compressed IPv6 (2001:db8::7334, fe80::1ff:fe23:4567:890a): a '::' between hex groups, not
+  // inside a word (C++'s std::vector and Ruby's Foo::Bar stay as they are).
+  [/(?<![0-9a-z:])(?:[0-9a-f]{1,4}(?::[0-9a-f]{1,4}){0,6})?::(?:[0-9a-f]{1,4}(?::[0-9a-f]{1,4}){0,6})?(?![0-9a-z:])/gi, (m: string) => (/[0-9a-f]/i.test(m) ? '[redacted-ip]' : m)],
   [/\b[0-9a-f]{64}\b/g, '[redacted-container]'],
   [/\b[0-9a-f]{12}\b/g, '[redacted-container]'],
   [/(\/home\/|\/Users\/|C:\\Users\\)[^/\\\s]+/g, '$1[user]'],
@@ -25,7 +28,7 @@ const RULES: Array<[RegExp, string]> = [
 /** Emails, keys and tokens, IPs, container ids and home-folder user names: pure, no host facts. */
 export function maskSecrets(text: string): string {
   let out = text;
-  for (const [pattern, replacement] of RULES) out = out.replace(pattern, replacement);
+  for (const [pattern, replacement] of RULES) out = typeof replacement === 'string' ? out.replace(pattern, replacement) : out.replace(pattern, replacement);
   return out;
 }
 

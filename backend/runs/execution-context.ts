@@ -52,7 +52,7 @@ export function executionContext(
     db,
     config,
     registry,
-    progress: async (p) => emit(await appendRunEvent(writer(), run.id, 'progress', logger.maskSecrets(p))),
+    progress: async (p) => emit(await appendRunEvent(writer(), run.id, 'progress', logger.scrubValue(p))),
     log: async (level, message, fields = {}) => {
       const clean = logger.scrub(message, fields);
       emit(await appendRunEvent(writer(), run.id, 'log', { level, message: clean.message, ...clean.fields }));
