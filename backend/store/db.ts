@@ -1,10 +1,16 @@
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+
 /**
  * The one database interface the backend talks to. Two implementations share the same SQL:
  * PGlite (Postgres compiled to WASM, the embedded default) and a real PostgreSQL through `pg`.
  * Everything is `$n` parameters; JSON goes in as text cast with `::jsonb` so both drivers agree.
  */
 export interface Db {
+  /** The SQL engine's behaviour (several connections and SKIP LOCKED on postgres, one on pglite). */
   readonly kind: 'pglite' | 'postgres';
+  /** What serves it, for people: `embedded PostgreSQL in …`, `PostgreSQL (DATABASE_URL)`, `embedded PGlite in … (why)`. */
+  readonly description: string;
   query<T = Record<string, unknown>>(sql: string, params?: unknown[]): Promise<T[]>;
   /** Several statements, no parameters (migrations). */
   exec(sql: string): Promise<void>;
@@ -16,11 +22,23 @@ export interface Db {
 export type Queryable = Pick<Db, 'query'>;
 export type Transaction = Pick<Db, 'query' | 'exec'>;
 
-export async function openDb(opts: { databaseUrl?: string; dataDir: string }): Promise<Db> {
+/**
+ * The store for this backend: DATABASE_URL when set; otherwise the embedded default in the data
+ * folder — a PostgreSQL server run from the bundled binaries (see embedded-postgres.ts for why),
+ * or PGlite where those cannot run, where the user chose it, or where the folder already holds a
+ * PGlite database (its data stays where it is).
+ */
+export async function openDb(opts: { databaseUrl?: string; dataDir: string; store?: 'auto' | 'postgres' | 'pglite' }): Promise<Db> {
   if (opts.databaseUrl) {
     const { openPostgres } = await import('./postgres');
     return openPostgres(opts.databaseUrl);
   }
+  const store = opts.store ?? 'auto';
+  const { embeddedPostgresUnavailable, openEmbeddedPostgres } = await import('./embedded-postgres');
+  const pgliteFolder = fs.existsSync(path.join(opts.dataDir, 'pgdata')) && !fs.existsSync(path.join(opts.dataDir, 'postgres'));
+  const unavailable = store === 'pglite' ? 'PRODUCT_OS_STORE=pglite' : pgliteFolder ? 'this data folder holds a PGlite database' : embeddedPostgresUnavailable(opts.dataDir);
+  if (!unavailable) return openEmbeddedPostgres(opts.dataDir);
+  if (store === 'postgres') throw new Error(`PRODUCT_OS_STORE=postgres, but the embedded PostgreSQL cannot run: ${unavailable}`);
   const { openPglite } = await import('./pglite');
-  return openPglite(opts.dataDir);
+  return openPglite(opts.dataDir, unavailable);
 }

@@ -4,16 +4,20 @@ import type { Db, Transaction } from './db';
 // int8 (bigint ids, counts) as JS numbers, like PGlite returns them; ids stay far below 2^53.
 types.setTypeParser(20, (v) => Number(v));
 
-export async function openPostgres(databaseUrl: string): Promise<Db> {
+export async function openPostgres(databaseUrl: string, description = 'PostgreSQL (DATABASE_URL)'): Promise<Db> {
   const pool = new Pool({ connectionString: databaseUrl, max: 10 });
   // An idle connection the server drops (restart, failover, admin) must not crash the backend:
   // the pool replaces it on the next query, which then fails or succeeds on its own.
-  pool.on('error', (err) => process.stderr.write(`${JSON.stringify({ level: 'warn', source: 'store', message: `PostgreSQL dropped an idle connection: ${err.message}` })}\n`));
+  // pool.end() returns before its connections have finished closing: a server stopped right
+  // after (the embedded store's) ends them, which is no news once the store is closing.
+  let closing = false;
+  pool.on('error', (err) => closing || process.stderr.write(`${JSON.stringify({ level: 'warn', source: 'store', message: `PostgreSQL dropped an idle connection: ${err.message}` })}\n`));
   // Fail at start-up with the server's own message rather than on the first request.
   const probe = await pool.connect();
   probe.release();
   return {
     kind: 'postgres',
+    description,
     async query<T>(sql: string, params: unknown[] = []) {
       return (await pool.query(sql, params)).rows as T[];
     },
@@ -38,6 +42,7 @@ export async function openPostgres(databaseUrl: string): Promise<Db> {
       }
     },
     async close() {
+      closing = true;
       await pool.end();
     },
   };

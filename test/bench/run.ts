@@ -15,6 +15,10 @@ const BENCHMARKS: Record<string, { description: string; load: () => Promise<{ ru
     description: 'Docker worker dispatch: submit → first log line and → result, cold and from the warm pool, vs plain docker run --rm',
     load: async () => ({ run: (await import('../helpers/docker-latency')).dockerDispatchBench }),
   },
+  footprint: {
+    description: 'The backend at rest per store (embedded PostgreSQL default, PGlite fallback, DATABASE_URL): ready on a new and an existing data folder, memory after ready and after 10,000 runs (backend + its server)',
+    load: () => import('./footprint'),
+  },
   'mcp-tools-call': {
     description: 'MCP tools/call of system.ping: our /mcp vs a bare @modelcontextprotocol/sdk server',
     load: () => import('./mcp-tools-call'),

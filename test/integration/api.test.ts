@@ -685,7 +685,8 @@ describe('REST API (PGlite backend)', function () {
       const res = await b.api('GET', '/health');
       assert.equal(res.status, 200);
       assert.equal(res.body.status, 'ok');
-      assert.equal(res.body.store, 'pglite');
+      // The embedded default is a PostgreSQL server (backend/store/embedded-postgres.ts).
+      assert.equal(res.body.store, 'postgres');
       assert.equal(res.body.instanceId, b.backend.context.instanceId);
       assert.equal(typeof res.body.version, 'string');
       assert.equal(typeof res.body.activeRuns, 'number');

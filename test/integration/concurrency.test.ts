@@ -23,14 +23,14 @@ function tally(results: Response[]): { ok: Response[]; conflicts: Response[]; ot
   };
 }
 
-for (const driver of ['pglite', 'postgres'] as const) {
+for (const driver of ['pglite', 'embedded', 'postgres'] as const) {
   describe(`${N} concurrent PATCHes with one ifVersion (${driver})`, function () {
     this.timeout(60000);
     let b: TestBackend;
     let dropDb: (() => Promise<void>) | undefined;
 
     before(async () => {
-      let env: Record<string, string> = {};
+      let env: Record<string, string> = { PRODUCT_OS_STORE: driver === 'pglite' ? 'pglite' : 'postgres' };
       if (driver === 'postgres') {
         const fresh = await freshDatabase();
         dropDb = fresh.drop;
@@ -39,7 +39,7 @@ for (const driver of ['pglite', 'postgres'] as const) {
       // Medium-risk tools wait for approval here, for the concurrent-approval race.
       b = await startBackend({ env: { ...env, PRODUCT_OS_MEDIUM_RISK: 'approval' } });
       const health = await b.api('GET', '/health');
-      assert.equal(health.body.store, driver);
+      assert.equal(health.body.store, driver === 'pglite' ? 'pglite' : 'postgres');
     });
 
     after(async () => {

@@ -41,7 +41,7 @@ const LOG_TRIAGE_OUTPUT = (until: string, templates: Array<{ id: string; templat
   window: { since: null, until },
 });
 
-for (const driver of ['pglite', 'postgres'] as const) {
+for (const driver of ['pglite', 'embedded', 'postgres'] as const) {
   describe(`directives store on ${driver}`, function () {
     this.timeout(60_000);
     let db: Db;
@@ -56,7 +56,7 @@ for (const driver of ['pglite', 'postgres'] as const) {
         url = fresh.url;
         dropDb = fresh.drop;
       }
-      db = await openDb({ dataDir, databaseUrl: url });
+      db = await openDb({ dataDir, databaseUrl: url, store: driver === 'pglite' ? 'pglite' : 'postgres' });
       await migrate(db);
     });
     after(async () => {

@@ -16,7 +16,8 @@ import type { RunStatus, StateEventData } from '../../contracts/rest';
 import { freshDatabase } from '../helpers/postgres';
 import { tempDir } from '../helpers/backend';
 
-type Driver = 'pglite' | 'postgres';
+/** `embedded`: the default store, a PostgreSQL server from the bundled binaries in the data folder (forced, so a missing one fails). */
+type Driver = 'pglite' | 'embedded' | 'postgres';
 
 function newRun(over: Partial<runs.NewRun> = {}): runs.NewRun {
   return {
@@ -52,10 +53,10 @@ async function walk(db: Db, id: string, path: RunStatus[]): Promise<void> {
 }
 
 async function openFor(driver: Driver, url: string | undefined, dataDir: string): Promise<Db> {
-  return driver === 'pglite' ? openDb({ dataDir }) : openDb({ databaseUrl: url, dataDir });
+  return driver === 'postgres' ? openDb({ databaseUrl: url, dataDir }) : openDb({ dataDir, store: driver === 'pglite' ? 'pglite' : 'postgres' });
 }
 
-for (const driver of ['pglite', 'postgres'] as const) {
+for (const driver of ['pglite', 'embedded', 'postgres'] as const) {
   describe(`store on ${driver}`, function () {
     this.timeout(60000);
     let db: Db;
@@ -72,7 +73,7 @@ for (const driver of ['pglite', 'postgres'] as const) {
         dropDb = fresh.drop;
       }
       db = await openFor(driver, url, dataDir);
-      assert.equal(db.kind, driver);
+      assert.equal(db.kind, driver === 'pglite' ? 'pglite' : 'postgres');
       firstMigration = await migrate(db);
     });
 
@@ -84,7 +85,8 @@ for (const driver of ['pglite', 'postgres'] as const) {
 
     /** Each runs test starts from an empty runs table. */
     async function resetRuns(): Promise<void> {
-      await db.exec('TRUNCATE runs, run_events, llm_usage, approvals, audit_log');
+      // CASCADE: tables added later that point at runs (insights) empty with them.
+      await db.exec('TRUNCATE runs, run_events, llm_usage, approvals, audit_log CASCADE');
     }
 
     describe('migrations', () => {
@@ -115,7 +117,7 @@ for (const driver of ['pglite', 'postgres'] as const) {
       });
 
       it('a second connection migrating the same database applies nothing', async () => {
-        if (driver === 'pglite') {
+        if (driver !== 'postgres') {
           // One process per data folder: reopen after closing.
           await db.close();
           db = await openFor(driver, url, dataDir);
