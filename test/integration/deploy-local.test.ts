@@ -1,0 +1,179 @@
+import assert from 'node:assert/strict';
+import Dockerode from 'dockerode';
+import { callRoute } from '../../contracts/client';
+import type { Run } from '../../contracts/rest';
+import type { DeployOutput, LogsTailOutput, RollbackOutput, ServiceStatus } from '../../contracts/tools/deploy';
+import { LocalDeployTarget } from '../../backend/deploy/local/target';
+import { LABEL } from '../../backend/deploy/local/service-container';
+import { startBackend, tempDir, type TestBackend } from '../helpers/backend';
+import { SERVICE_DOCKERFILE, ServiceRepo } from '../helpers/service-repo';
+
+const docker = new Dockerode();
+const SERVICE = 'hello-svc';
+const REGION = 'local';
+
+async function get(url: string): Promise<{ status: number; body: string }> {
+  const res = await fetch(url, { signal: AbortSignal.timeout(5000) });
+  return { status: res.status, body: await res.text() };
+}
+
+/**
+ * The local deploy target end to end, through the backend's tools and the real Docker engine:
+ * a service built from a test repository, two healthy revisions, a broken build and a revision
+ * that never becomes healthy (traffic stays), an approved rollback, each revision's logs, and
+ * nothing left behind.
+ */
+describe('deploy: the local Docker target (real engine)', function () {
+  this.timeout(240_000);
+  let b: TestBackend;
+  let repo: ServiceRepo;
+  let owner: string;
+  const deploy = (ref: string) => b.tool('cloudrun.deploy_service', { service_name: SERVICE, repo: repo.dir, ref, env: 'dev', region: REGION });
+  const status = async () => (await b.tool('cloudrun.get_service_status', { service_name: SERVICE, region: REGION })).output as ServiceStatus;
+  const logs = async (revision?: string) =>
+    ((await b.tool('logs.tail', { scope: 'service', service_name: SERVICE, limit: 100, ...(revision ? { revision } : {}) })).output as LogsTailOutput).lines;
+
+  before(async () => {
+    try {
+      await docker.ping();
+    } catch (err) {
+      throw new Error(`these tests need the Docker engine (${(err as Error).message}); start it with scripts/ensure-docker.sh`);
+    }
+    repo = new ServiceRepo(tempDir('deploy-repo-'));
+    repo.commit({ Dockerfile: SERVICE_DOCKERFILE, 'www/index.html': 'hello v1\n' }, 'v1');
+    repo.git('tag', 'v1');
+    b = await startBackend();
+    owner = new LocalDeployTarget({ docker, dataDir: b.dataDir }).owner;
+  });
+
+  after(async () => {
+    // Everything this backend made goes: containers, images, then the backend.
+    const containers = await docker.listContainers({ all: true, filters: { label: [`${LABEL.owner}=${owner}`] } });
+    for (const c of containers) await docker.getContainer(c.Id).remove({ force: true }).catch(() => undefined);
+    const images = await docker.listImages({ filters: { reference: [`product-os-svc/${SERVICE}`] } });
+    for (const i of images) await docker.getImage(i.Id).remove({ force: true }).catch(() => undefined);
+    await b?.close();
+  });
+
+  let first: DeployOutput;
+  let second: DeployOutput;
+
+  it('deploys the first revision from a ref: ready, serving on a loopback URL', async () => {
+    const run = await deploy('v1');
+    assert.equal(run.status, 'succeeded', JSON.stringify(run.error));
+    first = run.output as DeployOutput;
+    assert.match(first.service_url, /^http:\/\/127\.0\.0\.1:\d+$/);
+    assert.match(first.revision, /^hello-svc-00001-[0-9a-f]{3}$/);
+    assert.deepEqual(await get(first.service_url), { status: 200, body: 'hello v1\n' });
+    const s = await status();
+    assert.equal(s.status, 'ready');
+    assert.equal(s.latest_ready_revision, first.revision);
+    assert.equal(s.service_url, first.service_url);
+    // The container is labelled and published on 127.0.0.1 only.
+    const [c] = await docker.listContainers({ filters: { label: [`${LABEL.revision}=${first.revision}`] } });
+    assert.ok(c.Ports.every((p) => p.IP === undefined || p.IP === '127.0.0.1'), JSON.stringify(c.Ports));
+  });
+
+  it('builds from the commit, not the working copy: an uncommitted edit is not deployed', async () => {
+    repo.commit({ 'www/index.html': 'hello v2\n' }, 'v2');
+    require('node:fs').writeFileSync(`${repo.dir}/www/index.html`, 'uncommitted\n');
+    const run = await deploy('main');
+    assert.equal(run.status, 'succeeded', JSON.stringify(run.error));
+    second = run.output as DeployOutput;
+    assert.equal(second.service_url, first.service_url, 'the service keeps its URL');
+    assert.notEqual(second.revision, first.revision);
+    assert.deepEqual(await get(second.service_url), { status: 200, body: 'hello v2\n' });
+    const s = await status();
+    assert.equal(s.status, 'ready');
+    assert.deepEqual(s.revisions!.map((r) => [r.name, r.status, r.traffic_percent]), [
+      [second.revision, 'ready', 100],
+      [first.revision, 'retired', 0],
+    ]);
+  });
+
+  it('a Dockerfile that fails to build leaves traffic on the serving revision and says so', async () => {
+    repo.commit({ Dockerfile: SERVICE_DOCKERFILE.replace('COPY www /www', 'COPY missing-folder /www') }, 'broken build');
+    const run = await deploy('main');
+    assert.equal(run.status, 'failed');
+    assert.equal(run.error!.code, 'invalid_input');
+    assert.match(run.error!.message, /failed to build/);
+    assert.match(run.error!.message, new RegExp(`traffic stays on revision ${second.revision}`));
+    assert.deepEqual(await get(second.service_url), { status: 200, body: 'hello v2\n' });
+    assert.equal((await status()).status, 'ready');
+  });
+
+  it('a revision that never becomes healthy stays out of traffic, recorded as error', async () => {
+    repo.commit({ Dockerfile: SERVICE_DOCKERFILE.replace(/CMD .*/, 'CMD ["/bin/busybox", "sh", "-c", "echo crashing on purpose; exit 3"]') }, 'crashes');
+    const run = await deploy('main');
+    assert.equal(run.status, 'failed');
+    assert.equal(run.error!.code, 'executor_failed');
+    assert.match(run.error!.message, /never became healthy: its container exited with code 3/);
+    assert.match(run.error!.message, new RegExp(`traffic stays on revision ${second.revision}`));
+    assert.deepEqual(await get(second.service_url), { status: 200, body: 'hello v2\n' });
+    const s = await status();
+    assert.equal(s.status, 'ready');
+    assert.equal(s.serving_revision, second.revision);
+    assert.equal(s.revisions![0].status, 'error');
+    assert.equal(s.revisions!.length, 3, 'a failed build makes no revision; a failed start does');
+  });
+
+  it('a ref that does not exist is refused with its name, and nothing changes', async () => {
+    const run = await deploy('no-such-branch');
+    assert.equal(run.status, 'failed');
+    assert.equal(run.error!.code, 'not_found');
+    assert.match(run.error!.message, /ref "no-such-branch" does not exist/);
+    assert.equal((await status()).revisions!.length, 3);
+  });
+
+  it('rolls back to the first revision after approval (high risk), and says traffic is pinned', async () => {
+    const conn = { url: b.url, token: b.token };
+    const run = await callRoute(conn, 'createRun', { body: { tool: 'cloudrun.rollback_service', input: { service_name: SERVICE, region: REGION, env: 'dev', to_revision: first.revision, reason: 'v2 is wrong' } } });
+    assert.equal(run.status, 'awaiting_approval');
+    await callRoute(conn, 'approveRun', { params: { id: run.id } });
+    const done: Run = await callRoute(conn, 'waitRun', { params: { id: run.id }, query: { timeoutMs: 30_000 } });
+    assert.equal(done.status, 'succeeded', JSON.stringify(done.error));
+    const out = done.output as RollbackOutput;
+    assert.equal(out.from_revision, second.revision);
+    assert.equal(out.to_revision, first.revision);
+    assert.deepEqual(await get(first.service_url), { status: 200, body: 'hello v1\n' });
+    const s = await status();
+    assert.equal(s.status, 'ready');
+    assert.equal(s.serving_revision, first.revision);
+    assert.equal(s.latest_ready_revision, second.revision, 'Cloud Run semantics: the latest ready revision is not the one serving after a rollback');
+  });
+
+  it('reads each revision\'s logs, and the service\'s logs across revisions', async () => {
+    await get(`${first.service_url}/index.html`);
+    const byRevision = await Promise.all([first.revision, second.revision].map((r) => logs(r)));
+    for (const [i, rev] of [first.revision, second.revision].entries()) {
+      assert.ok(byRevision[i].some((l) => l.text.includes(`serving ${rev} on 8080`)), `${rev}: ${JSON.stringify(byRevision[i])}`);
+      assert.ok(byRevision[i].every((l) => !Number.isNaN(Date.parse(l.timestamp))));
+    }
+    const all = await logs();
+    assert.ok(all.some((l) => l.text.includes('crashing on purpose')), 'the broken revision\'s lines are kept');
+    assert.ok(all.some((l) => l.text.startsWith(`[${first.revision}]`)));
+    const sorted = [...all].sort((a, c) => a.timestamp.localeCompare(c.timestamp));
+    assert.deepEqual(all, sorted, 'oldest first');
+    const two = ((await b.tool('logs.tail', { scope: 'service', service_name: SERVICE, limit: 2 })).output as LogsTailOutput).lines;
+    assert.deepEqual(two, all.slice(-2), 'limit keeps the newest');
+  });
+
+  it('a bad deploy option is refused before anything is built', async () => {
+    const run = await b.tool('cloudrun.deploy_service', { service_name: SERVICE, repo: repo.dir, ref: 'v1', env: 'dev', region: REGION, deploy: { memory: 'lots' } });
+    assert.equal(run.status, 'failed');
+    assert.equal(run.error!.code, 'invalid_input');
+    assert.match(run.error!.message, /deploy\.memory "lots"/);
+    assert.equal((await status()).revisions!.length, 3);
+  });
+
+  it('lists the service for the Services view, and removes it with every container and image', async () => {
+    const list = (await b.tool('cloudrun.list_services', {})).output as { target: string; services: Array<{ service_name: string; status: string; revision_count: number }> };
+    assert.equal(list.target, 'local');
+    assert.deepEqual(list.services.map((s) => [s.service_name, s.status, s.revision_count]), [[SERVICE, 'ready', 3]]);
+    const target = new LocalDeployTarget({ docker, dataDir: b.dataDir });
+    await target.deleteService(SERVICE, REGION);
+    await target.close();
+    assert.deepEqual(await docker.listContainers({ all: true, filters: { label: [`${LABEL.owner}=${owner}`] } }), []);
+    assert.deepEqual(await docker.listImages({ filters: { reference: [`product-os-svc/${SERVICE}`] } }), []);
+  });
+});
