@@ -21,6 +21,9 @@ import { demoEvents, DEMO_FUNNEL } from '../../backend/analytics/demo-events';
 import type { EventRow, FunnelQuery, RetentionQuery } from '../../backend/analytics/warehouse';
 import { bruteFunnel, bruteRetention } from '../helpers/analytics-brute-force';
 import { FakeBigQuery, type Recorded } from '../helpers/fake-bigquery';
+import { mlAnomalies } from '../../backend/tools/analytics/anomalies-bigquery-ml';
+import { AnomalyDetection } from '../../contracts/tools/analytics';
+import { Value } from '@sinclair/typebox/value';
 
 const DAY = 86_400_000;
 const END = new Date('2026-11-30T00:00:00Z');
@@ -218,6 +221,30 @@ describe('BigQuery engine against the BigQuery REST contract (local server)', fu
     assertParameterized(detect, ['checkout_failed', '0.999']);
     assert.ok(Object.values(detect.params).includes('checkout_failed') && Object.values(detect.params).includes(0.999));
     assert.deepEqual(estimates.map((e) => e.kind), ['anomaly-model', 'detect-anomalies']);
+  });
+});
+
+describe('analytics.anomaly_detect on BigQuery ML', function () {
+  this.timeout(30_000);
+  const fake = new FakeBigQuery();
+  before(() => fake.start());
+  after(() => fake.stop());
+
+  it('keeps the sensitivity\'s meaning (3 → anomaly probability 0.9973) and answers in the tool\'s output shape', async () => {
+    fake.answer = (s) =>
+      s.kind === 'detect-anomalies'
+        ? { rows: [{ t: '2026-11-20T00:00:00.000Z', value: 400, lower: 350, upper: 450, probability: 0.4, anomaly: false }, { t: '2026-11-21T00:00:00.000Z', value: 90, lower: 352, upper: 452, probability: 0.9991, anomaly: true }] }
+        : { bytes: 1024 };
+    const w = await BigQueryWarehouse.open(CFG, { client: { apiEndpoint: fake.endpoint, authClient: fixedToken(), maxRetries: 0 } });
+    const out = await mlAnomalies(w, 'checkout_failed', range(28), 'day', 3);
+    const detect = fake.of('detect-anomalies').find((c) => c.api === 'jobs.query')!;
+    const p = Object.values(detect.params).find((v) => typeof v === 'number' && v > 0.9 && v < 1) as number;
+    assert.ok(Math.abs(p - 0.9973) < 1e-4, `probability ${p}`);
+    assert.ok(Value.Check(AnomalyDetection, out), JSON.stringify([...Value.Errors(AnomalyDetection, out)].slice(0, 3)));
+    assert.equal(out.anomalies.length, 1);
+    assert.deepEqual({ ...out.anomalies[0], score: Math.round(out.anomalies[0].score) }, { t: '2026-11-21T00:00:00.000Z', value: 90, expected: 402, score: 12, direction: 'drop', lower: 352, upper: 452 });
+    assert.match(out.method, /ML\.DETECT_ANOMALIES on an ARIMA_PLUS model/);
+    assert.equal(out.engine, 'bigquery');
   });
 });
 
