@@ -41,9 +41,9 @@ const RULES: Array<[RegExp, string, (string | RegExp | ((s: string) => boolean))
   // Email addresses.
   [/(?<![\w.+-])[\w.+-]+@[a-zA-Z0-9-]+(?:\.[a-zA-Z0-9-]+)*\.[a-zA-Z]{2,}(?![\w-])/g, WILDCARD, '@'],
   // UUIDs. (Gate: two groups of four and their dashes, in every UUID; a bare '-' passed most messages.)
-  [/\b[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}\b/g, WILDCARD, /[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-/],
+  [/\b[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}\b/g, WILDCARD, hasHexDashHex],
   // MAC addresses.
-  [/(?<![\w:-])(?:[0-9a-fA-F]{2}[:-]){5}[0-9a-fA-F]{2}(?![\w:-])/g, WILDCARD, /(?:[0-9a-fA-F]{2}[:-]){5}/],
+  [/(?<![\w:-])(?:[0-9a-fA-F]{2}[:-]){5}[0-9a-fA-F]{2}(?![\w:-])/g, WILDCARD, hasFivePairs],
   // IPv6 (full, or compressed with ::), optionally [bracketed] with a port, a zone or an IPv4 tail.
   [
     /(?<![\w:.])\[?(?:(?:[0-9a-fA-F]{1,4}:){7}[0-9a-fA-F]{1,4}|(?:[0-9a-fA-F]{1,4}(?::[0-9a-fA-F]{1,4}){0,6})?::(?:[0-9a-fA-F]{1,4}(?::[0-9a-fA-F]{1,4}){0,6})?)(?:\.\d{1,3}){0,3}(?:%\w+)?(?:\]:\d{1,5}|\])?(?![\w:])/g,
@@ -58,8 +58,8 @@ const RULES: Array<[RegExp, string, (string | RegExp | ((s: string) => boolean))
       'g',
     ),
     WILDCARD,
-    // A top-level domain: a dot, lower-case letters, then the end of the word (or a port).
-    /\.[a-z]{2,}(?![\w-])/,
+    // A top-level domain: a dot, then a word that is a generic TLD or two lower-case letters.
+    hasTopLevelDomain,
   ],
   // IPv4 with an optional port or prefix length (after host names, so 1.2.3.4.example.net goes whole).
   [/(?<![\w.])\d{1,3}(?:\.\d{1,3}){3}(?::\d{1,5}|\/\d{1,2})?(?!\.?[\w-])/g, WILDCARD, /\d\.\d/],
@@ -132,6 +132,60 @@ function colons(s: string): number {
   return n;
 }
 
+/*
+ * Gates written by hand: each is a necessary condition of its rule's pattern, tested with
+ * indexOf and char codes instead of an unanchored regex that tries every position (the UUID
+ * and MAC gates were among the costliest scans of a message).
+ */
+function isHex(c: number): boolean {
+  return (c >= 48 && c <= 57) || (c >= 65 && c <= 70) || (c >= 97 && c <= 102);
+}
+function isWordChar(c: number): boolean {
+  return (c >= 48 && c <= 57) || (c >= 65 && c <= 90) || (c >= 97 && c <= 122) || c === 95;
+}
+const hex4 = (s: string, at: number): boolean => isHex(s.charCodeAt(at)) && isHex(s.charCodeAt(at + 1)) && isHex(s.charCodeAt(at + 2)) && isHex(s.charCodeAt(at + 3));
+
+/** `[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-` somewhere: in every UUID. */
+function hasHexDashHex(s: string): boolean {
+  for (let i = s.indexOf('-', 4); i >= 0; i = s.indexOf('-', i + 1)) {
+    if (s.charCodeAt(i + 5) === 0x2d && hex4(s, i - 4) && hex4(s, i + 1)) return true;
+  }
+  return false;
+}
+
+/** `(?:[0-9a-fA-F]{2}[:-]){5}` somewhere: in every MAC address (its first separator is a ':' or a '-'). */
+function hasFivePairs(s: string): boolean {
+  return fivePairsAfter(s, ':') || fivePairsAfter(s, '-');
+}
+function fivePairsAfter(s: string, sep: string): boolean {
+  for (let i = s.indexOf(sep, 2); i >= 0; i = s.indexOf(sep, i + 1)) {
+    let k = 0;
+    for (let at = i - 2; k < 5; k++, at += 3) {
+      const c = s.charCodeAt(at + 2);
+      if (!(isHex(s.charCodeAt(at)) && isHex(s.charCodeAt(at + 1)) && (c === 0x3a || c === 0x2d))) break;
+    }
+    if (k === 5) return true;
+  }
+  return false;
+}
+
+const TLDS = new Set(GENERIC_TLDS.split('|'));
+/**
+ * A dot followed by a word that is a generic top-level domain or two lower-case letters, not
+ * followed by '-': where every host name the host rule takes ends (before an optional port).
+ */
+function hasTopLevelDomain(s: string): boolean {
+  for (let i = s.indexOf('.'); i >= 0; i = s.indexOf('.', i + 1)) {
+    let j = i + 1;
+    while (j < s.length && isWordChar(s.charCodeAt(j))) j++;
+    const len = j - i - 1;
+    if (len < 2 || s.charCodeAt(j) === 0x2d) continue;
+    const word = s.slice(i + 1, j);
+    if (len === 2 ? word.charCodeAt(0) >= 97 && word.charCodeAt(0) <= 122 && word.charCodeAt(1) >= 97 && word.charCodeAt(1) <= 122 : TLDS.has(word)) return true;
+  }
+  return false;
+}
+
 /** The message with its variable parts replaced by `<*>`. */
 export function maskMessage(message: string): string {
   let s = MAYBE_TIMESTAMP.test(message) ? maskTimestamps(message, WILDCARD) : message;
@@ -184,3 +238,6 @@ export function splitWords(s: string): string[] {
 export function hasWildcard(token: string): boolean {
   return token.includes(WILDCARD);
 }
+
+/** The hand-written gates, for the test that holds each to the pattern it stands for. */
+export const MASK_GATES = { hasHexDashHex, hasFivePairs, hasTopLevelDomain };

@@ -146,13 +146,45 @@ function isBlank(c: number): boolean {
   return c === 0x20 || c === 0x09;
 }
 
+/** Separator tokens: `-`, `--`, `---`, `|`, `:`, `::`, `>`, `>>`, `->`, `=>`, `»`, `—`, `*`. */
+const SEPARATORS: ReadonlySet<string> = new Set(['-', '--', '---', '|', ':', '::', '>', '>>', '->', '=>', '»', '—', '*']);
+
+/**
+ * `^(?:#?\d+|0x[0-9a-fA-F]+|\d+[:/]\d+):?$` by hand (a pid, a line number, `0x1f`, `3/4`,
+ * each with an optional ':'): number-like header fields are common, and this ran as a regex
+ * on every one of them.
+ */
+export function isNumberToken(text: string): boolean {
+  const end = text.charCodeAt(text.length - 1) === 0x3a ? text.length - 1 : text.length;
+  if (end === 0) return false;
+  const c0 = text.charCodeAt(0);
+  if (c0 === 0x30 && end > 2 && text.charCodeAt(1) === 0x78) {
+    let i = 2;
+    while (i < end && isHexCode(text.charCodeAt(i))) i++;
+    if (i === end) return true;
+  }
+  let i = c0 === 0x23 ? 1 : 0;
+  const digitsFrom = i;
+  while (i < end && isDigitCode(text.charCodeAt(i))) i++;
+  if (i === digitsFrom) return false;
+  if (i === end) return true;
+  // `\d+[:/]\d+`: no '#' before it.
+  const sep = text.charCodeAt(i);
+  if (digitsFrom !== 0 || (sep !== 0x3a && sep !== 0x2f)) return false;
+  const after = ++i;
+  while (i < end && isDigitCode(text.charCodeAt(i))) i++;
+  return i === end && i > after;
+}
+const isDigitCode = (c: number): boolean => c >= 48 && c <= 57;
+const isHexCode = (c: number): boolean => (c >= 48 && c <= 57) || (c >= 65 && c <= 70) || (c >= 97 && c <= 102);
+
 function classify(text: string): Cls {
   const c = text.charCodeAt(0);
   // A plain word (a letter first, no ':' at the end, no ']') is the common case: decide it without regexes.
   const last = text.charCodeAt(text.length - 1);
   if (((c >= 65 && c <= 90) || (c >= 97 && c <= 122)) && last !== 0x3a && last !== 0x5d) return 'W';
-  if (/^(?:-{1,3}|\||:{1,2}|>{1,2}|->|=>|»|—|\*)$/.test(text)) return 'S';
-  if (/^(?:#?\d+|0x[0-9a-fA-F]+|\d+[:/]\d+):?$/.test(text)) return 'N';
+  if (SEPARATORS.has(text)) return 'S';
+  if (isNumberToken(text)) return 'N';
   // A tag: ends with ':' (`kernel:`, `sshd[1]:`, `syslogd 1.4.1:`) or with a bracket it did not open (`main.go:42]`).
   if (/^[^\s:][^\s]*:$/.test(text) && !/:\/\//.test(text)) return 'C';
   if (/^[A-Za-z_$.][^\s[]*\]$/.test(text)) return 'C';

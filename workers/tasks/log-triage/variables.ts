@@ -48,7 +48,8 @@ export function alignValues(raw: readonly string[], masked: readonly string[]): 
       const next = masked[j + 1];
       if (!next.includes(WILDCARD)) while (r < raw.length && raw[r] !== next && raw.length - r > remaining) r++;
     }
-    out[j] = raw.slice(start, r).join(' ');
+    // Most values are one word: no array and join for them (this runs for every placeholder of every line).
+    out[j] = r - start === 1 ? raw[start] : raw.slice(start, r).join(' ');
   }
   return r === raw.length ? out : undefined;
 }
