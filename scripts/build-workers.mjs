@@ -31,7 +31,7 @@ function docker(args, opts = {}) {
 function sharedLibraries(binary) {
   let out;
   try {
-    out = execFileSync('ldd', [binary], { encoding: 'utf8' });
+    out = execFileSync('ldd', [binary], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
   } catch (err) {
     if (/not a dynamic executable/.test(String(err.stdout ?? '') + String(err.stderr ?? ''))) return [];
     throw new Error(`ldd ${binary} failed: ${err.message}`);
@@ -44,9 +44,9 @@ function sharedLibraries(binary) {
   return libs;
 }
 
-async function bundleRuntime() {
+async function bundleRuntime(entry = spec.entry) {
   const result = await build({
-    entryPoints: [path.join(root, spec.entry)],
+    entryPoints: [path.join(root, entry)],
     bundle: true,
     platform: 'node',
     target: `node${process.versions.node.split('.')[0]}`,
@@ -86,6 +86,20 @@ async function rootfsPlan() {
   files.set('/usr/local/bin/node', { from: node, mode: 0o755 });
   for (const lib of sharedLibraries(node)) files.set(lib, { from: fs.realpathSync(lib), mode: 0o755 });
   files.set('/app/worker.js', { content: await bundleRuntime(), mode: 0o644 });
+  // Other entry points in the same image (the card agent's MCP servers, started by docker exec).
+  for (const [target, entry] of Object.entries(spec.bundles ?? {})) files.set(target, { content: await bundleRuntime(entry), mode: 0o644 });
+  // A shell and the usual commands for the card agent's terminal: a static busybox and one link
+  // per applet. Missing (no busybox-static): the image still builds, its terminal has no shell.
+  if (spec.busybox) {
+    if (fs.existsSync(spec.busybox) && sharedLibraries(spec.busybox).length === 0) {
+      files.set('/bin/busybox', { from: fs.realpathSync(spec.busybox), mode: 0o755 });
+      const applets = execFileSync(spec.busybox, ['--list'], { encoding: 'utf8' }).split('\n').filter((a) => /^[a-z0-9_.[-]+$/.test(a) && a !== 'busybox');
+      for (const a of applets) files.set(`/bin/${a}`, { link: 'busybox' });
+      files.set('/usr/bin/env', { link: '/bin/busybox' });
+    } else {
+      say(`no static busybox at ${spec.busybox} (Debian: apt-get install busybox-static): the card agent's terminal will have no shell`);
+    }
+  }
   files.set('/etc/passwd', { content: Buffer.from(`root:x:0:0:root:/root:/sbin/nologin\n${spec.userName}:x:${uid}:${gid}:${spec.userName}:/tmp:/sbin/nologin\n`), mode: 0o644 });
   files.set('/etc/group', { content: Buffer.from(`root:x:0:\n${spec.userName}:x:${gid}:\n`), mode: 0o644 });
   return files;
@@ -95,6 +109,7 @@ const DIRS = [
   ['/tmp', 0o1777],
   ['/out', 0o755],
   ['/logs', 0o755],
+  ['/workspace', 0o755],
 ];
 
 function contentHash(files) {
@@ -103,7 +118,7 @@ function contentHash(files) {
   h.update(JSON.stringify(DIRS));
   h.update('layout 2: 0755 directories');
   for (const [p, f] of [...files.entries()].sort(([a], [b]) => a.localeCompare(b))) {
-    h.update(`${p}\0${f.mode}\0${f.content ? sha256(f.content) : fileHash(f.from)}\n`);
+    h.update(`${p}\0${f.mode ?? 'link'}\0${f.link ? `-> ${f.link}` : f.content ? sha256(f.content) : fileHash(f.from)}\n`);
   }
   return h.digest('hex').slice(0, 32);
 }
@@ -135,6 +150,10 @@ function stage(files) {
   for (const [p, f] of files) {
     const dest = path.join(dir, p);
     mkdirs(dir, path.dirname(p));
+    if (f.link) {
+      fs.symlinkSync(f.link, dest);
+      continue;
+    }
     if (f.content) fs.writeFileSync(dest, f.content);
     else fs.copyFileSync(f.from, dest);
     fs.chmodSync(dest, f.mode);

@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # Makes sure a Docker engine answers, for the worker tests and `npm run workers:build`.
 #
+# - As root, with apt-get: Debian's busybox-static when /bin/busybox is missing (the card
+#   agent's shell in the worker image).
 # - `docker info` works already: done.
 # - Otherwise, as root: install Debian's docker.io when dockerd is missing, start
 #   `dockerd --storage-driver=vfs --iptables=false --ip-masq=false --bridge=none` in the
@@ -19,6 +21,14 @@ SOCK=/var/run/docker.sock
 
 say() { echo "ensure-docker: $*" >&2; }
 answers() { timeout 10 docker info >/dev/null 2>&1; }
+
+# The card agent's terminal runs busybox sh inside the worker image (build-workers.mjs copies
+# /bin/busybox in): as root, install Debian's static build when it is missing.
+if [ ! -x /bin/busybox ] && [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+  say "installing busybox-static (apt-get) for the card agent's terminal"
+  DEBIAN_FRONTEND=noninteractive timeout 600 apt-get install -y -qq --no-install-recommends busybox-static >&2 \
+    || say "could not install busybox-static: the worker image will have no shell for the card agent"
+fi
 
 if command -v docker >/dev/null 2>&1 && answers; then exit 0; fi
 

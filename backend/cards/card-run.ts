@@ -51,7 +51,7 @@ export class CardRunExecutor implements Executor {
     const branch = input.branch ?? `card/${key}`;
     const dir = path.join(ctx.config.dataDir, 'card-worktrees', ctx.run.id);
     const wt = await CardWorktree.create(ctx.config.workspaceDir, dir, branch);
-    await ctx.log('info', `${key}: worktree of ${wt.repoRoot} at ${wt.baseSha.slice(0, 12)} (${wt.branchSha ? `branch ${branch}` : `new branch ${branch}`})`);
+    await ctx.log('info', `${key}: worktree of ${wt.repoRoot} at commit ${wt.baseSha.slice(0, 10)} (${wt.branchSha ? `branch ${branch}` : `new branch ${branch}`})`);
     let keepWorktree = false;
     try {
       const outcome = await this.runInSandbox(ctx, wt, card, input, llm);

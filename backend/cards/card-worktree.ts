@@ -65,7 +65,7 @@ export class CardWorktree {
 
   /** git on this worktree, with the repository named explicitly (see the class comment). */
   private git(): SimpleGit {
-    return simpleGit({ baseDir: this.repoRoot, timeout: { block: GIT_TIMEOUT_MS } }).env({
+    const env = {
       PATH: process.env.PATH ?? '/usr/bin:/bin',
       HOME: process.env.HOME ?? '/tmp',
       GIT_DIR: this.adminDir,
@@ -76,7 +76,10 @@ export class CardWorktree {
       GIT_COMMITTER_EMAIL: AGENT_IDENTITY.email,
       GIT_CONFIG_NOSYSTEM: '1',
       GIT_TERMINAL_PROMPT: '0',
-    });
+    };
+    // simple-git refuses GIT_* variables unless named: these are ours, set on purpose.
+    const allowEnvironment = Object.keys(env).filter((k) => k.startsWith('GIT_'));
+    return simpleGit({ baseDir: this.repoRoot, timeout: { block: GIT_TIMEOUT_MS }, allowEnvironment }).env(env);
   }
 
   /** Stages everything the agent changed (.gitignore honoured); the paths staged, sorted. */
@@ -144,7 +147,10 @@ export class CardWorktree {
 
   /** Pushes the card branch when a remote is configured; says why not otherwise. */
   async push(): Promise<{ pushed: boolean; error?: string }> {
-    const git = simpleGit({ baseDir: this.repoRoot, timeout: { block: GIT_TIMEOUT_MS } }).env({ ...process.env, GIT_TERMINAL_PROMPT: '0' });
+    // The user's own environment (ssh agent, credential helpers), but never a prompt.
+    const keep = ['PATH', 'HOME', 'USER', 'LANG', 'SSH_AUTH_SOCK', 'HTTPS_PROXY', 'HTTP_PROXY', 'NO_PROXY'];
+    const env = { ...Object.fromEntries(keep.filter((k) => process.env[k] !== undefined).map((k) => [k, process.env[k]])), GIT_TERMINAL_PROMPT: '0' };
+    const git = simpleGit({ baseDir: this.repoRoot, timeout: { block: GIT_TIMEOUT_MS }, allowEnvironment: ['GIT_TERMINAL_PROMPT'] }).env(env);
     const remotes = (await git.getRemotes()).map((r) => r.name);
     if (remotes.length === 0) return { pushed: false, error: 'no git remote is configured' };
     const remote = remotes.includes('origin') ? 'origin' : remotes[0]!;
