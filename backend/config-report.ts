@@ -1,7 +1,9 @@
+import { llmModelReport } from './llm/llm-report';
 import * as fs from 'node:fs';
 import { validateConfig, maskUrlSecrets, type Config, type Env, type SettingReport } from './config';
 import { pingDocker, dockerClient } from './executors/docker-client';
 import type { Queryable } from './store/db';
+import { gcpReport, secretsReport } from './gcp/gcp-report';
 
 /** The uid Docker workers run as (contracts/worker-protocol.ts): the logs must be readable by it. */
 const WORKER_UID = 10001;
@@ -9,9 +11,11 @@ const WORKER_UID = 10001;
 export interface LiveFacts {
   config: Config;
   env: Env;
-  db: Queryable & { kind: string };
+  db: Queryable & { kind: string; description: string };
   /** The port the server is listening on (the configured one may be 0). */
   port: number | null;
+  /** The names of the editor secrets handed over (never values). */
+  editorSecretNames?: string[];
   /** Whether the Docker engine answers; null when it does; the reason when not. */
   dockerProblem?: () => Promise<string | null>;
 }
@@ -40,12 +44,18 @@ export async function liveConfigReport(facts: LiveFacts): Promise<{ ok: boolean;
   if (li >= 0 && settings[li].status !== 'invalid') settings[li] = logs;
   const llm = settings.findIndex((s) => s.name === 'PRODUCT_OS_LLM_URL');
   if (llm >= 0 && settings[llm].status === 'ok' && config.llmUrl) settings[llm] = await llmReport(config.llmUrl, settings[llm]);
+  const model = settings.findIndex((s) => s.name === 'PRODUCT_OS_LLM_MODEL');
+  const modelReport = model >= 0 && settings[model].status !== 'invalid' ? llmModelReport(config.llm) : null;
+  if (modelReport) settings[model] = modelReport;
   settings.push(await dockerReport(env, facts.dockerProblem));
+  const gcp = gcpReport(config, env);
+  if (gcp) settings.push(gcp);
+  settings.push(secretsReport(facts.editorSecretNames ?? []));
   return { ok: settings.every((s) => s.status !== 'invalid'), settings };
 }
 
 async function storeReport(facts: LiveFacts): Promise<SettingReport> {
-  const what = facts.db.kind === 'postgres' ? 'PostgreSQL (DATABASE_URL)' : `embedded PGlite in ${facts.config.dataDir}`;
+  const what = facts.db.description;
   try {
     await facts.db.query('SELECT 1');
     return { name: 'store', status: 'ok', required: true, message: `${what} answers`, value: facts.db.kind };
