@@ -455,7 +455,7 @@ for (const driver of ['pglite', 'embedded', 'postgres'] as const) {
       });
     });
 
-    it('llm_usage has token counts, ids, model and timestamps: no text column for prompts or output', async () => {
+    it('llm_usage has token counts, ids, provider, model, duration and timestamps: no text column for prompts or output', async () => {
       const cols = await db.query<{ column_name: string; data_type: string }>(
         `SELECT column_name, data_type FROM information_schema.columns WHERE table_schema = current_schema() AND table_name = 'llm_usage' ORDER BY ordinal_position`,
       );
@@ -467,11 +467,14 @@ for (const driver of ['pglite', 'embedded', 'postgres'] as const) {
         prompt_tokens: 'integer',
         completion_tokens: 'integer',
         created_at: 'timestamp with time zone',
+        provider: 'text',
+        duration_ms: 'integer',
       });
-      // The one text column is the model name; nothing could hold a prompt or a completion.
+      // The text columns are the model's and the provider's names; nothing could hold a prompt or a completion.
       const textual = cols.filter((c) => /text|char|json|bytea/.test(c.data_type)).map((c) => c.column_name);
-      assert.deepEqual(textual, ['model']);
+      assert.deepEqual(textual, ['model', 'provider']);
       await assert.rejects(db.query(`INSERT INTO llm_usage (model, prompt_tokens, completion_tokens) VALUES ('m', -1, 0)`), 'negative token counts are refused');
+      await assert.rejects(db.query(`INSERT INTO llm_usage (model, prompt_tokens, completion_tokens, duration_ms) VALUES ('m', 1, 0, -5)`), 'a negative duration is refused');
     });
 
     describe('cards', () => {
