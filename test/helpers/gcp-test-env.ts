@@ -20,13 +20,13 @@ export const LIVE_VARS: Record<string, string> = {
   PRODUCT_OS_GCP_REGION: 'the region (default us-central1)',
 };
 
-export function announceLive(suite: string): void {
+export function announceLive(suite: string, local = 'the local fake (test/helpers/fake-gcp.ts)'): void {
   if (LIVE) {
     const missing = Object.keys(LIVE_VARS).filter((k) => k !== 'PRODUCT_OS_GCP_REGION' && !process.env[k]);
     if (missing.length > 0) throw new Error(`GCP_LIVE_TESTS=1 needs ${missing.map((k) => `${k} (${LIVE_VARS[k]})`).join(', ')}`);
     console.log(`    [${suite}] GCP_LIVE_TESTS=1: running against project ${process.env.GOOGLE_CLOUD_PROJECT}`);
   } else {
-    console.log(`    [${suite}] live Google Cloud run SKIPPED (set GCP_LIVE_TESTS=1 and ${Object.keys(LIVE_VARS).join(', ')} to run these scenarios against a real project); running against the local fake`);
+    console.log(`    [${suite}] live Google Cloud run SKIPPED (set GCP_LIVE_TESTS=1 and ${Object.keys(LIVE_VARS).join(', ')} to run these scenarios against a real project); running against ${local}`);
   }
 }
 

@@ -22,7 +22,7 @@ export function systemRoutes(app: FastifyInstance, ctx: ApiContext): void {
 
   serve(app, 'validateConfig', async () => {
     const address = app.server.address();
-    return liveConfigReport({ config: ctx.config, env: ctx.env, db: ctx.db, port: address && typeof address === 'object' ? address.port : null });
+    return liveConfigReport({ config: ctx.config, env: ctx.env, db: ctx.db, port: address && typeof address === 'object' ? address.port : null, editorSecretNames: ctx.secrets?.editorSecretNames() });
   });
 
   serve(app, 'listTools', async () => ({
