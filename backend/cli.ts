@@ -12,6 +12,9 @@ import { openTarget, type CallRequest, type CliTarget } from './cli-target';
 import { didYouMean } from './did-you-mean';
 import { runMcpStdio } from './mcp/stdio';
 import { formatReadyLine } from '../contracts/ready-line';
+import { readBlueprintFile } from './blueprint/load-file';
+import { formatChanges } from './blueprint/diff';
+import type { ApplyBlueprintOutput } from '../contracts/blueprint';
 import { readHandoff } from './secrets/handoff';
 import { diagnostic } from './diagnostics';
 
@@ -23,6 +26,7 @@ const USAGE = `product-os ${VERSION}
   product-os call <tool> --help
   product-os approve <run-id> [--reason TEXT] [--data DIR]
   product-os deny <run-id> [--reason TEXT] [--data DIR]
+  product-os blueprint apply [--dry-run] [--data DIR] FILE
   product-os demo [--data DIR]
   product-os events import FILE [--on-error stop|skip] [--format csv|jsonl|parquet] [--data DIR]
   product-os mcp --stdio [--data DIR]
@@ -49,6 +53,8 @@ async function main(argv: string[]): Promise<number> {
     case 'approve':
     case 'deny':
       return decide(command, rest);
+    case 'blueprint':
+      return blueprint(rest);
     case 'demo':
       return demo(rest);
     case 'events':
@@ -218,6 +224,43 @@ function report(run: Run): number {
   process.stderr.write(diagnostic(`run ${run.id} ${run.status}: ${run.error ? `${run.error.code}: ${run.error.message}` : ''}\n`));
   process.stdout.write(`${JSON.stringify({ runId: run.id, status: run.status, error: run.error ?? null })}\n`);
   return 1;
+}
+
+/**
+ * `blueprint apply [--dry-run] FILE`: the file checked here first (errors name line and JSON
+ * pointer), the plan printed (infra.plan_blueprint), then — unless --dry-run, and only when
+ * something differs — infra.apply_blueprint, whose result says what was applied.
+ */
+async function blueprint(args: string[]): Promise<number> {
+  const { values, positionals } = parse(args, { 'dry-run': { type: 'boolean' }, data: { type: 'string' } }, true);
+  if (positionals[0] !== 'apply' || positionals.length !== 2) throw new UsageError('usage: product-os blueprint apply [--dry-run] FILE');
+  const file = positionals[1];
+  const bp = readBlueprintFile(file);
+  const source = path.basename(file);
+  return withTarget(values.data, async (target) => {
+    const plan = await target.call({ tool: 'infra.plan_blueprint', input: { blueprint: bp, source } });
+    if (plan.status !== 'succeeded') return report(plan);
+    const planned = plan.output as ApplyBlueprintOutput;
+    process.stdout.write(`${describePlan(planned)}\n`);
+    const pending = planned.changes.some((c) => c.action !== 'unchanged');
+    if (values['dry-run'] || !pending) {
+      process.stdout.write(values['dry-run'] ? 'dry run: nothing applied\n' : 'nothing to change\n');
+      return 0;
+    }
+    const run = await target.call({ tool: 'infra.apply_blueprint', input: { blueprint: bp, source } });
+    if (run.status !== 'succeeded') return report(run);
+    process.stdout.write(`applied (run ${run.id}):\n${formatChanges((run.output as ApplyBlueprintOutput).changes.filter((c) => c.action !== 'unchanged'))}\n`);
+    return 0;
+  });
+}
+
+function describePlan(plan: ApplyBlueprintOutput): string {
+  const counts = (a: string) => plan.changes.filter((c) => c.action === a).length;
+  return [
+    `blueprint on the ${plan.target} target: ${counts('create')} to create, ${counts('update')} to update, ${counts('unchanged')} unchanged`,
+    formatChanges(plan.changes),
+    ...(plan.unmanaged.length ? [`not in the blueprint (left as they are): ${plan.unmanaged.join(', ')}`] : []),
+  ].join('\n');
 }
 
 async function demo(args: string[]): Promise<number> {

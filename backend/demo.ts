@@ -1,9 +1,10 @@
 import { LOCAL_BRAND_STORE } from './store/brand-store';
 import type { Backend } from './main';
+import { seedDemoEvents } from './analytics/seed-demo-events';
 import { listCards } from './store/cards';
 import type { Card } from '../contracts/rest';
 
-/** What `product-os demo` puts in a data folder: a small board and a brand profile. */
+/** What `product-os demo` puts in a data folder: a small board, a brand profile and three months of product events. */
 export const DEMO_BRAND = {
   name: 'Lumen Notes',
   voice: {
@@ -34,7 +35,13 @@ const DEMO_CARDS: Array<{ title: string; lane: string; description: string; labe
  * Idempotent: an existing board or profile is left as it is. Cards and the profile are written
  * through the engine, as every write is: each is a run of the demo (caller "cli:demo").
  */
-export async function seedDemo(backend: Backend): Promise<{ cards: number; brand: 'created' | 'kept' }> {
+export async function seedDemo(backend: Backend): Promise<{ cards: number; brand: 'created' | 'kept'; events: Awaited<ReturnType<typeof seedDemoEvents>> }> {
+  const result = await seedBoardAndBrand(backend);
+  // The product's events: what the Insights panel and the analytics tools read.
+  return { ...result, events: await seedDemoEvents(await backend.analytics.warehouse()) };
+}
+
+async function seedBoardAndBrand(backend: Backend): Promise<{ cards: number; brand: 'created' | 'kept' }> {
   const { db, engine } = backend;
   const run = async (tool: string, input: Record<string, unknown>, what: string): Promise<void> => {
     const { run: submitted } = await engine.submit({ tool, input, caller: 'cli:demo' });

@@ -154,12 +154,25 @@ export interface EventCatalog {
   totals: { events: number; users: number; firstSeen: string | null; lastSeen: string | null };
 }
 
+/**
+ * A staging area for a large import: rows appended in batches reach the events only at
+ * commit, all at once (an interrupted import counts nothing). dispose() drops what was staged.
+ */
+export interface EventStaging {
+  readonly staged: number;
+  append(rows: Array<EventRow & { line: number }>): Promise<void>;
+  commit(source: string | undefined): Promise<IngestResult>;
+  dispose(): Promise<void>;
+}
+
 export interface Warehouse {
   readonly engine: 'duckdb' | 'bigquery';
   /** Where the events are, for messages and outputs: a file path, or project.dataset.table. */
   readonly location: string;
   /** Stores a validated batch in one transaction (all or nothing), skipping known event ids. */
   ingest(rows: EventRow[], opts?: IngestOptions): Promise<IngestResult>;
+  /** Opens a staging area for `events import` (all or nothing for a whole file); an engine without one cannot import files. */
+  stage?(): Promise<EventStaging>;
   /** Total events stored (the empty state asks this). */
   count(range?: TimeRange): Promise<number>;
   /** What exists (in the range, when given): event names, property keys, totals. */
