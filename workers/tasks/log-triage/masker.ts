@@ -104,6 +104,8 @@ const FOLDS: Array<[RegExp, string]> = [
  * not with a back-referencing regex, which tries every position of every message.
  */
 function foldRepeats(s: string): string {
+  // Most messages repeat no placeholder word: say so without building a copy.
+  if (!hasRepeatedWildcardWord(s)) return s;
   let out = '';
   let prev = '';
   let i = 0;
@@ -120,6 +122,28 @@ function foldRepeats(s: string): string {
     i = k;
   }
   return out;
+}
+
+/** Whether a word holding `<*>` is followed, after blanks, by the same word (what foldRepeats folds). */
+function hasRepeatedWildcardWord(s: string): boolean {
+  const n = s.length;
+  let prevStart = -1;
+  let prevEnd = -1;
+  let i = 0;
+  while (i < n) {
+    while (i < n && isSpace(s.charCodeAt(i))) i++;
+    const start = i;
+    while (i < n && !isSpace(s.charCodeAt(i))) i++;
+    if (i === start) break;
+    const len = i - start;
+    if (prevStart >= 0 && prevEnd - prevStart === len && s.startsWith(s.slice(prevStart, prevEnd), start)) {
+      const w = s.indexOf(WILDCARD, start);
+      if (w >= 0 && w + WILDCARD.length <= i) return true;
+    }
+    prevStart = start;
+    prevEnd = i;
+  }
+  return false;
 }
 
 function isSpace(c: number): boolean {
