@@ -43,6 +43,14 @@ const BENCHMARKS: Record<string, { description: string; load: () => Promise<{ ru
     description: 'Tokens/s through the LLM worker container vs node-llama-cpp in-process: same GGUF (the generated tiny one, or BENCH_LLM_GGUF), prompt and thread count; target ratio >= 0.9',
     load: () => import('./llm-tokens'),
   },
+  'deploy-local': {
+    description: 'cloudrun.deploy_service on the local Docker target (deploy call → healthy new revision) vs docker build + docker run of the same Dockerfile and commit, target <= 1.2x; rollback (approve → serving) vs 2 s',
+    load: () => import('./deploy-local'),
+  },
+  'analytics-funnel': {
+    description: 'analytics.funnel_summary (4 steps, 14-day window) on DuckDB over 1M and 10M generated events vs a hand-written DuckDB SQL query: median of rounds; targets 1M < 0.3 s, 10M < 2 s, ratio >= 0.8',
+    load: () => import('./analytics-funnel'),
+  },
   'kanban-2000': {
     description: 'Kanban panel with 2,000 cards in headless Chromium: first render and frame time while dragging (p50/p95/max) vs 16.7 ms',
     load: () => import('./kanban-2000'),

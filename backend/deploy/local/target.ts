@@ -43,6 +43,8 @@ export class LocalDeployTarget implements DeployTarget {
   /** Per service: the operation now running (deploy, rollback), so two never interleave. */
   private readonly busy = new Map<string, Promise<unknown>>();
   private readonly deploying = new Set<string>();
+  /** Retired revisions' containers being stopped (close waits for them). */
+  private readonly stopping = new Set<Promise<unknown>>();
   /** The data folder's mark on every container and image this target makes (tests and sweeps find theirs by it). */
   readonly owner: string;
   private restored?: Promise<void>;
@@ -163,7 +165,7 @@ export class LocalDeployTarget implements DeployTarget {
         s.pinned = false;
         s.last_deploy_time = new Date().toISOString();
       });
-      if (old?.containerId) await this.docker.getContainer(old.containerId).stop({ t: 2 }).catch(() => undefined);
+      if (old?.containerId) this.retire(old.containerId);
       await op.progress({ progress: 4, total: 4, message: `revision ${revision} serves all traffic` });
       const warnings = IGNORED_LOCALLY.filter((k) => req.deploy[k] !== undefined).map((k) => `deploy.${k} applies on Cloud Run only; the local target records it and runs one instance`);
       return { service_url: urlOf(service), revision, build_id: imageId.replace(/^sha256:/, '').slice(0, 12), warnings };
@@ -237,7 +239,7 @@ export class LocalDeployTarget implements DeployTarget {
         x.serving = target.name;
         x.pinned = true;
       });
-      if (old.containerId) await this.docker.getContainer(old.containerId).stop({ t: 2 }).catch(() => undefined);
+      if (old.containerId) this.retire(old.containerId);
       await op.progress({ progress: 2, total: 2, message: `revision ${target.name} serves all traffic` });
       return {
         service_name: req.service,
@@ -294,6 +296,7 @@ export class LocalDeployTarget implements DeployTarget {
   }
 
   async close(): Promise<void> {
+    await Promise.all(this.stopping);
     for (const p of this.proxies.values()) await p.close();
     this.proxies.clear();
   }
@@ -370,6 +373,17 @@ export class LocalDeployTarget implements DeployTarget {
     this.state.update(s, () => (r.containerId = c.id));
     await c.start();
     return c;
+  }
+
+  /**
+   * Stops a revision that no longer takes traffic, in the background: the switch is already
+   * done, and a server that ignores SIGTERM (PID 1 without a handler) would hold the caller
+   * for the whole grace period. Its connections get those seconds to finish.
+   */
+  private retire(containerId: string): void {
+    const stopping = this.docker.getContainer(containerId).stop({ t: 2 }).catch(() => undefined);
+    this.stopping.add(stopping);
+    void stopping.finally(() => this.stopping.delete(stopping));
   }
 
   private async revisionInfos(s: ServiceRecord): Promise<RevisionInfo[]> {
