@@ -79,8 +79,8 @@ export class LlamaCppWorkerProvider implements LlmProvider {
     try {
       await this.docker.getImage(LLM_IMAGE_REF).inspect();
     } catch (err) {
-      if ((err as { statusCode?: number }).statusCode === 404) throw new ProductOsError('not_configured', `the LLM worker image ${LLM_IMAGE_REF} is not on this Docker engine: build it with \`npm run workers:build\` (images are never pulled)`);
-      throw new ProductOsError('not_configured', `the Docker engine does not answer, so the LLM worker cannot start (${(err as Error).message.slice(0, 200)})`);
+      if ((err as { statusCode?: number }).statusCode === 404) throw new ProductOsError('not_configured', `the LLM worker image ${LLM_IMAGE_REF} is not on this Docker engine: build it with \`npm run workers:build\` (images are never pulled), or set PRODUCT_OS_LLM_PROVIDER=llama.cpp to run the model in the backend process`);
+      throw new ProductOsError('not_configured', `the Docker engine does not answer, so the LLM worker cannot start (${(err as Error).message.slice(0, 200)}); start Docker, or set PRODUCT_OS_LLM_PROVIDER=llama.cpp to run the model in the backend process`);
     }
     const network = await ensureInternalNetwork(this.docker, this.opts.network ?? LLM_NETWORK);
     const name = `product-os-llm-${randomBytes(6).toString('hex')}`;
