@@ -18,5 +18,6 @@ export function wilson(successes: number, trials: number, z = Z95): RateInterval
   const denom = 1 + z2 / trials;
   const centre = (p + z2 / (2 * trials)) / denom;
   const half = (z * Math.sqrt((p * (1 - p)) / trials + z2 / (4 * trials * trials))) / denom;
-  return { rate: p, lower: Math.max(0, centre - half), upper: Math.min(1, centre + half) };
+  // At 0 of n and n of n the bound is exactly 0 or 1; rounding must not make it 0.9999999999999999.
+  return { rate: p, lower: successes === 0 ? 0 : Math.max(0, centre - half), upper: successes === trials ? 1 : Math.min(1, centre + half) };
 }
