@@ -1,4 +1,5 @@
 import type { GenerateRequest, GenerateResult, LlmProvider } from '../../backend/llm/provider';
+import { ModelOutputError } from '../../backend/llm/schema-output';
 
 /**
  * A provider whose answers a test writes in advance: each `generate` takes the next reply
@@ -23,10 +24,20 @@ export class ScriptedLlm implements LlmProvider {
     const reply = typeof next === 'function' ? next(req) : next;
     const text = typeof reply === 'string' ? reply : JSON.stringify(reply.json);
     const promptChars = req.messages.reduce((n, m) => n + m.content.length, 0);
-    return {
-      text,
-      json: req.schema === undefined ? undefined : typeof reply === 'string' ? JSON.parse(reply) : reply.json,
-      usage: { provider: this.provider, model: this.model, promptTokens: Math.ceil(promptChars / 4), completionTokens: Math.ceil(text.length / 4), durationMs: 1 },
-    };
+    const usage = { provider: this.provider, model: this.model, promptTokens: Math.ceil(promptChars / 4), completionTokens: Math.ceil(text.length / 4), durationMs: 1 };
+    let json: unknown;
+    if (req.schema !== undefined) {
+      if (typeof reply !== 'string') json = reply.json;
+      else {
+        // Like the real providers: text that is not JSON is an invalid_output error that keeps
+        // its token counts (metered) and never quotes the text (a SyntaxError's message would).
+        try {
+          json = JSON.parse(reply);
+        } catch {
+          throw new ModelOutputError(`the scripted model answered with text that is not JSON (${text.length} characters)`, usage);
+        }
+      }
+    }
+    return { text, json, usage };
   }
 }
