@@ -13,6 +13,8 @@ import { ExecutorRouter } from './executors/router';
 import { LocalExecutor, type LocalHandler } from './executors/local';
 import { HttpExecutor } from './executors/http-executor';
 import { publishHandlers } from './tools/publish-missinglettr';
+import { blueprintHandlers } from './tools/apply-blueprint';
+import type { DeployTarget } from './deploy/target';
 import { missinglettrToken } from './marketing/missinglettr-token';
 import { GoogleIdTokens } from './executors/id-tokens';
 import { buildExecutorApi } from './api/executor-server';
@@ -78,6 +80,8 @@ export interface StartOptions {
   executors?: { docker?: Executor; http?: Executor };
   /** The local model to use instead of the configured one (tests: a scripted provider). */
   llm?: LlmProvider;
+  /** The deploy target to use instead of the one the settings pick (tests: a fake target). */
+  deployTarget?: DeployTarget;
   /** Google client transport and timing (tests: REST fallback to local servers, a Firestore emulator). */
   gcp?: GcpOverrides;
   /** The editor's stored secrets, handed over at start (serve --secrets-stdin); kept in memory only. */
@@ -113,10 +117,13 @@ export async function createBackend(opts: StartOptions = {}): Promise<Backend> {
       });
     const analytics = new Analytics(config, openWarehouse);
     // The deploy target (local Docker by default) is made on first use: no Docker, no delay at start.
-    const deployTarget = createDeployTarget(config, { resolveSecret: (ref, signal) => gcp.secrets.resolve(ref, 'a service environment variable', signal), gcp: opts.gcp });
+    const injectedTarget = opts.deployTarget;
+    const deployTarget = injectedTarget
+      ? async () => injectedTarget
+      : createDeployTarget(config, { resolveSecret: (ref, signal) => gcp.secrets.resolve(ref, 'a service environment variable', signal), gcp: opts.gcp });
     let deployTargetOpened = false;
     const openDeployTarget = () => ((deployTargetOpened = true), deployTarget());
-    const local = new LocalExecutor(new Map([...LOCAL_HANDLERS, ...brandHandlers(gcp.brands), ['marketing.generate_channel_posts', channelPostsHandler((q, id) => gcp.brands.get(q, id))] as const, ...analyticsHandlers(analytics, config), ...deployHandlers(openDeployTarget), ...publishHandlers({ baseUrl: () => config.missinglettr.url, token: () => missinglettrToken(config.missinglettr, gcp.secrets) }), ...(opts.handlers ?? [])]));
+    const local = new LocalExecutor(new Map([...LOCAL_HANDLERS, ...brandHandlers(gcp.brands), ['marketing.generate_channel_posts', channelPostsHandler((q, id) => gcp.brands.get(q, id))] as const, ...analyticsHandlers(analytics, config), ...deployHandlers(openDeployTarget), ...blueprintHandlers(openDeployTarget), ...publishHandlers({ baseUrl: () => config.missinglettr.url, token: () => missinglettrToken(config.missinglettr, gcp.secrets) }), ...(opts.handlers ?? [])]));
     const executors = new ExecutorRouter({
       local,
       docker,

@@ -8,6 +8,7 @@ import { AnomalyDetection, CohortRetention, FunnelSummary, TopDrivers } from './
 import { ChannelPosts, ChannelPostsInput } from './tools/marketing';
 import { GpuReport, GpuReportInput } from './tasks/gpu-report';
 import { ServiceMap, ServiceMapInput } from './tasks/service-map';
+import { ApplyBlueprintInput, ApplyBlueprintOutput, PlanBlueprintInput } from './blueprint';
 import { PublishInput, PublishOutput, PublishPreview } from './tools/publish';
 import { DeployOutput, ListServicesOutput, LogsTailOutput, RollbackOutput, ServiceStatus } from './tools/deploy';
 
@@ -31,4 +32,6 @@ export const TOOL_CONTRACTS: Readonly<Record<string, ToolContract>> = {
   'logs.tail': { output: LogsTailOutput },
   'marketing.publish_missinglettr': { input: PublishInput, output: PublishOutput },
   'marketing.preview_missinglettr': { input: PublishInput, output: PublishPreview },
+  'infra.apply_blueprint': { input: ApplyBlueprintInput, output: ApplyBlueprintOutput },
+  'infra.plan_blueprint': { input: PlanBlueprintInput, output: ApplyBlueprintOutput },
 };

@@ -47,6 +47,9 @@ const LATER_TOOLS = [
   'cloudrun.list_services',
   // The dry run of a Missinglettr publish (issue 11).
   'marketing.preview_missinglettr',
+  // product-os blueprint apply (issue 11).
+  'infra.apply_blueprint',
+  'infra.plan_blueprint',
 ];
 
 /** Writes a modified copy of the real registry and returns its path. */
