@@ -11,6 +11,8 @@ import type { DeployOperation, DeployRequest } from '../../backend/deploy/target
 import { ProductOsError } from '../../backend/errors';
 import type { FakeGcp } from '../helpers/fake-gcp';
 import { announceLive, FAKE_PROJECT, fakeOverrides, LIVE, liveOverrides, startFake } from '../helpers/gcp-test-env';
+import { createBackend } from '../../backend/main';
+import { request as http, tempDir } from '../helpers/backend';
 
 const REGION = process.env.PRODUCT_OS_GCP_REGION || 'us-central1';
 
@@ -221,6 +223,41 @@ describe('Google Cloud deploy target (Cloud Build, Cloud Run v2, Cloud Logging)'
     }
     await t.close();
   });
+
+  if (!LIVE) {
+    it('through the tools: the build and rollout are run events, status reads the service, the rollback waits for approval', async function () {
+      this.timeout(180_000); // a whole backend starts (PGlite, migrations)
+      const backend = await createBackend({
+        env: { ...env(), PRODUCT_OS_TOKEN: 'test-token-0123456789abcdef', PRODUCT_OS_STORE: 'pglite' },
+        overrides: { dataDir: tempDir(), port: 0 },
+        gcp: fakeOverrides(fake!),
+        stderr: () => undefined,
+      });
+      try {
+        const url = await backend.listen();
+        const call = async (tool: string, input: Record<string, unknown>) => {
+          const res = await http(url, backend.token, 'POST', '/api/runs', { tool, input });
+          assert.ok(res.status < 300, `${tool}: ${res.status} ${JSON.stringify(res.body)}`);
+          return res.body.run ?? res.body;
+        };
+        const wait = async (id: string) => (await http(url, backend.token, 'GET', `/api/runs/${id}/wait?timeoutMs=20000`)).body;
+        const svc = `${service}-tools`;
+        const run = await wait((await call('cloudrun.deploy_service', { service_name: svc, repo, ref: 'main', env: 'dev', region: REGION })).id);
+        assert.equal(run.status, 'succeeded', JSON.stringify(run.error));
+        const events = await backend.db.query<{ type: string; data: { message?: string } }>('SELECT * FROM run_events WHERE run_id = $1', [run.id]);
+        const progress = events.filter((e) => e.type === 'progress').map((e) => e.data.message ?? '');
+        assert.ok(progress.some((m) => /^build (queued|working)/.test(m)), progress.join(' | '));
+        assert.ok(progress.some((m) => /Cloud Run is rolling out/.test(m)), progress.join(' | '));
+        assert.ok(progress.some((m) => new RegExp(`revision ${run.output.revision} ready`).test(m)), progress.join(' | '));
+        const status = await wait((await call('cloudrun.get_service_status', { service_name: svc, region: REGION })).id);
+        assert.equal(status.output.status, 'ready');
+        const rollback = await call('cloudrun.rollback_service', { service_name: svc, region: REGION, env: 'dev', reason: 'test' });
+        assert.equal(rollback.status, 'awaiting_approval');
+      } finally {
+        await backend.close();
+      }
+    });
+  }
 
   it('a service that does not exist: not_found saying to deploy it first', async () => {
     const t = target();
