@@ -125,6 +125,9 @@ describe('Product OS in a real VS Code (code-server, .vsix installed)', function
     fs.rmSync(shot('failure'), { force: true });
 
     dir = fs.mkdtempSync(path.join(os.tmpdir(), 'product-os-vscode-e2e-'));
+    // Run as root (CI), the embedded store's server runs as the postgres user, which must be able
+    // to pass through the profile folder to its data (mkdtemp makes it 0700).
+    if (process.getuid?.() === 0) fs.chmodSync(dir, 0o755);
     profile = editorProfile(dir);
     const workspace = path.join(dir, 'workspace');
     fs.mkdirSync(workspace, { recursive: true });
@@ -186,6 +189,8 @@ describe('Product OS in a real VS Code (code-server, .vsix installed)', function
     assert.match(backend.url, /^http:\/\/127\.0\.0\.1:\d+$/);
     const health = await fetch(`${backend.url}/health`, { headers: { authorization: `Bearer ${backend.token}` }, signal: AbortSignal.timeout(5000) });
     assert.equal(health.status, 200);
+    // The .vsix carries this platform's PostgreSQL: the embedded default store is that server, not PGlite.
+    assert.equal(((await health.json()) as { store: string }).store, 'postgres');
 
     await wb!.clearNotifications();
     await wb!.runCommand('Product OS: Copy MCP Server Config');
