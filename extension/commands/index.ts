@@ -34,7 +34,9 @@ const runs = () => import('./run-commands');
 const backend = () => import('./backend-commands');
 const serviceMap = () => import('./service-map-commands');
 const cards = () => import('./card-commands');
+const cardBranch = () => import('./card-branch');
 const secrets = () => import('./secret-commands');
+const deploy = () => import('./service-commands');
 
 export const COMMANDS: Record<string, Handler> = {
   'productOs.open.kanban': openPanel('kanban'),
@@ -43,6 +45,8 @@ export const COMMANDS: Record<string, Handler> = {
   'productOs.open.runs': openPanel('runs'),
   'productOs.open.serviceMap': openPanel('serviceMap'),
   'productOs.runCard': async (s, arg) => (await tools()).runCard(s, arg),
+  'productOs.openCardDiff': async (s, arg) => (await cardBranch()).cardBranchCommand(s, arg, 'diff'),
+  'productOs.checkOutCardBranch': async (s, arg) => (await cardBranch()).cardBranchCommand(s, arg, 'checkout'),
   'productOs.newCard': async (s) => (await cards()).newCard(s),
   'productOs.archiveCard': async (s, arg) => (await cards()).archiveCard(s, arg),
   'productOs.restoreCard': async (s, arg) => (await cards()).restoreCard(s, arg),
@@ -50,6 +54,9 @@ export const COMMANDS: Record<string, Handler> = {
   'productOs.serviceStatus': async (s) => (await tools()).serviceStatus(s),
   'productOs.rollbackService': async (s) => (await tools()).rollbackService(s),
   'productOs.tailLogs': async (s) => (await tools()).tailLogs(s),
+  'productOs.rollbackToRevision': async (s, arg) => (await deploy()).rollbackToRevision(s, arg),
+  'productOs.followServiceLogs': async (s, arg) => (await deploy()).followLogs(s, arg),
+  'productOs.stopFollowingLogs': async () => (await deploy()).stopFollowingLogs(),
   'productOs.triageLogs': async (s) => (await tools()).triageLogs(s),
   'productOs.gpuReport': async (s) => (await tools()).gpuReport(s),
   'productOs.serviceMap': async (s) => (await tools()).serviceMap(s),

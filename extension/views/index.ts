@@ -3,6 +3,7 @@ import * as vscode from 'vscode';
 import type { Services } from '../services';
 import { CardsTree } from './cards-tree';
 import { RunsTree } from './runs-tree';
+import { ServicesTree } from './services-tree';
 import { createStatusBar } from './status-bar';
 
 export function registerViews(context: vscode.ExtensionContext, s: Services): void {
@@ -10,6 +11,9 @@ export function registerViews(context: vscode.ExtensionContext, s: Services): vo
   const runs = new RunsTree(s);
   const cardsView = vscode.window.createTreeView('productOs.cards', { treeDataProvider: cards, showCollapseAll: true });
   const runsView = vscode.window.createTreeView('productOs.runs', { treeDataProvider: runs });
+  const services = new ServicesTree(s);
+  const servicesView = vscode.window.createTreeView('productOs.services', { treeDataProvider: services });
+  services.view = servicesView;
   cards.view = cardsView;
   runs.view = runsView;
 
@@ -22,12 +26,16 @@ export function registerViews(context: vscode.ExtensionContext, s: Services): vo
     runsView,
     createStatusBar(s),
     vscode.commands.registerCommand('productOs.refreshCards', () => cards.refresh()),
+    services,
+    servicesView,
+    vscode.commands.registerCommand('productOs.refreshServices', () => services.refresh()),
     s.onDidChangeState((st) => {
       setContext(st.kind);
       // Views re-read once a backend is ready again (or show the welcome view when it failed).
       if ((st.kind === 'ready' && last !== 'ready') || st.kind === 'failed') {
         cards.refresh();
         runs.refreshSoon();
+        services.refresh();
       }
       last = st.kind;
     }),

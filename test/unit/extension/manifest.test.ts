@@ -57,7 +57,7 @@ describe('extension: manifest', () => {
 
   it('has the views, the welcome views, the walkthrough and the MCP provider', () => {
     const c = manifest.contributes;
-    assert.deepEqual(c.views.productOs.map((v: { id: string }) => v.id), ['productOs.cards', 'productOs.runs']);
+    assert.deepEqual(c.views.productOs.map((v: { id: string }) => v.id), ['productOs.cards', 'productOs.runs', 'productOs.services']);
     assert.ok(c.viewsWelcome.some((w: { when: string }) => w.when === 'productOs.backendState == failed'));
     assert.ok(fs.existsSync(path.join(ROOT, c.viewsContainers.activitybar[0].icon)));
     assert.equal(nls[c.walkthroughs[0].title.slice(1, -1)], 'Get started with Product OS');

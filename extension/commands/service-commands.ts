@@ -1,0 +1,99 @@
+/**
+ * The Services view's actions: roll back to a revision (the high-risk run waits for approval,
+ * with progress and cancel like any palette run) and logs that follow, for a service or one
+ * revision, in an output channel, until stopped.
+ */
+import * as vscode from 'vscode';
+import type { LogsTailOutput } from '../../contracts/tools/deploy';
+import type { Services } from '../services';
+import { askToolInput } from '../tools/ask-input';
+import { runWithProgress, usableTool } from '../tools/run-tool';
+import { callTool } from '../views/deploy-calls';
+import type { ServiceNode } from '../views/services-tree';
+
+const t = vscode.l10n.t;
+
+/** How often a followed log is read again, and for how long at most (each read is a logs.tail run). */
+const FOLLOW_EVERY_MS = 2000;
+const FOLLOW_FOR_MS = 15 * 60_000;
+const SEEN_MAX = 4000;
+
+const followers = new Map<string, { stop(): void }>();
+
+function isNode(arg: unknown): arg is ServiceNode {
+  const n = arg as ServiceNode | undefined;
+  return !!n && (n.kind === 'service' || n.kind === 'revision') && typeof n.service?.service_name === 'string';
+}
+
+export async function rollbackToRevision(s: Services, arg: unknown): Promise<void> {
+  const tool = await usableTool(s, 'cloudrun.rollback_service');
+  if (!tool) return;
+  const presets: Record<string, unknown> = isNode(arg)
+    ? { service_name: arg.service.service_name, region: arg.service.region, ...(arg.kind === 'revision' ? { to_revision: arg.revision.name } : {}) }
+    : {};
+  const input = await askToolInput(tool, presets);
+  if (!input) return;
+  await runWithProgress(s, tool, input);
+}
+
+export async function followLogs(s: Services, arg: unknown): Promise<void> {
+  if (!isNode(arg)) {
+    await vscode.commands.executeCommand('productOs.tailLogs');
+    return;
+  }
+  const revision = arg.kind === 'revision' ? arg.revision.name : undefined;
+  const key = `${arg.service.region}/${arg.service.service_name}${revision ? `/${revision}` : ''}`;
+  followers.get(key)?.stop();
+  const channel = vscode.window.createOutputChannel(t('Product OS logs: {0}', revision ?? arg.service.service_name), 'log');
+  channel.show(true);
+  const seen = new Set<string>();
+  const order: string[] = [];
+  const started = Date.now();
+  let last = started - 15 * 60_000;
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  let stopped = false;
+  const stop = () => {
+    stopped = true;
+    clearTimeout(timer);
+    followers.delete(key);
+    channel.appendLine(t('— stopped following —'));
+  };
+  followers.set(key, { stop });
+  const read = async () => {
+    if (stopped) return;
+    try {
+      const since = Math.max(1, Math.ceil((Date.now() - last) / 1000) + 1);
+      const out = await callTool<LogsTailOutput>(s, 'logs.tail', {
+        scope: 'service',
+        service_name: arg.service.service_name,
+        region: arg.service.region,
+        ...(revision ? { revision } : {}),
+        limit: 500,
+        since_seconds: Math.min(86400, since),
+      });
+      for (const l of out.lines) {
+        const id = `${l.timestamp}|${l.text}`;
+        if (seen.has(id)) continue;
+        seen.add(id);
+        order.push(id);
+        if (order.length > SEEN_MAX) seen.delete(order.shift() as string);
+        channel.appendLine(`${l.timestamp} ${l.severity ?? ''} ${l.text}`.replace(/\s+$/, ''));
+        const ts = Date.parse(l.timestamp);
+        if (Number.isFinite(ts)) last = Math.max(last, ts - 1000);
+      }
+    } catch (err) {
+      channel.appendLine(t('Cannot read the logs: {0}', (err as Error).message));
+    }
+    if (Date.now() - started > FOLLOW_FOR_MS) return stop();
+    if (!stopped) timer = setTimeout(() => void read(), FOLLOW_EVERY_MS);
+  };
+  await read();
+  const stopNow = t('Stop Following');
+  void vscode.window.showInformationMessage(t('Following the logs of {0}.', revision ?? arg.service.service_name), stopNow).then((pick) => {
+    if (pick === stopNow) stop();
+  });
+}
+
+export function stopFollowingLogs(): void {
+  for (const f of [...followers.values()]) f.stop();
+}
