@@ -68,6 +68,14 @@ describe('Google Cloud deploy target (Cloud Build, Cloud Run v2, Cloud Logging)'
   });
   after(async () => {
     await fake?.stop();
+    if (LIVE) {
+      // A live run leaves nothing behind: the test service goes (its images stay in the repository, tagged by build).
+      const { ServicesClient } = await import('@google-cloud/run');
+      const client = new ServicesClient();
+      const [op] = await client.deleteService({ name: `projects/${process.env.GOOGLE_CLOUD_PROJECT}/locations/${REGION}/services/${service}` }).catch(() => [null]);
+      await op?.promise().catch(() => undefined);
+      await client.close();
+    }
   });
 
   it('deploys a ref: build steps and the rollout are progress events, the revision is deployed by digest, status reads ready', async () => {
