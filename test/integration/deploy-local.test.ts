@@ -166,6 +166,31 @@ describe('deploy: the local Docker target (real engine)', function () {
     assert.equal((await status()).revisions!.length, 3);
   });
 
+  it('a cancelled deploy stops cleanly: no revision, container or image left, traffic unchanged', async () => {
+    repo.commit({ Dockerfile: SERVICE_DOCKERFILE.replace(/CMD .*/, 'CMD ["/bin/busybox", "sleep", "600"]') }, 'never listens');
+    const conn = { url: b.url, token: b.token };
+    const before = (await docker.listContainers({ all: true, filters: { label: [`${LABEL.service}=${SERVICE}`, `${LABEL.owner}=${owner}`] } })).length;
+    const run = await callRoute(conn, 'createRun', { body: { tool: 'cloudrun.deploy_service', input: { service_name: SERVICE, repo: repo.dir, ref: 'main', env: 'dev', region: REGION } } });
+    // Cancelled while the new revision is being health-checked (its container exists and runs).
+    const deadline = Date.now() + 60_000;
+    while ((await docker.listContainers({ filters: { label: [`${LABEL.service}=${SERVICE}`, `${LABEL.owner}=${owner}`] } })).length < 2) {
+      assert.ok(Date.now() < deadline, 'the new revision never started');
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    await callRoute(conn, 'cancelRun', { params: { id: run.id } });
+    const done: Run = await callRoute(conn, 'waitRun', { params: { id: run.id }, query: { timeoutMs: 30_000 } });
+    assert.equal(done.status, 'cancelled');
+    const cleanDeadline = Date.now() + 30_000;
+    while ((await docker.listContainers({ all: true, filters: { label: [`${LABEL.service}=${SERVICE}`, `${LABEL.owner}=${owner}`] } })).length !== before) {
+      assert.ok(Date.now() < cleanDeadline, 'the cancelled revision\'s container was left behind');
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    const s = await status();
+    assert.equal(s.revisions!.length, 3);
+    assert.equal(s.serving_revision, first.revision);
+    assert.deepEqual(await get(first.service_url), { status: 200, body: 'hello v1\n' });
+  });
+
   it('lists the service for the Services view, and removes it with every container and image', async () => {
     const list = (await b.tool('cloudrun.list_services', {})).output as { target: string; services: Array<{ service_name: string; status: string; revision_count: number }> };
     assert.equal(list.target, 'local');
