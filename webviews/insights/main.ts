@@ -244,9 +244,18 @@ function campaignForm(box: HTMLElement, insight: Insight): void {
               click: () =>
                 void (async () => {
                   const channels = boxes.filter((b) => b.checked).map((b) => b.dataset.channel as string);
-                  const out = (await runTool(TOOLS.campaign, campaignFromInsight(insight, product.value.trim(), audience.value.trim(), channels))) as { channels?: Array<{ channel: string; posts: Array<{ text: string }> }> } | null;
-                  if (out?.channels)
-                    replace(result, out.channels.map((c) => h('section', null, h('h3', null, c.channel), c.posts.map((p) => h('p', null, p.text)))));
+                  type Post = { text: string; flagged?: boolean; violations?: Array<{ rule: string; detail: string }> };
+                  const out = (await runTool(TOOLS.campaign, campaignFromInsight(insight, product.value.trim(), audience.value.trim(), channels))) as { channels?: Array<{ channel: string; posts: Post[] }> } | null;
+                  // A post the brand's claims policy flagged says so, with each rule it broke.
+                  const post = (p: Post) =>
+                    h(
+                      'div',
+                      { class: 'post', dataset: p.flagged ? { flagged: 'true' } : {} },
+                      h('p', null, p.text),
+                      p.flagged ? h('p', { class: 'warning-text' }, icon('warning'), ' Flagged: check before posting') : null,
+                      p.flagged && p.violations?.length ? h('ul', { class: 'muted' }, p.violations.map((v) => h('li', null, `${v.rule}: ${v.detail}`))) : null,
+                    );
+                  if (out?.channels) replace(result, out.channels.map((c) => h('section', null, h('h3', null, c.channel), c.posts.map(post))));
                 })(),
             },
           },

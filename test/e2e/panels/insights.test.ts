@@ -79,7 +79,9 @@ const OUTPUTS: Record<string, (input: never) => unknown> = {
   'analytics.top_drivers': driversOut,
   'analytics.anomaly_detect': anomaliesOut,
   'analytics.write_insight': () => ({ insight_id: 'ins-1', stored: { bigquery: { dataset: 'local', table: 'insights' }, firestore: { collection: 'local', doc_id: 'ins-1' }, gcs: { bucket: 'local', prefix: 'insights/ins-1.json' } } }),
-  'marketing.generate_channel_posts': () => ({ channels: [{ channel: 'linkedin', posts: [{ text: 'Teams convert 2.4x as often.' }] }] }),
+  'marketing.generate_channel_posts': () => ({
+    channels: [{ channel: 'linkedin', posts: [{ text: 'Teams convert 2.4x as often.' }, { text: 'Guaranteed growth for every team!', flagged: true, violations: [{ rule: 'forbidden_claim', detail: 'claims "guaranteed growth", which the claims policy forbids' }] }] }],
+  }),
 };
 
 /** A host whose store holds `catalog` and whose tools answer from OUTPUTS; it keeps what was written. */
@@ -291,6 +293,10 @@ describe('Insights panel (browser)', function () {
     assert.equal(input.brief.product, 'Acme');
     assert.deepEqual(input.channels, ['linkedin']);
     await page.waitForSelector('[data-role="campaign-result"] p');
+    // A post the claims policy flagged says so, with the rule it broke; a clean one does not.
+    assert.equal(await page.locator('[data-role="campaign-result"] .post').count(), 2);
+    assert.match(await page.locator('[data-role="campaign-result"] .post[data-flagged="true"]').innerText(), /Flagged: check before posting[\s\S]*forbidden_claim: claims "guaranteed growth"/);
+    assert.doesNotMatch(await page.locator('[data-role="campaign-result"] .post').first().innerText(), /Flagged/);
     // The retention triangle can be written too.
     const saveRetention = host.waitFor('tool/call', (p: Call) => p.tool === 'analytics.write_insight');
     await page.locator('[data-card="retention"] vscode-button[data-action="save-insight"]').click();
