@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { MASK_GATES } from '../../workers/tasks/log-triage/masker';
 import { isNumberToken } from '../../workers/tasks/log-triage/preprocess';
+import { maskTimestamps } from '../../workers/tasks/log-triage/timestamps';
 import { generateCorpus } from '../fixtures/log-corpus';
 
 /**
@@ -71,5 +72,26 @@ describe('log triage: hand-written scanners agree with the patterns they replace
       assert.equal(isNumberToken(t), expected, JSON.stringify(t));
     }
     assert.ok(numbers > 1000);
+  });
+
+  it('the timestamp gate says yes wherever a timestamp is masked (and no for a bare decimal)', () => {
+    const pieces = ['1', '2', '0', '9', '12', '2015', '17', ':', '.', '-', '/', ' ', 'T', 'Z', ',', 'Jan', 'Sept', 'Mon', '+02:00', 'UTC', '1445412345', '081109', 'x'];
+    let seed = 5;
+    const rnd = () => (seed = (Math.imul(seed, 1103515245) + 12345) >>> 0) / 2 ** 32;
+    const texts = [...all];
+    for (let i = 0; i < 100_000; i++) {
+      let t = '';
+      const n = 1 + Math.floor(rnd() * 9);
+      for (let j = 0; j < n; j++) t += pieces[Math.floor(rnd() * pieces.length)];
+      texts.push(t);
+    }
+    let stamps = 0;
+    for (const t of texts) {
+      if (maskTimestamps(t, '<*>') === t) continue;
+      stamps++;
+      assert.ok(MASK_GATES.maybeTimestamp(t), JSON.stringify(t));
+    }
+    assert.ok(stamps > 1000, `only ${stamps} timestamps in the samples`);
+    assert.equal(MASK_GATES.maybeTimestamp('took 0.25 ms'), false);
   });
 });

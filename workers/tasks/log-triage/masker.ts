@@ -232,11 +232,12 @@ export function maskMessage(message: string): string {
 }
 
 /**
- * What every timestamp shape (timestamps.ts) contains somewhere: a clock (`4:30`, `15.42.50`),
- * a year-first date, six digits in a row, a numeric date, or a day before a month name.
+ * What every timestamp shape (timestamps.ts) contains somewhere: a clock (`4:30`), a
+ * year-first date, six digits in a row, a numeric date (or a dotted clock, `15.42.50`), or a
+ * day before a month name. A decimal (`0.25`) is none of these, so it no longer costs a scan.
  * Tested first because the full timestamp pattern is the costliest scan of a message.
  */
-const MAYBE_TIMESTAMP = /\d[:.]\d\d|\d{4}[-/.]|\d{6}|\d[-/.]\d{1,2}[-/.]\d|\d[-/ ][A-Z][a-z]/;
+const MAYBE_TIMESTAMP = /\d:\d\d|\d{4}[-/.]|\d{6}|\d[-/.]\d{1,2}[-/.]\d|\d[-/ ][A-Z][a-z]/;
 
 /** The masked message split into words: the unit the miner works on. */
 export function maskTokens(message: string): string[] {
@@ -264,4 +265,4 @@ export function hasWildcard(token: string): boolean {
 }
 
 /** The hand-written gates, for the test that holds each to the pattern it stands for. */
-export const MASK_GATES = { hasHexDashHex, hasFivePairs, hasTopLevelDomain };
+export const MASK_GATES = { hasHexDashHex, hasFivePairs, hasTopLevelDomain, maybeTimestamp: (s: string): boolean => MAYBE_TIMESTAMP.test(s) };
