@@ -58,7 +58,7 @@ export function rankDrivers(c: DriverCounts, o: RankOptions): Ranking {
           `users with ${f.key}=${f.value} converted ${liftText} as everyone else: ` +
           `${num(f.converted)} of ${num(f.users)} (${pct(rate.rate)}, 95 % CI ${pct(rate.lower)}–${pct(rate.upper)}) vs ` +
           `${num(othersConverted)} of ${num(othersUsers)} (${pct(others.rate)}, ${pct(others.lower)}–${pct(others.upper)}); ` +
-          `odds ratio ${or.oddsRatio.toFixed(2)} (${or.lower.toFixed(2)}–${or.upper.toFixed(2)}), q = ${qv < 0.0001 ? '< 0.0001' : qv.toFixed(4)}`,
+          `odds ratio ${or.oddsRatio.toFixed(2)} (${or.lower.toFixed(2)}–${or.upper.toFixed(2)}), ${qv < 0.0001 ? 'q < 0.0001' : `q = ${qv.toFixed(4)}`}`,
         confidence: r6(1 - qv),
         property: f.key,
         value: f.value,

@@ -4,6 +4,8 @@ import type { Anomaly, AnomalyDetection } from '../../../contracts/tools/analyti
 import { seasonalBaseline } from '../../analytics/stats/seasonal-baseline';
 import { DAY_MS, explainMissing, propertyFilter, round } from './common';
 import { ProductOsError } from '../../errors';
+import { BigQueryWarehouse } from '../../analytics/bigquery/bigquery-engine';
+import { mlAnomalies } from './anomalies-bigquery-ml';
 
 export interface AnomalyInput {
   metric: string;
@@ -30,6 +32,8 @@ export function anomalyDetect(analytics: Analytics) {
     const range = { from: new Date(to.getTime() - input.range_days * DAY_MS), to };
     const filter = propertyFilter(input.filter, 'filter');
     const w = await analytics.warehouse();
+    // BigQuery ML when the user turned it on (a property filter needs the local baseline).
+    if (w instanceof BigQueryWarehouse && w.mlAnomalies && !filter) return mlAnomalies(w, input.metric, range, granularity, sensitivity);
     await ctx.progress({ progress: 0, message: `reading the ${granularity}ly series of ${input.metric} on ${w.engine}` });
     const series = await w.series({ range, event: input.metric, filter, granularity });
     if (series.every((p) => p.value === 0)) await explainMissing(w, range, [{ event: input.metric, filter, where: 'metric (an event name)' }]);
@@ -48,7 +52,7 @@ export function anomalyDetect(analytics: Analytics) {
       metric: input.metric,
       series: out,
       anomalies,
-      method: `count of "${input.metric}" per ${granularity} on log(1+x): running median over ${period} ${granularity}s + median offset per ${period === 7 ? 'weekday' : `phase of a ${period}-${granularity} cycle`}; band = expected ± ${sensitivity} × scaled MAD of the residuals (at least the Poisson spread)`,
+      method: `count of "${input.metric}" per ${granularity} on log(1+x): median offset per ${period === 7 ? 'weekday' : `phase of a ${period}-${granularity} cycle`} + the deseasonalised median of the ${2 * period + 1} ${granularity}s around each point (itself left out); band = expected ± ${sensitivity} × scaled MAD of the residuals (at least the Poisson spread)`,
       granularity,
       sensitivity,
       window: { from: range.from.toISOString(), to: range.to.toISOString() },
