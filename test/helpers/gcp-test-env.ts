@@ -18,11 +18,12 @@ export const LIVE_VARS: Record<string, string> = {
   GCP_LIVE_REF: 'a ref of it that builds (a branch, tag or commit)',
   GCP_LIVE_SECRET: 'an sm://PROJECT/NAME secret the credentials may read',
   PRODUCT_OS_GCP_REGION: 'the region (default us-central1)',
+  PRODUCT_OS_FIRESTORE_DATABASE: 'the Firestore database the brand tests write to and clean up (default (default))',
 };
 
 export function announceLive(suite: string, local = 'the local fake (test/helpers/fake-gcp.ts)'): void {
   if (LIVE) {
-    const missing = Object.keys(LIVE_VARS).filter((k) => k !== 'PRODUCT_OS_GCP_REGION' && !process.env[k]);
+    const missing = Object.keys(LIVE_VARS).filter((k) => k !== 'PRODUCT_OS_GCP_REGION' && k !== 'PRODUCT_OS_FIRESTORE_DATABASE' && !process.env[k]);
     if (missing.length > 0) throw new Error(`GCP_LIVE_TESTS=1 needs ${missing.map((k) => `${k} (${LIVE_VARS[k]})`).join(', ')}`);
     console.log(`    [${suite}] GCP_LIVE_TESTS=1: running against project ${process.env.GOOGLE_CLOUD_PROJECT}`);
   } else {

@@ -182,23 +182,38 @@ describe('secrets: Secret Manager references and editor secrets', function () {
 
 describe('Company Brain in Firestore (PRODUCT_OS_BRAND_STORE=firestore, Firestore emulator)', function () {
   this.timeout(120_000);
-  let emulator: FirestoreServer;
+  let emulator: FirestoreServer | undefined;
   let port: number;
+  const created: string[] = [];
   before(async () => {
-    announceLive('firestore brand', 'the Firestore emulator (@firestore-emulator/server); a live run does not touch the real Firestore');
+    announceLive('firestore brand', 'the Firestore emulator (@firestore-emulator/server)');
+    if (LIVE) return;
     port = await freePort();
     emulator = new FirestoreServer();
     await emulator.start(port);
   });
-  after(async () => emulator.stop?.());
+  after(async () => {
+    if (LIVE && created.length > 0) {
+      // A live run leaves nothing behind: its profiles and their history go.
+      const { Firestore } = await import('@google-cloud/firestore');
+      const db = new Firestore(firestoreSettings());
+      for (const id of created) await db.recursiveDelete(db.collection('brand_profiles').doc(id));
+      await db.terminate();
+    }
+    await emulator?.stop?.();
+  });
 
-  // A fixed-token auth client: without one the client first looks for a metadata server (seconds).
-  const firestoreSettings = () => ({ projectId: FAKE_PROJECT, host: '127.0.0.1', port, ssl: false, authClient: fixedTokenAuth('owner') }) as Settings;
+  // Live: the project's Firestore (database PRODUCT_OS_FIRESTORE_DATABASE). Emulator: a fixed-token
+  // auth client, since without one the client first looks for a metadata server (seconds).
+  const firestoreSettings = (): Settings =>
+    LIVE
+      ? { projectId: process.env.GOOGLE_CLOUD_PROJECT, databaseId: process.env.PRODUCT_OS_FIRESTORE_DATABASE || '(default)' }
+      : ({ projectId: FAKE_PROJECT, host: '127.0.0.1', port, ssl: false, authClient: fixedTokenAuth('owner') } as Settings);
 
   async function brandBackend(store: 'local' | 'firestore') {
     const dataDir = tempDir();
     const backend = await createBackend({
-      env: { PRODUCT_OS_TOKEN: 'test-token-0123456789abcdef', PRODUCT_OS_STORE: 'pglite', PRODUCT_OS_BRAND_STORE: store, GOOGLE_CLOUD_PROJECT: FAKE_PROJECT },
+      env: { PRODUCT_OS_TOKEN: 'test-token-0123456789abcdef', PRODUCT_OS_STORE: 'pglite', PRODUCT_OS_BRAND_STORE: store, GOOGLE_CLOUD_PROJECT: LIVE ? process.env.GOOGLE_CLOUD_PROJECT : FAKE_PROJECT },
       overrides: { dataDir, port: 0 },
       gcp: { firestore: firestoreSettings() },
       stderr: () => undefined,
@@ -236,6 +251,7 @@ describe('Company Brain in Firestore (PRODUCT_OS_BRAND_STORE=firestore, Firestor
     const cloud = await brandBackend('firestore');
     try {
       const id = `acme-${Date.now().toString(36)}`;
+      created.push(id);
       let t = Date.now();
     const a = await story(local, id);
     const localMs = Date.now() - t;
@@ -261,6 +277,7 @@ describe('Company Brain in Firestore (PRODUCT_OS_BRAND_STORE=firestore, Firestor
   it('a save against a stale version writes nothing (optimistic check in a Firestore transaction); bad ids are refused', async () => {
     const store = new FirestoreBrandStore(firestoreSettings());
     const id = `race-${Date.now().toString(36)}`;
+    created.push(id);
     const brand = { name: 'x', voice: { tone: [], style_notes: [], do: [], dont: [] }, audience: {}, claims_policy: {} };
     assert.equal((await store.save(null, id, 0, brand, 'test', null))?.version, 1);
     assert.equal(await store.save(null, id, 0, brand, 'test', null), null, 'create lost the race');
