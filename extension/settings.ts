@@ -18,6 +18,13 @@ export interface Settings {
   logsFolder: string;
   serviceMapContainers: string[];
   llmUrl: string;
+  /** The model: a name for an Ollama / OpenAI-compatible server, or a .gguf file in the models folder. */
+  llmModel: string;
+  /** '' (inferred), 'llama.cpp-worker', 'llama.cpp', 'ollama' or 'openai-compatible'. */
+  llmProvider: string;
+  llmModelsFolder: string;
+  /** llama.cpp threads; 0 = the backend's default (half the cores). */
+  llmThreads: number;
   gcpProject: string;
   registerMcp: boolean;
 }
@@ -44,6 +51,10 @@ export function readSettings(get: (key: string) => unknown): Settings {
     logsFolder: str('logs.folder'),
     serviceMapContainers: Array.isArray(containers) ? containers.filter((c): c is string => typeof c === 'string' && c.trim() !== '').map((c) => c.trim()) : [],
     llmUrl: str('llm.url'),
+    llmModel: str('llm.model'),
+    llmProvider: str('llm.provider'),
+    llmModelsFolder: str('llm.modelsFolder'),
+    llmThreads: Math.max(0, Math.floor(num('llm.threads', 0))),
     gcpProject: str('gcp.project'),
     registerMcp: get('mcp.register') !== false,
   };
@@ -65,6 +76,10 @@ export function backendEnv(base: NodeJS.ProcessEnv, s: Settings, token: string, 
   if (logs) env.PRODUCT_OS_LOGS = logs;
   if (s.serviceMapContainers.length > 0) env.PRODUCT_OS_SERVICE_MAP_CONTAINERS = s.serviceMapContainers.join(',');
   if (s.llmUrl) env.PRODUCT_OS_LLM_URL = s.llmUrl;
+  if (s.llmModel) env.PRODUCT_OS_LLM_MODEL = s.llmModel;
+  if (s.llmProvider) env.PRODUCT_OS_LLM_PROVIDER = s.llmProvider;
+  if (s.llmModelsFolder) env.PRODUCT_OS_MODELS = s.llmModelsFolder;
+  if (s.llmThreads > 0) env.PRODUCT_OS_LLM_THREADS = String(s.llmThreads);
   if (s.gcpProject) env.GOOGLE_CLOUD_PROJECT = s.gcpProject;
   // The backend reads these itself; never inherit the editor's values for them.
   delete env.PRODUCT_OS_URL;

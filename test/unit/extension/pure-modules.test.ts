@@ -103,6 +103,17 @@ describe('extension: settings', () => {
     assert.equal(backendEnv({}, read({}), 't', '/ws').PRODUCT_OS_LOGS, '/ws/logs');
   });
 
+  it('hands the local-model settings to the backend (threads only when set)', () => {
+    const env = backendEnv({}, read({ 'llm.model': 'qwen2.5-7b-instruct-q4_k_m.gguf', 'llm.provider': 'llama.cpp', 'llm.modelsFolder': '/srv/models', 'llm.threads': 4 }), 't', '/ws');
+    assert.deepEqual(
+      { model: env.PRODUCT_OS_LLM_MODEL, provider: env.PRODUCT_OS_LLM_PROVIDER, models: env.PRODUCT_OS_MODELS, threads: env.PRODUCT_OS_LLM_THREADS },
+      { model: 'qwen2.5-7b-instruct-q4_k_m.gguf', provider: 'llama.cpp', models: '/srv/models', threads: '4' },
+    );
+    const none = backendEnv({}, read({ 'llm.threads': 0 }), 't', '/ws');
+    assert.equal(none.PRODUCT_OS_LLM_THREADS, undefined);
+    assert.equal(none.PRODUCT_OS_LLM_MODEL, undefined);
+  });
+
   it('reports problems naming the setting', () => {
     const problems = validateSettings(read({ 'server.url': 'ftp://x', 'backend.port': 70000, 'backend.environment': { 'BAD-NAME': 'x', PRODUCT_OS_TOKEN: 'y' } }));
     const names = problems.map((p) => p.setting);
