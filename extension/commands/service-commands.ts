@@ -3,6 +3,8 @@
  * with progress and cancel like any palette run) and logs that follow, for a service or one
  * revision, in an output channel, until stopped.
  */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
 import * as vscode from 'vscode';
 import type { LogsTailOutput } from '../../contracts/tools/deploy';
 import type { Services } from '../services';
@@ -23,6 +25,41 @@ const followers = new Map<string, { stop(): void }>();
 function isNode(arg: unknown): arg is ServiceNode {
   const n = arg as ServiceNode | undefined;
   return !!n && (n.kind === 'service' || n.kind === 'revision') && typeof n.service?.service_name === 'string';
+}
+
+/** The workspace folder's git repository (a path the local target reads commits from), if there is one. */
+function workspaceRepo(): string | undefined {
+  for (const f of vscode.workspace.workspaceFolders ?? []) {
+    if (f.uri.scheme === 'file' && fs.existsSync(path.join(f.uri.fsPath, '.git'))) return f.uri.fsPath;
+  }
+  return undefined;
+}
+
+/**
+ * Deploy Service…: from the palette, the view's title bar or a service's menu. The repository is
+ * the workspace's (its committed ref is built, never the working copy), the service the one
+ * clicked; the rest is asked. Progress and Cancel are the run's.
+ */
+export async function deployService(s: Services, arg: unknown): Promise<void> {
+  const tool = await usableTool(s, 'cloudrun.deploy_service');
+  if (!tool) return;
+  const repo = workspaceRepo();
+  const presets: Record<string, unknown> = {
+    ...(repo ? { repo } : {}),
+    ...(isNode(arg) ? { service_name: arg.service.service_name, region: arg.service.region } : {}),
+  };
+  const input = await askToolInput(tool, presets);
+  if (!input) return;
+  const run = await runWithProgress(s, tool, input, {
+    onSucceeded: async (r) => {
+      const o = r.output as { service_url?: string; revision?: string; warnings?: string[] };
+      const open = t('Open');
+      const pick = await vscode.window.showInformationMessage(t('Deployed revision {0}: {1}', o.revision ?? '?', o.service_url ?? ''), ...(o.service_url ? [open] : []));
+      if (pick === open && o.service_url) await vscode.env.openExternal(vscode.Uri.parse(o.service_url));
+      for (const w of o.warnings ?? []) s.log.warn(`cloudrun.deploy_service: ${w}`);
+    },
+  });
+  if (run) await vscode.commands.executeCommand('productOs.refreshServices');
 }
 
 export async function rollbackToRevision(s: Services, arg: unknown): Promise<void> {
