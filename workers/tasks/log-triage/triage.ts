@@ -28,7 +28,7 @@ import { Drain } from './drain';
 import { flagsOf, mainLevel, urgency, type Flag } from './flags';
 import { templateId } from './ids';
 import type { Level } from './levels';
-import { maskTokens, splitWords } from './masker';
+import { maskTokens, splitWords, WILDCARD } from './masker';
 import { TemplateMiner, type MinerOptions } from './miner';
 import { learnHeader, splitHeader, type HeaderMemo, type HeaderModel } from './preprocess';
 import { parseTimestamp } from './timestamps';
@@ -97,6 +97,11 @@ export interface TriageResult {
   spikes: number;
   since_run_id: string | null;
   window: { since: string | null; until: string };
+}
+
+function noWildcard(tokens: readonly string[]): boolean {
+  for (let i = 0; i < tokens.length; i++) if (tokens[i].includes(WILDCARD)) return false;
+  return true;
 }
 
 /** A file's lines, sync or async (a readline interface is an AsyncIterable<string>). */
@@ -429,7 +434,8 @@ export class LogTriage {
       t.firstStamp ??= this.stamp;
       t.lastStamp = this.stamp;
     }
-    const values = tokens.length === 0 ? undefined : alignValues(splitWords(message), tokens);
+    // A message the masker left whole (no placeholder) is its own values: no second split and alignment.
+    const values = tokens.length === 0 ? undefined : noWildcard(tokens) ? tokens : alignValues(splitWords(message), tokens);
     if (values) t.values.add(values);
     if (t.examples.length < this.maxExamples) {
       const shown = line.length > MAX_EXAMPLE_CHARS ? `${line.slice(0, MAX_EXAMPLE_CHARS)}…` : line;
