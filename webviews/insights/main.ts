@@ -64,6 +64,8 @@ const app = document.getElementById('app') as HTMLElement;
 let tools = new Map<string, ToolInfo>();
 /** What the event store holds; null until read (or when it cannot be). */
 let catalog: EventCatalog | null = null;
+/** Why the catalog could not be read, shown in place of the charts. */
+let catalogProblem: string | null = null;
 const busy = new Set<Analysis>();
 
 type Field = HTMLElement & { value: string; disabled: boolean };
@@ -629,6 +631,7 @@ async function loadSaved(): Promise<void> {
 // ---- No events yet ----
 
 const emptyEl = h('section', { class: 'chart-card empty-events', attrs: { 'data-role': 'empty', 'aria-label': 'No events yet' } });
+const unreadEl = h('p', { class: 'error-text', attrs: { 'data-role': 'catalog-error', role: 'alert', hidden: true } });
 
 function drawEmpty(): void {
   const cmd = (text: string) => h('code', null, text);
@@ -755,6 +758,8 @@ function render(): void {
   sampleToggle.setAttribute('aria-pressed', String(showSample));
   sampleToggle.textContent = showSample ? 'Hide sample data' : 'Preview with sample data';
   emptyEl.hidden = real || catalog === null;
+  unreadEl.hidden = catalogProblem === null;
+  replace(unreadEl, icon('error'), ` Could not read which events exist: ${catalogProblem ?? ''}. Press Reload to try again.`);
   analysesEl.hidden = !real && !showSample;
   drawWindow();
   drawSteps();
@@ -774,6 +779,7 @@ replace(
     { class: 'insights' },
     dataEl,
     missingEl,
+    unreadEl,
     emptyEl,
     analysesEl,
   ),
@@ -854,10 +860,11 @@ async function init(): Promise<void> {
   const [toolResult, catalogResult] = await Promise.allSettled([client.request('tools/list', {}), client.request('events/catalog', {})]);
   if (toolResult.status === 'fulfilled') tools = new Map(toolResult.value.tools.map((t) => [t.name, t]));
   else showBanner('error', `Could not read the tool registry: ${describeError(toolResult.reason)}`);
+  catalogProblem = null;
   if (catalogResult.status === 'fulfilled') catalog = catalogResult.value;
   else {
     catalog = null;
-    showBanner('error', `Could not read which events exist: ${describeError(catalogResult.reason)}`);
+    catalogProblem = describeError(catalogResult.reason);
   }
   const firstLook = catalog !== null && hasEvents() && propose(catalog);
   app.removeAttribute('aria-busy');

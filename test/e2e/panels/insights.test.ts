@@ -10,7 +10,7 @@ import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import type { EventCatalog, Run } from '../../../contracts/rest';
 import type { AnomalyDetection, CohortRetention, FunnelSummary, TopDrivers } from '../../../contracts/tools/analytics';
-import { usePanelBrowser, FakeHost, screenshotsDir, until, type Handlers } from './harness';
+import { usePanelBrowser, FakeHost, HostFailure, screenshotsDir, until, type Handlers } from './harness';
 import { makeRun, toolList } from './fixtures';
 
 const DAY = 86_400_000;
@@ -248,6 +248,26 @@ describe('Insights panel (browser)', function () {
     for (const c of calls(host).slice(before)) assert.equal(c.input.as_of, '2025-04-01T00:00:00.000Z', `${c.tool} ends after 2025-03-31`);
     assert.equal(await page.locator('[data-role="window-miss"]').count(), 0);
     assert.match(await page.locator('[data-role="window"]').innerText(), /2025-03-02 to 2025-03-31/);
+    assert.deepEqual(problems, []);
+    await page.close();
+  });
+
+  it('says so in the panel when the events cannot be read, and reads them again on Reload', async () => {
+    let fail = true;
+    const { host } = analyticsHost(CATALOG, {
+      'events/catalog': () => {
+        if (fail) throw new HostFailure('unavailable', 'the backend exited (code 1) before it was ready');
+        return CATALOG;
+      },
+    });
+    const { page, problems } = await panels.open('insights', host);
+    await page.waitForSelector('[data-role="catalog-error"]:not([hidden])');
+    assert.match(await page.locator('[data-role="catalog-error"]').innerText(), /Could not read which events exist: the backend exited \(code 1\) before it was ready/);
+    assert.equal(host.count('tool/call'), 0);
+    fail = false;
+    await page.click('vscode-button[data-action="reload"]');
+    await page.waitForSelector('[data-role="funnel-table"] tbody tr');
+    assert.equal(await page.locator('[data-role="catalog-error"]').isVisible(), false);
     assert.deepEqual(problems, []);
     await page.close();
   });
