@@ -40,6 +40,19 @@ export const ExecuteResponse = Type.Object(
 );
 export type ExecuteResponse = Static<typeof ExecuteResponse>;
 
+/**
+ * With `Accept: application/x-ndjson` the executor streams its run as it goes, one JSON line
+ * each: progress and log lines (relayed as the control plane's own run events), then exactly
+ * one `result`. A stream that ends without a result is an answer lost: the request is retried.
+ */
+export const EXECUTE_STREAM_TYPE = 'application/x-ndjson';
+export const ExecuteStreamLine = Type.Union([
+  Type.Object({ type: Type.Literal('progress'), progress: Type.Number(), total: Type.Optional(Type.Number()), message: Type.Optional(Type.String()) }),
+  Type.Object({ type: Type.Literal('log'), level: Type.Union([Type.Literal('debug'), Type.Literal('info'), Type.Literal('warn'), Type.Literal('error')]), message: Type.String() }),
+  Type.Object({ type: Type.Literal('result'), response: ExecuteResponse }),
+]);
+export type ExecuteStreamLine = Static<typeof ExecuteStreamLine>;
+
 export const CancelRequest = Type.Object(
   {
     runId: Type.String({ minLength: 1, maxLength: 100 }),

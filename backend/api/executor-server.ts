@@ -1,7 +1,7 @@
 import type { ServerResponse } from 'node:http';
-import Fastify, { type FastifyInstance, type FastifyRequest } from 'fastify';
+import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import { compiledFunction } from '../../contracts/validator';
-import { CancelRequest, EXECUTOR_CANCEL_PATH, ExecuteRequest, UPSTREAM_LABELS, executorRunKey, type ExecuteResponse } from '../../contracts/executor-protocol';
+import { CancelRequest, EXECUTE_STREAM_TYPE, EXECUTOR_CANCEL_PATH, ExecuteRequest, UPSTREAM_LABELS, executorRunKey, type ExecuteResponse, type ExecuteStreamLine } from '../../contracts/executor-protocol';
 import { TERMINAL_STATUSES, type Run } from '../../contracts/rest';
 import type { CompiledTool } from '../../registry/loader';
 import { ProductOsError } from '../errors';
@@ -62,13 +62,13 @@ export async function buildExecutorApi(ctx: ApiContext, verifier: IdTokenVerifie
   for (const tool of served) {
     const path = (tool.spec.executor as { path: string }).path;
     app.post<{ Body: ExecuteRequest }>(path, { schema: { body: ExecuteRequest } }, async (req, reply) => {
+      if (String(req.headers.accept ?? '').includes(EXECUTE_STREAM_TYPE)) return stream(ctx, tool, req, reply);
       const run = await execute(ctx, tool, req, reply.raw);
       if (!TERMINAL_STATUSES.has(run.status)) {
         // Still running past its timeout (a stalled store): the retry waits for the same run.
         return reply.status(503).send({ error: { code: 'unavailable', message: `run ${run.id} of ${tool.name} has not ended yet; try again`, retryable: true } });
       }
-      const answer: ExecuteResponse = { executorRunId: run.id, status: run.status, ...(run.output !== undefined ? { output: run.output } : {}), ...(run.error ? { error: run.error } : {}) };
-      return answer;
+      return answerOf(run);
     });
   }
 
@@ -84,7 +84,39 @@ export async function buildExecutorApi(ctx: ApiContext, verifier: IdTokenVerifie
   return app;
 }
 
-async function execute(ctx: ApiContext, tool: CompiledTool, req: FastifyRequest<{ Body: ExecuteRequest }>, res: ServerResponse): Promise<Run> {
+function answerOf(run: Run): ExecuteResponse {
+  return { executorRunId: run.id, status: run.status, ...(run.output !== undefined ? { output: run.output } : {}), ...(run.error ? { error: run.error } : {}) };
+}
+
+/**
+ * The streamed answer: the run's progress and log events as they are written, then its
+ * result. Refusals (bad input, unknown tool) happen before the stream starts and keep their
+ * status codes. A run still going at the deadline ends the stream without a result.
+ */
+async function stream(ctx: ApiContext, tool: CompiledTool, req: FastifyRequest<{ Body: ExecuteRequest }>, reply: FastifyReply): Promise<FastifyReply> {
+  const run = await submit(ctx, tool, req);
+  reply.hijack();
+  const res = reply.raw;
+  res.writeHead(200, { 'content-type': EXECUTE_STREAM_TYPE, 'cache-control': 'no-store' });
+  const write = (line: ExecuteStreamLine) => res.writableEnded || res.write(`${JSON.stringify(line)}\n`);
+  const off = ctx.bus.onRunEvents(run.id, (e) => {
+    const d = e.data as Record<string, unknown>;
+    if (e.type === 'progress' && typeof d.progress === 'number') write({ type: 'progress', progress: d.progress, ...(typeof d.total === 'number' ? { total: d.total } : {}), ...(typeof d.message === 'string' ? { message: d.message } : {}) });
+    if (e.type === 'log' && typeof d.message === 'string' && ['debug', 'info', 'warn', 'error'].includes(d.level as string)) write({ type: 'log', level: d.level as 'info', message: d.message });
+  });
+  const gone = new AbortController();
+  res.once('close', () => gone.abort());
+  try {
+    const done = await ctx.engine.waitFor(run.id, { until: 'terminal', timeoutMs: tool.spec.timeout_seconds * 1000 + WAIT_SLACK_MS, signal: gone.signal });
+    if (TERMINAL_STATUSES.has(done.status)) write({ type: 'result', response: answerOf(done) });
+  } finally {
+    off();
+    res.end();
+  }
+  return reply;
+}
+
+async function submit(ctx: ApiContext, tool: CompiledTool, req: FastifyRequest<{ Body: ExecuteRequest }>): Promise<Run> {
   const body = req.body;
   const { run } = await ctx.engine.submit({
     tool: tool.name,
@@ -95,6 +127,11 @@ async function execute(ctx: ApiContext, tool: CompiledTool, req: FastifyRequest<
     labels: { [UPSTREAM_LABELS.runId]: body.runId, ...(body.idempotencyKey ? { [UPSTREAM_LABELS.idempotencyKey]: body.idempotencyKey } : {}) },
     preApproved: true,
   });
+  return run;
+}
+
+async function execute(ctx: ApiContext, tool: CompiledTool, req: FastifyRequest<{ Body: ExecuteRequest }>, res: ServerResponse): Promise<Run> {
+  const run = await submit(ctx, tool, req);
   // Stop waiting when the caller goes away; the run itself goes on (see above).
   const gone = new AbortController();
   // (The response's 'close' before it was written: the request's own 'close' only says its body was read.)

@@ -3,7 +3,7 @@ import { ProductOsError, type ErrorCode } from '../errors';
 import type { Availability, ExecutionContext, Executor } from './executor';
 import type { IdTokenSource } from './id-tokens';
 import { isPlaceholder } from './router';
-import { EXECUTOR_CANCEL_PATH, ExecuteResponse as ExecuteResponseSchema, type CancelRequest, type ExecuteRequest, type ExecuteResponse } from '../../contracts/executor-protocol';
+import { EXECUTE_STREAM_TYPE, EXECUTOR_CANCEL_PATH, ExecuteResponse as ExecuteResponseSchema, ExecuteStreamLine as ExecuteStreamLineSchema, type CancelRequest, type ExecuteRequest, type ExecuteResponse, type ExecuteStreamLine } from '../../contracts/executor-protocol';
 import { compiledFunction } from '../../contracts/validator';
 import { backoffDelay, sleep, retryAfterMs } from './retry-backoff';
 
@@ -22,13 +22,16 @@ export interface HttpExecutorOptions {
 }
 
 const validResponse = compiledFunction(ExecuteResponseSchema);
+const validStreamLine = compiledFunction(ExecuteStreamLineSchema);
 
 /**
  * Runs a tool on a remote executor (`product-os serve --role executor`, e.g. on Cloud Run):
  * POST `url + path` with a Google-signed ID token for that URL, the run id, the attempt and the
  * idempotency key. 429 and 5xx answers and network failures are retried with bounded,
  * jittered backoff (Retry-After honoured); the executor keeps one run per (run, attempt), so a
- * retry after a lost answer picks up that run rather than running the tool twice. A cancel,
+ * retry after a lost answer picks up that run rather than running the tool twice. The answer is
+ * streamed (contracts/executor-protocol.ts): the executor's progress and log lines become this
+ * run's as they happen, so a long remote deploy shows its steps here. A cancel,
  * timeout or shutdown aborts the request and tells the executor to cancel its run.
  */
 export class HttpExecutor implements Executor {
@@ -93,13 +96,24 @@ export class HttpExecutor implements Executor {
         const authorization = await this.opts.idTokens.authorization(audience);
         res = await this.fetch(target, {
           method: 'POST',
-          headers: { authorization, 'content-type': 'application/json', accept: 'application/json' },
+          headers: { authorization, 'content-type': 'application/json', accept: `${EXECUTE_STREAM_TYPE}, application/json` },
           body: JSON.stringify(body),
           signal,
         });
       } catch (err) {
         signal.throwIfAborted();
         last = `could not reach it (${describe(err)})`;
+        if (attempt < this.maxTries) await this.pause(attempt, null, signal, ctx, last);
+        continue;
+      }
+      if (res.status === 200 && (res.headers.get('content-type') ?? '').includes(EXECUTE_STREAM_TYPE)) {
+        const streamed = await this.relay(res, target, ctx).catch((err: unknown) => {
+          signal.throwIfAborted();
+          if (err instanceof ProductOsError) throw err;
+          return null; // the connection broke mid-stream: an answer lost
+        });
+        if (streamed) return streamed;
+        last = 'its answer ended before the result';
         if (attempt < this.maxTries) await this.pause(attempt, null, signal, ctx, last);
         continue;
       }
@@ -120,6 +134,36 @@ export class HttpExecutor implements Executor {
       return parsed as ExecuteResponse;
     }
     throw new ProductOsError('unavailable', `the remote executor at ${target} did not answer after ${this.maxTries} tries: ${last}`, { url: target }, { retryable: true });
+  }
+
+  /** The executor's progress and log lines become this run's; the result line is the answer (null: none came). */
+  private async relay(res: Response, target: string, ctx: ExecutionContext): Promise<ExecuteResponse | null> {
+    let size = 0;
+    let buffered = '';
+    const decoder = new TextDecoder();
+    for await (const chunk of res.body as unknown as AsyncIterable<Uint8Array>) {
+      size += chunk.byteLength;
+      if (size > this.maxResponseBytes) throw new ProductOsError('executor_failed', `the remote executor at ${target} streamed more than ${this.maxResponseBytes} bytes`);
+      buffered += decoder.decode(chunk, { stream: true });
+      let nl: number;
+      while ((nl = buffered.indexOf('\n')) >= 0) {
+        const text = buffered.slice(0, nl).trim();
+        buffered = buffered.slice(nl + 1);
+        if (!text) continue;
+        let line: unknown;
+        try {
+          line = JSON.parse(text);
+        } catch {
+          throw new ProductOsError('executor_failed', `the remote executor at ${target} streamed a line that is not JSON`);
+        }
+        if (!validStreamLine(line)) throw new ProductOsError('executor_failed', `the remote executor at ${target} streamed a line that is not part of the protocol`);
+        const l = line as ExecuteStreamLine;
+        if (l.type === 'progress') await ctx.progress({ progress: l.progress, ...(l.total !== undefined ? { total: l.total } : {}), ...(l.message !== undefined ? { message: l.message } : {}) });
+        else if (l.type === 'log') await ctx.log(l.level, `executor: ${l.message}`);
+        else return l.response;
+      }
+    }
+    return null;
   }
 
   private async pause(attempt: number, retryAfter: number | null, signal: AbortSignal, ctx: ExecutionContext, why: string): Promise<void> {

@@ -55,6 +55,8 @@ describe('remote executor (serve --role executor) behind a control plane', funct
       async (input: { text: string }, ctx) => {
         const upstream = ctx.run.labels[UPSTREAM_LABELS.runId];
         executions.set(upstream, (executions.get(upstream) ?? 0) + 1);
+        await ctx.progress({ progress: 1, total: 2, message: 'echoing on the executor' });
+        await ctx.log('info', 'echo step done');
         return { echo: input.text, executions: executions.get(upstream)! };
       },
     ],
@@ -143,6 +145,10 @@ describe('remote executor (serve --role executor) behind a control plane', funct
     assert.ok(served, 'the executor has a run labelled with the control plane run id');
     assert.equal(served.caller, `executor:${identity.email}`);
     assert.equal(served.status, 'succeeded');
+    // The executor's progress and log lines arrived as the control plane run's own events.
+    const events = (await control.backend.engine.events(run.id)) as Array<{ type: string; data: { message?: string } }>;
+    assert.ok(events.some((e) => e.type === 'progress' && e.data.message === 'echoing on the executor'), JSON.stringify(events.map((e) => e.type)));
+    assert.ok(events.some((e) => e.type === 'log' && e.data.message === 'executor: echo step done'));
   });
 
   it('answers 401 to a missing token, a foreign signature, another audience, an expired token and a caller not on the list', async () => {
@@ -175,6 +181,19 @@ describe('remote executor (serve --role executor) behind a control plane', funct
     const health = await fetch(`${proxy.target}/health`);
     assert.equal(health.status, 200);
     assert.equal(((await health.json()) as { role: string }).role, 'executor');
+  });
+
+  it('answers plain JSON to a caller that does not ask for the stream, and the same run to a repeat', async () => {
+    const body = { runId: 'direct-1', attempt: 1, input: { text: 'plain' } };
+    const first = await post('/execute/test/echo', body, `Bearer ${goodToken()}`);
+    assert.equal(first.status, 200);
+    assert.match(first.headers.get('content-type') ?? '', /application\/json/);
+    const a = (await first.json()) as { executorRunId: string; status: string; output: unknown };
+    assert.equal(a.status, 'succeeded');
+    assert.deepEqual(a.output, { echo: 'plain', executions: 1 });
+    const again = (await (await post('/execute/test/echo', body, `Bearer ${goodToken()}`)).json()) as { executorRunId: string };
+    assert.equal(again.executorRunId, a.executorRunId);
+    assert.equal(executions.get('direct-1'), 1);
   });
 
   it('refuses an input its registry refuses (400 naming the field), without running anything', async () => {
