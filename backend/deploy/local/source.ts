@@ -25,14 +25,17 @@ export async function resolveSource(repo: string, ref: string, cacheDir: string,
   const local = localPath(repo);
   if (local !== null) {
     if (!fs.existsSync(local)) throw new ProductOsError('invalid_input', `repo ${repo} does not exist on this machine; give a git URL or the path of a local repository`);
-    const git = simpleGit({ baseDir: local, abort: signal });
-    let gitDir: string;
+    // One git process: the repository's object store and the commit (a deploy waits on this).
+    let out: string[];
     try {
-      gitDir = path.resolve(local, (await git.revparse(['--git-dir'])).trim());
+      out = (await simpleGit({ baseDir: local, abort: signal }).raw(['rev-parse', '--absolute-git-dir', '--verify', '--quiet', `${ref}^{commit}`])).trim().split('\n');
     } catch {
       throw new ProductOsError('invalid_input', `repo ${repo} is not a git repository`);
     }
-    return { gitDir, commit: await commitOf(gitDir, ref, repo, signal) };
+    const [gitDir, commit] = out;
+    if (!gitDir || !path.isAbsolute(gitDir)) throw new ProductOsError('invalid_input', `repo ${repo} is not a git repository`);
+    if (!commit || !/^[0-9a-f]{40,64}$/.test(commit)) throw new ProductOsError('not_found', `ref "${ref}" does not exist in ${repo}; push it or give a branch, tag or commit that exists`);
+    return { gitDir, commit };
   }
   const gitDir = path.join(cacheDir, createHash('sha256').update(repo).digest('hex').slice(0, 16) + '.git');
   if (!fs.existsSync(gitDir)) {

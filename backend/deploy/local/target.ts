@@ -88,10 +88,11 @@ export class LocalDeployTarget implements DeployTarget {
           commit = src.commit;
           const dockerfile = dockerfileInContext(req.source.dockerfilePath, req.source.buildContext);
           const inRepo = path.posix.join(req.source.buildContext, dockerfile);
-          if (!(await hasFile(src, path.posix.normalize(inRepo)))) {
+          // The Dockerfile check and the progress event together: both are on the deploy's path.
+          const [found] = await Promise.all([hasFile(src, path.posix.normalize(inRepo)), op.progress({ progress: 1, total: 4, message: `building ${commit.slice(0, 12)}` })]);
+          if (!found) {
             throw new ProductOsError('invalid_input', `there is no ${inRepo} at ${req.source.ref} (${commit.slice(0, 12)}); set build.dockerfile_path to the Dockerfile's path in the repository`);
           }
-          await op.progress({ progress: 1, total: 4, message: `building ${commit.slice(0, 12)}` });
           imageId = await buildImage(this.docker, {
             context: archive(src, req.source.buildContext, op.signal),
             dockerfile,
