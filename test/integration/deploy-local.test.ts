@@ -202,3 +202,32 @@ describe('deploy: the local Docker target (real engine)', function () {
     assert.deepEqual(await docker.listImages({ filters: { reference: [`product-os-svc/${SERVICE}`] } }), []);
   });
 });
+
+describe('deploy: the local target after a restart (real engine)', function () {
+  this.timeout(120_000);
+  const op = () => ({ signal: new AbortController().signal, progress: async () => undefined, log: async () => undefined });
+
+  it('listens on the service\'s address again and serves the same revision', async () => {
+    const repo = new ServiceRepo(tempDir('deploy-restart-repo-'));
+    repo.commit({ Dockerfile: SERVICE_DOCKERFILE, 'www/index.html': 'still here\n' }, 'v1');
+    const dataDir = tempDir();
+    const first = new LocalDeployTarget({ docker, dataDir });
+    let second: LocalDeployTarget | undefined;
+    try {
+      const out = await first.deploy({ service: 'restart-svc', region: REGION, env: 'dev', source: { kind: 'git', repo: repo.dir, ref: 'main', dockerfilePath: 'Dockerfile', buildContext: '.' }, envVars: { GREETING: 'x' }, deploy: {} }, op());
+      await first.close();
+      await assert.rejects(get(out.service_url), 'the address closes with the backend');
+      second = new LocalDeployTarget({ docker, dataDir });
+      const s = await second.status('restart-svc', REGION);
+      assert.equal(s.status, 'ready');
+      assert.equal(s.service_url, out.service_url, 'the same address');
+      assert.deepEqual(await get(out.service_url), { status: 200, body: 'still here\n' });
+      const spec = await second.describe('restart-svc', REGION);
+      assert.deepEqual(spec?.envVars, { GREETING: 'x' }, 'the blueprint sees what was deployed');
+    } finally {
+      const t = second ?? first;
+      await t.deleteService('restart-svc', REGION);
+      await t.close();
+    }
+  });
+});
