@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import * as path from 'node:path';
 import type { AddressInfo } from 'node:net';
 import type { FastifyInstance } from 'fastify';
 import { loadConfig, type Config, type Env, type Overrides } from './config';
@@ -95,7 +96,8 @@ export interface StartOptions {
 export async function createBackend(opts: StartOptions = {}): Promise<Backend> {
   const env = opts.env ?? process.env;
   const config = loadConfig(env, opts.overrides);
-  const registry = loadRegistry(config.registryFile);
+  // Checked in full once per registry text; later starts read the checked form back (see loader).
+  const registry = loadRegistry(config.registryFile, { cacheDir: path.join(config.dataDir, 'cache') });
   const unlock = config.databaseUrl ? () => undefined : lockDataDir(config.dataDir);
   let db: Db | undefined;
   try {
@@ -130,7 +132,7 @@ export async function createBackend(opts: StartOptions = {}): Promise<Backend> {
       // A remote executor runs its http tools itself; a control plane sends them to their URL.
       http: config.role === 'executor' ? local : (opts.executors?.http ?? new HttpExecutor({ idTokens: new GoogleIdTokens(), urlFor: (t) => remoteUrl(t, config.executorUrls) ?? (t.spec.executor as { url: string }).url })),
       // The card agent drives its worker over docker exec: only with a real Docker executor.
-      ...(docker instanceof DockerExecutor ? { tasks: { card_agent: new CardRunExecutor(docker) } } : {}),
+      ...(docker instanceof DockerExecutor ? { tasks: { card_agent: new CardRunExecutor(docker, { modelConfigured: !!opts.llm || !!config.llm.provider }) } } : {}),
     }, config.executorUrls);
     // The configured model is opened on first use and closed with the backend; its worker
     // container carries this session's labels, so a crash leaves nothing the next sweep misses.
@@ -139,7 +141,7 @@ export async function createBackend(opts: StartOptions = {}): Promise<Backend> {
     const llm = opts.llm ? async () => opts.llm as LlmProvider : configuredLlm ? () => configuredLlm.get() : undefined;
     const engine = new RunEngine({ db, registry, bus, logger, config, executors, instanceId, llm });
     const { token } = resolveToken(config.dataDir, config.token);
-    const context: ApiContext = { db, registry, engine, bus, executors, config, env, logger, instanceId, startedAt: Date.now(), version: VERSION, brands: gcp.brands, analytics };
+    const context: ApiContext = { db, registry, engine, bus, executors, config, env, logger, instanceId, startedAt: Date.now(), version: VERSION, brands: gcp.brands, secrets: gcp.secrets, analytics };
     const app = config.role === 'executor' ? await buildExecutorApi(context, executorVerifier(config)) : await buildApi(context, token, opts.mcp);
     // Sweeps containers of dead backends and fills the warm pool; never throws without Docker
     // (docker tools then answer not_configured).

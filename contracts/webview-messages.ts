@@ -71,6 +71,8 @@ export const REQUEST_SCHEMAS = {
   'cards/archived': { params: Empty, result: Type.Object({ cards: Type.Array(Card) }) },
   'card/history': { params: Closed({ key: CardKey }), result: CardHistory },
   'card/run': { params: Closed({ key: CardKey, instructions: Type.Optional(Type.String({ maxLength: 20000 })) }), result: Run },
+  /** After a committed card run: open its diff, or check its branch out (the host's Git extension does it). */
+  'card/branch': { params: Closed({ key: CardKey, action: Type.Union([Type.Literal('diff'), Type.Literal('checkout')]) }), result: Type.Null() },
   'brand/load': {
     params: Closed({ profileId: ProfileId }),
     /** `profile` is null before the first save; `schema` is the profile's JSON Schema. */

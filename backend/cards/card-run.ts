@@ -13,6 +13,7 @@ import { mcpToolbox } from './mcp-toolbox';
 import { runAgentLoop, type AgentOutcome, type StepReport } from './agent-loop';
 
 const REVIEW_LANE = 'review';
+export const NO_MODEL = 'Run Card needs a local model: set PRODUCT_OS_LLM_URL and PRODUCT_OS_LLM_MODEL (Ollama or an OpenAI-compatible server on this machine), or PRODUCT_OS_LLM_MODEL alone to a GGUF file in the models folder';
 /** Paths a card event lists; the run's output has them all. */
 const EVENT_FILES = 200;
 
@@ -35,10 +36,17 @@ const EVENT_FILES = 200;
  *    worktree deleted, and the branch is as it was.
  */
 export class CardRunExecutor implements Executor {
-  constructor(private readonly docker: DockerExecutor) {}
+  constructor(
+    private readonly docker: DockerExecutor,
+    private readonly opts: { modelConfigured: boolean },
+  ) {}
 
   availability(tool: CompiledTool): Availability {
-    return this.docker.availability(tool);
+    const docker = this.docker.availability(tool);
+    if (!docker.available) return docker;
+    // Said before a run is made: the agent is nothing without a model.
+    if (!this.opts.modelConfigured) return { available: false, code: 'not_configured', reason: NO_MODEL };
+    return docker;
   }
 
   async execute(ctx: ExecutionContext): Promise<CardRunOutput> {

@@ -9,37 +9,40 @@ import { runToolCommand } from '../tools/run-tool';
 import { showFailure, showJson } from '../ui';
 import { logsFolderOfFailure, missingLogsFolder, offerLogsFolder } from '../tools/logs-folder';
 import { triageSummary, type TriageResult } from '../tools/triage-summary';
+import { offerCardResult } from './card-branch';
 
 const t = vscode.l10n.t;
 
 /** Run Card…: the card from the tree item (or a key), else picked from the board. */
 export async function runCard(s: Services, arg?: unknown): Promise<void> {
-  let key = cardKeyOf(arg);
-  if (!key) {
-    let cards: Card[];
-    try {
-      cards = (await s.api.call('listCards', {})).cards;
-    } catch (err) {
-      return showFailure(err, t('Run Card'));
-    }
-    if (cards.length === 0) {
-      await vscode.window.showInformationMessage(t('The board has no cards yet.'));
-      return;
-    }
-    const picked = await vscode.window.showQuickPick(
-      cards.map((c) => ({ label: c.key, description: c.title, detail: c.lane, key: c.key })),
-      { title: t('Run Card'), placeHolder: t('Pick the card the agent should work on'), matchOnDescription: true, ignoreFocusOut: true },
-    );
-    if (!picked) return;
-    key = picked.key;
-  }
+  const key = await cardKeyOrPick(s, arg, t('Run Card'));
+  if (!key) return;
   await runToolCommand(s, 'cards.run', {
     presets: { card_key: key },
-    onSucceeded: async (run) => {
-      const out = run.output as { status?: string; summary?: string; files_changed?: string[] } | undefined;
-      await offerOutput(run, t('{0}: {1} ({2} files changed). {3}', key ?? '', out?.status ?? 'done', out?.files_changed?.length ?? 0, out?.summary ?? ''));
-    },
+    onSucceeded: (run) => offerCardResult(run, (r) => showJson(r.output)),
   });
+}
+
+/** The card of a tree item (or a key), else one picked from the board; undefined when none. */
+export async function cardKeyOrPick(s: Services, arg: unknown, title: string): Promise<string | undefined> {
+  const key = cardKeyOf(arg);
+  if (key) return key;
+  let cards: Card[];
+  try {
+    cards = (await s.api.call('listCards', {})).cards;
+  } catch (err) {
+    await showFailure(err, title);
+    return undefined;
+  }
+  if (cards.length === 0) {
+    await vscode.window.showInformationMessage(t('The board has no cards yet.'));
+    return undefined;
+  }
+  const picked = await vscode.window.showQuickPick(
+    cards.map((c) => ({ label: c.key, description: c.title, detail: c.lane, key: c.key })),
+    { title, placeHolder: t('Pick a card'), matchOnDescription: true, ignoreFocusOut: true },
+  );
+  return picked?.key;
 }
 
 export function cardKeyOf(arg: unknown): string | undefined {
@@ -50,8 +53,20 @@ export function cardKeyOf(arg: unknown): string | undefined {
 
 export const deployService = (s: Services) =>
   runToolCommand(s, 'cloudrun.deploy_service', {
-    onSucceeded: (run) => {
-      const o = run.output as { service_url?: string; revision?: string };
+    onSucceeded: async (run) => {
+      const o = run.output as { service_url?: string; revision?: string; warnings?: string[] };
+      // After a rollback, traffic stays pinned: the new revision serves nothing until it is reset.
+      const pinned = o.warnings?.find((w) => /serves no traffic/.test(w));
+      if (pinned) {
+        const reset = t('Send Traffic to Latest');
+        if ((await vscode.window.showWarningMessage(t('Deployed revision {0}, but traffic stays pinned by an earlier rollback: {1}', o.revision ?? '?', pinned), reset)) === reset) {
+          const i = run.input as { service_name?: string; region?: string; env?: string };
+          await runToolCommand(s, 'cloudrun.rollback_service', {
+            presets: { service_name: i.service_name, region: i.region, env: i.env, to_revision: 'latest', reason: t('send traffic to the latest revision ({0}) after a deploy', o.revision ?? '?') },
+          });
+        }
+        return;
+      }
       return offerOutput(run, t('Deployed revision {0}: {1}', o.revision ?? '?', o.service_url ?? ''));
     },
   });

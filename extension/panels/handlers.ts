@@ -18,6 +18,8 @@ export interface HandlerDeps {
   notify(n: HostNotification): void;
   showMessage(level: 'info' | 'warning' | 'error', message: string): void;
   openPanel(panel: PanelKind, focus: { runId?: string; cardKey?: string }): Promise<void>;
+  /** Opens a committed card run's diff or checks its branch out (the extension's card-branch commands). */
+  cardBranch?(key: string, action: 'diff' | 'checkout'): Promise<void>;
   /** How long a request that waits for a run waits at most (default 5 minutes). */
   runWaitMs?: number;
   /** How long `run/get` gathers the replayed events before answering (default 300 ms). */
@@ -115,6 +117,12 @@ export class PanelHandlers {
 
     'card/run': async ({ key, instructions }) =>
       this.call(CARD_RUN_TOOL, { card_key: key, ...(instructions ? { instructions } : {}) }, { correlationId: cardCorrelationId(key) }),
+
+    'card/branch': async ({ key, action }) => {
+      if (!this.deps.cardBranch) throw handlerError('not_implemented', 'this editor host cannot open diffs or check out branches');
+      await this.deps.cardBranch(key, action);
+      return null;
+    },
 
     'brand/load': async ({ profileId }) => {
       const tools = await this.tools();

@@ -82,6 +82,9 @@ class ProductOsPanel {
         else void vscode.window.showInformationMessage(message);
       },
       openPanel: (other, focus) => this.manager.open(other, focus),
+      cardBranch: async (key, action) => {
+        await vscode.commands.executeCommand(action === 'diff' ? 'productOs.openCardDiff' : 'productOs.checkOutCardBranch', key);
+      },
     });
     const log = deps.log;
     this.channel = new HostChannel(kind, { postMessage: (m) => webview.postMessage(m) }, this.handlers.handle, { debug: (m) => log.debug(m), warn: (m) => log.warn(m), error: (m) => log.error(m) }, panel.visible);

@@ -195,6 +195,7 @@ export class CardDrawer {
         h('h3', null, 'Run'),
         h('div', { class: 'row' }, h('vscode-button', { attrs: { icon: 'play', 'data-action': 'run-card' }, on: { click: () => void this.runCard() } }, 'Run Card')),
         this.runNotice,
+        this.branchActions,
       ),
       h('section', null, h('h3', null, 'Runs'), this.runsEl),
       h('section', null, h('h3', null, 'History'), this.historyEl),
@@ -213,7 +214,29 @@ export class CardDrawer {
     replace(this.runNotice, notices);
   }
 
+  /** "Open diff" and "Check out branch" once a run of this card has committed (newest such run). */
+  private branchActions = h('div', { class: 'row', attrs: { 'data-role': 'branch-actions' } });
+
+  private renderBranchActions(): void {
+    const card = this.card;
+    const done = card && this.runs.find((r) => r.tool === 'cards.run' && r.status === 'succeeded' && typeof (r.output as { commit_sha?: unknown } | undefined)?.commit_sha === 'string');
+    if (!card || !done) {
+      replace(this.branchActions);
+      return;
+    }
+    const branch = (done.output as { branch?: string }).branch ?? '';
+    const act = (action: 'diff' | 'checkout') => () =>
+      void this.client.request('card/branch', { key: card.key, action }).catch((err: unknown) => this.renderRunNotice(`Could not ${action === 'diff' ? 'open the diff' : 'check out the branch'}: ${describeError(err)}`));
+    replace(
+      this.branchActions,
+      h('vscode-button', { attrs: { secondary: true, icon: 'diff', 'data-action': 'open-diff' }, on: { click: act('diff') } }, 'Open diff'),
+      h('vscode-button', { attrs: { secondary: true, icon: 'git-branch', 'data-action': 'checkout-branch' }, on: { click: act('checkout') } }, 'Check out branch'),
+      h('span', { class: 'muted' }, branch),
+    );
+  }
+
   private renderRuns(): void {
+    this.renderBranchActions();
     if (this.runs.length === 0) {
       replace(this.runsEl, h('span', { class: 'muted' }, 'No runs for this card yet.'));
       return;
@@ -268,7 +291,8 @@ export class CardDrawer {
       this.runChanged(run);
     } catch (err) {
       if (this.card?.key !== card.key) return;
-      const msg = err instanceof RequestError && err.code === 'not_implemented' ? `Run Card is not available yet: ${err.message}` : `Run Card failed: ${describeError(err)}`;
+      const code = err instanceof RequestError ? err.code : '';
+      const msg = code === 'not_implemented' ? `Run Card is not available yet: ${(err as Error).message}` : code === 'not_configured' ? `Run Card is not set up here: ${(err as Error).message}` : `Run Card failed: ${describeError(err)}`;
       this.renderRunNotice(msg);
     }
   }

@@ -132,7 +132,7 @@ describe('Kanban panel (browser)', function () {
     await page.waitForSelector('[data-notice="run-unavailable"]');
     await page.click('vscode-button[data-action="run-card"]');
     await page.waitForSelector('[data-notice="run-error"]');
-    assert.match(await page.locator('[data-notice="run-error"]').innerText(), /not available yet.*not implemented/);
+    assert.match(await page.locator('[data-notice="run-error"]').innerText(), /not set up here.*needs a local model/);
     await page.screenshot({ path: join(screenshotsDir, 'panel-kanban-drawer.png') });
     await until(() => (host.state as { openCard?: string } | undefined)?.openCard === 'PO-3', 5000, 'state saved');
     const saved = host.state;

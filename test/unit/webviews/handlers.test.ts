@@ -98,17 +98,17 @@ describe('extension: panel request handlers', () => {
     );
   });
 
-  it('runs a card with cards.run and passes not_implemented through', async () => {
+  it('runs a card with cards.run and passes a refusal (no model configured) through', async () => {
     const refusal = cardsRunRefusal();
-    assert.equal(refusal.code, 'not_implemented');
+    assert.equal(refusal.code, 'not_configured');
     const api = new FakeApi({
       createRun: () => {
         // The real backend's words (from the Docker executor's availability check), not a copy.
-        throw { status: 501, code: refusal.code, message: refusal.message, details: { tool: 'cards.run' } };
+        throw { status: 503, code: refusal.code, message: refusal.message, details: { tool: 'cards.run' } };
       },
     });
     const { call } = handlers(api);
-    await assert.rejects(call('card/run', { key: 'PO-7' }), (e: { code: string; message: string }) => e.code === 'not_implemented' && e.message === refusal.message);
+    await assert.rejects(call('card/run', { key: 'PO-7' }), (e: { code: string; message: string }) => e.code === 'not_configured' && e.message === refusal.message);
     assert.deepEqual(api.calls[0].body, { tool: 'cards.run', input: { card_key: 'PO-7' }, correlationId: 'card:PO-7' });
   });
 
