@@ -215,12 +215,14 @@ describe('MCP over Streamable HTTP (/mcp)', function () {
     );
   });
 
-  it('a tool whose executor is not implemented answers isError not_implemented', async () => {
-    const result = (await client.callTool({ name: 'cloudrun.get_service_status', arguments: { service_name: 'web', region: 'europe-west1' } })) as CallToolResult;
+  // Every tool has an implementation now (issue 11 made the deploy tools real); cards.run
+  // without a local model is the tool that cannot run here.
+  it('a tool that cannot run here answers isError with the reason (not_configured), and makes no run', async () => {
+    const result = (await client.callTool({ name: 'cards.run', arguments: { card_key: 'WEB-1' } })) as CallToolResult;
     assert.equal(result.isError, true);
-    assert.match(textOf(result), /not_implemented/);
-    assert.equal((await runsOf(t, 'cloudrun.get_service_status')).length, 0);
-    const listed = (await listAll(client)).find((x) => x.name === 'cloudrun.get_service_status')!;
+    assert.match(textOf(result), /not_configured/);
+    assert.equal((await runsOf(t, 'cards.run')).length, 0);
+    const listed = (await listAll(client)).find((x) => x.name === 'cards.run')!;
     assert.match(listed.description ?? '', /Not available yet/);
   });
 
@@ -239,7 +241,7 @@ describe('MCP over Streamable HTTP (/mcp)', function () {
     await client.callTool({ name: 'system.ping', arguments: { message: 'hello' } });
     await client.callTool({ name: 'system.ping', arguments: { mesage: 'typo' } });
     await client.callTool({ name: 'no.such_tool', arguments: {} }).catch(() => undefined);
-    await client.callTool({ name: 'cloudrun.get_service_status', arguments: { service_name: 'web', region: 'europe-west1' } });
+    await client.callTool({ name: 'cards.run', arguments: { card_key: 'WEB-1' } });
     await client.callTool({ name: 'brand.get_profile', arguments: { profile_id: 'nobody' } });
     const rows = await t.backend.db.query<{ caller: string; tool: string | null; outcome: string; args_shape: unknown }>(
       `SELECT caller, tool, outcome, args_shape FROM audit_log WHERE caller LIKE 'mcp%' AND id > $1 ORDER BY id`,
@@ -252,7 +254,7 @@ describe('MCP over Streamable HTTP (/mcp)', function () {
     has('system.ping', 'succeeded');
     has('system.ping', 'refused:invalid_input');
     has('no.such_tool', 'refused:unknown_tool');
-    has('cloudrun.get_service_status', 'refused:not_implemented');
+    has('cards.run', 'refused:not_configured');
     has('brand.get_profile', 'failed');
     assert.deepEqual(rows.find((r) => r.outcome === 'refused:invalid_input')?.args_shape, { mesage: 'string' });
     // The shape of the arguments, never their values.
