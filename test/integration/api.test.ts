@@ -431,14 +431,12 @@ describe('REST API (PGlite backend)', function () {
       });
     });
 
-    it('a tool whose executor is not implemented → 501 not_implemented', async () => {
+    // Every tool has an implementation now (issue 11 made the deploy tools real); cards.run
+    // without a local model is the one that cannot run here.
+    it('a tool that cannot run here → 503 not_configured, saying which setting', async () => {
       await changesNothing(b, async () => {
-        const err = expectError(
-          await b.api('POST', '/api/runs', { tool: 'cloudrun.rollback_service', input: { service_name: 'api', region: 'us-central1', env: 'prod', reason: 'bad deploy' } }),
-          501,
-          'not_implemented',
-        );
-        assert.match(err.message, /not implemented/);
+        const err = expectError(await b.api('POST', '/api/runs', { tool: 'cards.run', input: { card_key: 'WEB-1' } }), 503, 'not_configured');
+        assert.match(err.message, /PRODUCT_OS_LLM/);
       });
     });
 
@@ -765,11 +763,13 @@ describe('REST API (PGlite backend)', function () {
       assert.ok((res.body.paths['/api/runs/{id}'] as Record<string, unknown>).patch, 'PATCH /api/runs/{id} is documented');
     });
 
-    it('GET /api/tools lists the 25 tools with available flags', async () => {
+    it('GET /api/tools lists every registry tool with available flags', async () => {
       const res = await b.api<{ tools: Array<{ name: string; available: boolean; unavailableReason?: string; risk: string; inputSchema: unknown; outputSchema: unknown }> }>('GET', '/api/tools');
       assert.equal(res.status, 200);
-      assert.equal(res.body.tools.length, 25);
-      assert.equal(new Set(res.body.tools.map((t) => t.name)).size, 25);
+      const count = b.backend.registry.tools.size;
+      assert.ok(count >= 25, `the registry has ${count} tools`);
+      assert.equal(res.body.tools.length, count);
+      assert.equal(new Set(res.body.tools.map((t) => t.name)).size, count);
       for (const t of res.body.tools) {
         assert.equal(typeof t.available, 'boolean', `${t.name} has an available flag`);
         assert.ok(t.inputSchema && t.outputSchema, `${t.name} has its schemas`);
@@ -779,7 +779,8 @@ describe('REST API (PGlite backend)', function () {
       assert.equal(byName.get('system.ping')?.available, true);
       assert.equal(byName.get('brand.get_profile')?.available, true);
       assert.equal(byName.get('brand.update_profile')?.available, true);
-      assert.equal(byName.get('cloudrun.rollback_service')?.available, false);
+      assert.equal(byName.get('cards.run')?.available, false);
+      assert.equal(byName.get('cloudrun.rollback_service')?.available, true);
       assert.equal(byName.get('cloudrun.rollback_service')?.risk, 'high');
     });
   });
