@@ -118,7 +118,7 @@ async function runTool(tool: string, input: Record<string, unknown>, fail: (leve
 const errorEl = (a: Analysis) => h('p', { class: 'error-text', attrs: { 'data-role': `error-${a}`, role: 'alert' } });
 const errorEls: Record<Analysis, HTMLElement> = { funnel: errorEl('funnel'), retention: errorEl('retention'), drivers: errorEl('drivers'), anomalies: errorEl('anomalies') };
 
-/** One analysis at a time per card: its button shows a spinner and cannot be pressed twice. */
+/** One analysis at a time per card: its button shows a ring, and a press while it runs is ignored. */
 async function analyse(which: Analysis): Promise<void> {
   if (busy.has(which) || sample()) return;
   const input = inputs[which]();
@@ -741,7 +741,10 @@ function drawBusy(): void {
   for (const a of ANALYSES) {
     const b = app.querySelector<Field>(`[data-action="run-${TOOLS[a]}"]`);
     if (!b) continue;
-    b.disabled = !available(TOOLS[a]) || busy.has(a) || sample();
+    // Disabled means "cannot run here" (the tool is missing, or this is the sample); a run in
+    // progress shows a ring instead, and a second press is ignored until it ends.
+    b.disabled = !available(TOOLS[a]) || sample();
+    b.setAttribute('aria-busy', String(busy.has(a)));
     b.setAttribute('title', !available(TOOLS[a]) ? `${TOOLS[a]} is not available: ${tools.get(TOOLS[a])?.unavailableReason ?? 'not in the registry'}` : busy.has(a) ? 'Running…' : `Run ${TOOLS[a]}`);
     const ring = app.querySelector(`[data-card="${a}"] vscode-progress-ring`);
     if (busy.has(a) && !ring) b.after(h('vscode-progress-ring', { attrs: { 'aria-label': 'Running' } }));
