@@ -25,6 +25,8 @@ export TEST_DATABASE_URL
 # Docker workers are tested against a real engine, with the worker image built from host files.
 bash scripts/ensure-docker.sh >/dev/null
 node scripts/build-workers.mjs >/dev/null
+# The LLM worker (llama.cpp behind an OpenAI-compatible server), built from host files the same way.
+node scripts/build-llm-worker.mjs >/dev/null
 # The panels are tested in a real Chromium (Debian's; nothing is downloaded).
 if [ ! -x /usr/bin/chromium ]; then
   if [ "$(id -u)" = 0 ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null
