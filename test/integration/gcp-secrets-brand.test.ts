@@ -158,7 +158,6 @@ describe('secrets: Secret Manager references and editor secrets', function () {
       const validate = (await request(url, backend.token, 'GET', '/config/validate')).body;
       const secretsEntry = validate.settings.find((s: { name: string }) => s.name === 'secrets');
       assert.match(secretsEntry.value, /editor:\/\/PROVIDER_TOKEN/, 'names are shown');
-      await backend.logger?.flush?.();
       const tables = await backend.db.query<{ table_name: string }>("SELECT table_name FROM information_schema.tables WHERE table_schema = 'public'");
       let dump = '';
       for (const { table_name } of tables) dump += JSON.stringify(await backend.db.query(`SELECT * FROM "${table_name}"`));

@@ -9,6 +9,16 @@ import { timestamp } from './cloud-run';
 
 type LoggingClient = InstanceType<typeof loggingV2.LoggingServiceV2Client>;
 
+/** The fields of a LogEntry read here. */
+interface LogEntry {
+  timestamp?: unknown;
+  receiveTimestamp?: unknown;
+  severity?: unknown;
+  textPayload?: string | null;
+  jsonPayload?: unknown;
+  httpRequest?: { requestMethod?: string | null; requestUrl?: string | null; status?: number | null } | null;
+}
+
 const SEVERITY: Record<number, string> = { 0: 'DEFAULT', 100: 'DEBUG', 200: 'INFO', 300: 'NOTICE', 400: 'WARNING', 500: 'ERROR', 600: 'CRITICAL', 700: 'ALERT', 800: 'EMERGENCY' };
 
 /** The filter, with every value quoted as the logging query language wants. */
@@ -35,7 +45,7 @@ export async function tailRunLogs(
   } catch (err) {
     throw gcpError(err, { service: 'Cloud Logging', action: `reading the logs of ${req.revision ? `revision ${req.revision}` : `service ${req.service}`}`, role: 'roles/logging.viewer' });
   }
-  return entries
+  return (entries as LogEntry[])
     .slice(0, req.limit)
     .map((e) => ({
       timestamp: timestamp(e.timestamp as { seconds?: unknown; nanos?: unknown } | null) ?? timestamp(e.receiveTimestamp as { seconds?: unknown } | null) ?? new Date(0).toISOString(),

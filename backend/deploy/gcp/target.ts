@@ -59,11 +59,11 @@ export class GcpDeployTarget implements DeployTarget {
     if (!config.gcpProject) throw new ProductOsError('not_configured', 'PRODUCT_OS_DEPLOY_TARGET=gcp needs GOOGLE_CLOUD_PROJECT: set it, or use the local target');
     this.project = config.gcpProject;
     // Each package pins its own google-auth-library: the options are the same, the types differ.
-    const opts = gaxOptions(this.project, overrides) as object;
-    this.build = new CloudBuildClient(opts);
-    this.servicesClient = new ServicesClient(opts);
-    this.revisionsClient = new RevisionsClient(opts);
-    this.logging = new loggingV2.LoggingServiceV2Client(opts);
+    const opts = gaxOptions(this.project, overrides);
+    this.build = new CloudBuildClient(opts as ConstructorParameters<typeof CloudBuildClient>[0]);
+    this.servicesClient = new ServicesClient(opts as ConstructorParameters<typeof ServicesClient>[0]);
+    this.revisionsClient = new RevisionsClient(opts as ConstructorParameters<typeof RevisionsClient>[0]);
+    this.logging = new loggingV2.LoggingServiceV2Client(opts as ConstructorParameters<typeof loggingV2.LoggingServiceV2Client>[0]);
     this.pollMs = overrides?.pollMs ?? 3000;
     this.buildTimeoutMs = overrides?.operationTimeoutMs ?? 20 * 60_000;
     this.rolloutTimeoutMs = overrides?.operationTimeoutMs ?? 10 * 60_000;
