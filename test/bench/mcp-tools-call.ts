@@ -1,30 +1,40 @@
 /**
  * MCP `tools/call` of `system.ping`: our /mcp (Fastify, bearer auth, Ajv validation, policy,
- * a durable run in PGlite, audit, output validation) against a bare @modelcontextprotocol/sdk
+ * a durable run in the store, audit, output validation) against a bare @modelcontextprotocol/sdk
  * server exposing the same tool with the same schemas over the same transport mode
  * (low-level Server + StreamableHTTPServerTransport with sessions, SSE responses) on plain
- * node:http. Same client, same concurrency, same call budget, in one process, rounds
- * alternating bare/ours (ABBA order) after a warm-up; the figures are medians of rounds.
+ * node:http. Our side is measured on each store in turn — the embedded default (PostgreSQL run
+ * as a child process; PGlite where it cannot run), PGlite (PRODUCT_OS_STORE=pglite) and a
+ * PostgreSQL by DATABASE_URL (a fresh database on the test server) — and each store's rounds
+ * alternate with rounds of the same bare server (ABBA order) after a warm-up, so every ratio
+ * compares figures taken under the same machine load. Same client, same concurrency, same
+ * call budget, in one process; the figures are medians of rounds. The result's `ratio` is the
+ * worst store's.
  *
- * Knobs (environment): BENCH_CONCURRENCY (8 sessions per side), BENCH_ROUNDS (5 per side),
- * BENCH_CALLS (max calls per round, 4000), BENCH_SECONDS (max seconds per round, 3),
- * BENCH_WARMUP_CALLS (500 per side), BENCH_CLIENT=worker|inline (worker: the clients run in a
- * worker thread, off the servers' event loop; inline: on it), PRODUCT_OS_CONCURRENCY (passed
+ * Knobs (environment): BENCH_STORES (embedded,pglite,postgres), BENCH_DATABASE_URL (the
+ * PostgreSQL server to create the bench database on; else TEST_DATABASE_URL, else the one
+ * scripts/ensure-postgres.sh starts), BENCH_CONCURRENCY (8 sessions per side), BENCH_ROUNDS
+ * (5 per side), BENCH_CALLS (max calls per round, 4000), BENCH_SECONDS (max seconds per round,
+ * 3), BENCH_WARMUP_CALLS (500 per side), BENCH_CLIENT=worker|inline (worker: the clients run in
+ * a worker thread, off the servers' event loop; inline: on it), PRODUCT_OS_CONCURRENCY (passed
  * to our backend), BENCH_SQL_DETAIL=1 (statement counts by kind on stderr).
  */
 import * as fs from 'node:fs';
 import * as http from 'node:http';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { execFileSync } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
 import { performance } from 'node:perf_hooks';
 import { Worker } from 'node:worker_threads';
+import { Client as PgClient } from 'pg';
 import { Server } from '@modelcontextprotocol/sdk/server/index.js';
 import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/streamableHttp.js';
 import { CallToolRequestSchema, ErrorCode, ListToolsRequestSchema, McpError, isInitializeRequest, type Tool } from '@modelcontextprotocol/sdk/types.js';
 import { createBackend, type Backend } from '../../backend/main';
 import type { Db } from '../../backend/store/db';
+import { loadRegistry } from '../../registry/loader';
 import { ClientPool, type Measurement, type PoolOptions } from './mcp-client-pool';
 import type { WorkerReply, WorkerRequest } from './mcp-client-worker';
 import { envNumber, log, median, percentile, round, type BenchResult } from './bench';
@@ -46,6 +56,22 @@ interface RoundFigures {
   errors: number;
 }
 
+/** The stores our side is measured on, each against the same bare server in the same run. */
+type StoreName = 'embedded' | 'pglite' | 'postgres';
+
+interface StoreFigures {
+  store: StoreName;
+  db: string;
+  served: string;
+  engineConcurrency: number;
+  ours: ReturnType<typeof summarize>;
+  bare: ReturnType<typeof summarize>;
+  sqlPerCall: number;
+  sqlWallMsPerCall: number;
+  ratioPerRound: number[];
+  ratio: number;
+}
+
 export async function run(): Promise<BenchResult> {
   const concurrency = envNumber('BENCH_CONCURRENCY', 8);
   const rounds = envNumber('BENCH_ROUNDS', 5);
@@ -53,47 +79,120 @@ export async function run(): Promise<BenchResult> {
   const seconds = envNumber('BENCH_SECONDS', 3);
   const warmupCalls = envNumber('BENCH_WARMUP_CALLS', 500);
   const clientMode = process.env.BENCH_CLIENT === 'inline' ? 'inline' : 'worker';
+  const stores = benchStores();
 
-  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'product-os-bench-'));
+  let bare: { url: string; close(): Promise<void> } | undefined;
+  let bareSide: Side | undefined;
+  const results: StoreFigures[] = [];
+  try {
+    // The bare server and its clients stay up across the stores: each store's rounds alternate with its own bare rounds.
+    const tool = await toolSpec();
+    bare = await startBareServer(tool);
+    bareSide = await connectSide('bare', { url: bare.url, headers: {}, clients: concurrency, tool: TOOL, args: {} }, clientMode);
+    check('bare', await bareSide.measure(warmupCalls, seconds));
+    for (const store of stores) {
+      results.push(await measureStore(store, bareSide, { concurrency, rounds, calls, seconds, warmupCalls, clientMode }));
+    }
+  } finally {
+    await bareSide?.close().catch(() => undefined);
+    await bare?.close().catch(() => undefined);
+  }
+  const ratio = Math.min(...results.map((r) => r.ratio));
+  return {
+    tool: TOOL,
+    concurrency,
+    rounds,
+    maxCallsPerRound: calls,
+    maxSecondsPerRound: seconds,
+    client: clientMode === 'worker' ? 'worker_thread (own event loop)' : 'inline (shares the servers’ event loop)',
+    cpus: os.availableParallelism(),
+    loadavg: os.loadavg().map((l) => round(l, 2)),
+    node: process.version,
+    stores: Object.fromEntries(results.map((r) => [r.store, r])),
+    // The figure the target is about: the worst store's ratio (each store is compared with its own interleaved bare rounds).
+    ratio,
+    target: `>=${TARGET} on every store`,
+    pass: results.every((r) => r.ratio >= TARGET && r.ours.errors === 0 && r.bare.errors === 0),
+  };
+}
+
+/** BENCH_STORES=embedded,pglite,postgres (the default: all three). */
+function benchStores(): StoreName[] {
+  const raw = (process.env.BENCH_STORES || 'embedded,pglite,postgres').split(',').map((s) => s.trim()).filter(Boolean);
+  const known: StoreName[] = ['embedded', 'pglite', 'postgres'];
+  const bad = raw.filter((s) => !known.includes(s as StoreName));
+  if (bad.length > 0) throw new Error(`BENCH_STORES: unknown store ${bad.join(', ')} (known: ${known.join(', ')})`);
+  return raw as StoreName[];
+}
+
+/** The tool's published spec, from the registry the backend loads (no store needed). */
+async function toolSpec(): Promise<Tool> {
+  const tool = loadRegistry().get(TOOL);
+  if (!tool) throw new Error(`the registry has no ${TOOL}`);
+  return {
+    name: TOOL,
+    title: tool.spec.title,
+    description: tool.spec.description,
+    inputSchema: tool.spec.inputSchema as Tool['inputSchema'],
+    outputSchema: tool.spec.outputSchema as Tool['outputSchema'],
+  };
+}
+
+/** The PostgreSQL the tests use: BENCH_DATABASE_URL, TEST_DATABASE_URL, or the one scripts/ensure-postgres.sh starts. */
+function adminDatabaseUrl(): string {
+  return process.env.BENCH_DATABASE_URL || process.env.TEST_DATABASE_URL || execFileSync('bash', ['scripts/ensure-postgres.sh'], { encoding: 'utf8' }).trim();
+}
+
+async function adminQuery(url: string, sql: string): Promise<void> {
+  const client = new PgClient({ connectionString: url });
+  await client.connect();
+  try {
+    await client.query(sql);
+  } finally {
+    await client.end();
+  }
+}
+
+async function measureStore(
+  store: StoreName,
+  bareSide: Side,
+  o: { concurrency: number; rounds: number; calls: number; seconds: number; warmupCalls: number; clientMode: 'worker' | 'inline' },
+): Promise<StoreFigures> {
+  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), `product-os-bench-${store}-`));
   const token = `bench-${randomUUID()}`;
   const backendLog: string[] = [];
+  const env: Record<string, string> = { PRODUCT_OS_TOKEN: token, PRODUCT_OS_STORE: store === 'pglite' ? 'pglite' : 'auto' };
+  if (process.env.PRODUCT_OS_CONCURRENCY) env.PRODUCT_OS_CONCURRENCY = process.env.PRODUCT_OS_CONCURRENCY;
+  let dropDatabase: (() => Promise<void>) | undefined;
+  if (store === 'postgres') {
+    // A database of its own on the test server, dropped afterwards.
+    const admin = adminDatabaseUrl();
+    const name = `po_bench_${process.pid}_${Date.now()}`;
+    await adminQuery(admin, `CREATE DATABASE ${name}`);
+    dropDatabase = () => adminQuery(admin, `DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+    const u = new URL(admin);
+    u.pathname = `/${name}`;
+    env.DATABASE_URL = u.toString();
+  }
   let backend: Backend | undefined;
-  let bare: { url: string; close(): Promise<void> } | undefined;
-  const sides: Side[] = [];
+  let oursSide: Side | undefined;
   try {
-    backend = await createBackend({
-      env: { PRODUCT_OS_TOKEN: token, ...(process.env.PRODUCT_OS_CONCURRENCY ? { PRODUCT_OS_CONCURRENCY: process.env.PRODUCT_OS_CONCURRENCY } : {}) },
-      overrides: { dataDir, port: 0 },
-      stderr: (line) => void backendLog.push(line),
-    });
+    backend = await createBackend({ env, overrides: { dataDir, port: 0 }, stderr: (line) => void backendLog.push(line) });
     const oursUrl = `${await backend.listen()}/mcp`;
-    const tool = backend.registry.get(TOOL);
-    if (!tool) throw new Error(`the registry has no ${TOOL}`);
-    bare = await startBareServer({
-      name: TOOL,
-      title: tool.spec.title,
-      description: tool.spec.description,
-      inputSchema: tool.spec.inputSchema as Tool['inputSchema'],
-      outputSchema: tool.spec.outputSchema as Tool['outputSchema'],
-    });
     const sql = countStatements(backend.db);
-
-    const pool = (url: string, headers: Record<string, string> = {}): PoolOptions => ({ url, headers, clients: concurrency, tool: TOOL, args: {} });
-    sides.push(await connectSide('bare', pool(bare.url), clientMode));
-    sides.push(await connectSide('ours', pool(oursUrl, { authorization: `Bearer ${token}` }), clientMode));
-    const [bareSide, oursSide] = sides;
-
-    log(`mcp-tools-call: warm-up, ${warmupCalls} calls per side (${concurrency} sessions each, clients: ${clientMode})`);
-    for (const side of sides) check(side.name, await side.measure(warmupCalls, seconds));
+    oursSide = await connectSide('ours', { url: oursUrl, headers: { authorization: `Bearer ${token}` }, clients: o.concurrency, tool: TOOL, args: {} }, o.clientMode);
+    log(`mcp-tools-call [${store}: ${backend.db.kind}]: warm-up, ${o.warmupCalls} calls per side (${o.concurrency} sessions each, clients: ${o.clientMode})`);
+    check(`ours (${store})`, await oursSide.measure(o.warmupCalls, o.seconds));
+    check('bare', await bareSide.measure(o.warmupCalls, o.seconds));
 
     const figures: Record<'bare' | 'ours', RoundFigures[]> = { bare: [], ours: [] };
     let oursCalls = 0;
     let oursStatements = 0;
     let oursStatementMs = 0;
-    for (let r = 0; r < rounds; r++) {
+    for (let r = 0; r < o.rounds; r++) {
       for (const side of r % 2 === 0 ? [bareSide, oursSide] : [oursSide, bareSide]) {
         const before = { ...sql.totals };
-        const m = await side.measure(calls, seconds);
+        const m = await side.measure(o.calls, o.seconds);
         check(side.name, m);
         const f = toFigures(m);
         figures[side.name].push(f);
@@ -102,59 +201,47 @@ export async function run(): Promise<BenchResult> {
           oursStatements += sql.totals.count - before.count;
           oursStatementMs += sql.totals.ms - before.ms;
         }
-        log(`round ${r + 1}/${rounds} ${side.name}: ${round(f.callsPerSec, 1)} calls/s, p50 ${round(f.p50Ms)} ms, p99 ${round(f.p99Ms)} ms (${f.calls} calls${f.errors ? `, ${f.errors} errors` : ''})`);
+        log(`[${store}] round ${r + 1}/${o.rounds} ${side.name}: ${round(f.callsPerSec, 1)} calls/s, p50 ${round(f.p50Ms)} ms, p99 ${round(f.p99Ms)} ms (${f.calls} calls${f.errors ? `, ${f.errors} errors` : ''})`);
       }
     }
     if (process.env.BENCH_SQL_DETAIL === '1') {
       for (const [kind, n] of [...sql.byKind].sort((a, b) => b[1].count - a[1].count)) {
-        log(`sql ${n.count}× ${round(n.ms / n.count, 3)} ms avg: ${kind}`);
+        log(`[${store}] sql ${n.count}× ${round(n.ms / n.count, 3)} ms avg: ${kind}`);
       }
     }
-
-    const summary = (name: 'bare' | 'ours') => {
-      const f = figures[name];
-      return {
-        callsPerSec: round(median(f.map((x) => x.callsPerSec)), 1),
-        p50Ms: round(median(f.map((x) => x.p50Ms)), 3),
-        p99Ms: round(median(f.map((x) => x.p99Ms)), 3),
-        calls: f.reduce((s, x) => s + x.calls, 0),
-        errors: f.reduce((s, x) => s + x.errors, 0),
-      };
-    };
-    const oursSummary = summary('ours');
-    const bareSummary = summary('bare');
-    const ratio = round(oursSummary.callsPerSec / bareSummary.callsPerSec, 3);
+    const ours = summarize(figures.ours);
+    const bare = summarize(figures.bare);
     return {
-      tool: TOOL,
-      concurrency,
-      rounds,
-      maxCallsPerRound: calls,
-      maxSecondsPerRound: seconds,
-      client: clientMode === 'worker' ? 'worker_thread (own event loop)' : 'inline (shares the servers’ event loop)',
-      cpus: os.availableParallelism(),
-      node: process.version,
-      ours: {
-        ...oursSummary,
-        engineConcurrency: backend.config.concurrency,
-        db: backend.db.kind,
-        sqlPerCall: round(oursStatements / Math.max(1, oursCalls), 2),
-        sqlWallMsPerCall: round(oursStatementMs / Math.max(1, oursCalls), 3),
-      },
-      bare: bareSummary,
-      ratioPerRound: figures.ours.map((o, i) => round(o.callsPerSec / figures.bare[i].callsPerSec, 3)),
-      ratio,
-      target: `>=${TARGET}`,
-      pass: ratio >= TARGET && oursSummary.errors === 0 && bareSummary.errors === 0,
+      store,
+      db: backend.db.kind,
+      served: backend.db.description.replace(dataDir, '<data>'),
+      engineConcurrency: backend.config.concurrency,
+      ours,
+      bare,
+      sqlPerCall: round(oursStatements / Math.max(1, oursCalls), 2),
+      sqlWallMsPerCall: round(oursStatementMs / Math.max(1, oursCalls), 3),
+      ratioPerRound: figures.ours.map((f, i) => round(f.callsPerSec / figures.bare[i].callsPerSec, 3)),
+      ratio: round(ours.callsPerSec / bare.callsPerSec, 3),
     };
   } catch (err) {
-    if (backendLog.length > 0) log(`backend log (last lines):\n${backendLog.slice(-20).join('\n')}`);
+    if (backendLog.length > 0) log(`[${store}] backend log (last lines):\n${backendLog.slice(-20).join('\n')}`);
     throw err;
   } finally {
-    for (const side of sides) await side.close().catch(() => undefined);
-    await bare?.close().catch(() => undefined);
+    await oursSide?.close().catch(() => undefined);
     await backend?.close().catch(() => undefined);
+    await dropDatabase?.().catch((err: Error) => log(`[${store}] could not drop the bench database: ${err.message}`));
     fs.rmSync(dataDir, { recursive: true, force: true });
   }
+}
+
+function summarize(f: RoundFigures[]) {
+  return {
+    callsPerSec: round(median(f.map((x) => x.callsPerSec)), 1),
+    p50Ms: round(median(f.map((x) => x.p50Ms)), 3),
+    p99Ms: round(median(f.map((x) => x.p99Ms)), 3),
+    calls: f.reduce((s, x) => s + x.calls, 0),
+    errors: f.reduce((s, x) => s + x.errors, 0),
+  };
 }
 
 function toFigures(m: Measurement): RoundFigures {

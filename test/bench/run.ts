@@ -20,7 +20,7 @@ const BENCHMARKS: Record<string, { description: string; load: () => Promise<{ ru
     load: () => import('./footprint'),
   },
   'mcp-tools-call': {
-    description: 'MCP tools/call of system.ping: our /mcp vs a bare @modelcontextprotocol/sdk server',
+    description: 'MCP tools/call of system.ping: our /mcp on each store (embedded default, PGlite, DATABASE_URL PostgreSQL) vs a bare @modelcontextprotocol/sdk server in the same run; p50/p99 beside',
     load: () => import('./mcp-tools-call'),
   },
   'log-triage-accuracy': {
