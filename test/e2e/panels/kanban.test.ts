@@ -122,7 +122,7 @@ describe('Kanban panel (browser)', function () {
     await page.close();
   });
 
-  it('opens the drawer with history and runs; Run Card says it is not implemented; state survives a reload', async () => {
+  it('opens the drawer with history and runs; Run Card says it is not set up without a model; state survives a reload', async () => {
     const host = boardHost(makeCards(10));
     const { page, problems } = await panels.open('kanban', host);
     await page.click('.card[data-key="PO-3"]');
