@@ -156,17 +156,23 @@ export class DuckDbWarehouse implements Warehouse {
     return w;
   }
 
-  private async with<T>(fn: (c: DuckDBConnection) => Promise<T>): Promise<T> {
+  private async with<T>(fn: (c: DuckDBConnection) => Promise<T>, signal?: AbortSignal): Promise<T> {
+    signal?.throwIfAborted();
     const conn = await this.instance.connect();
+    // A cancelled or timed-out run stops its query rather than leaving it to run on.
+    const stop = () => conn.interrupt();
+    signal?.addEventListener('abort', stop, { once: true });
     try {
+      signal?.throwIfAborted(); // aborted while connecting
       return await fn(conn);
     } finally {
+      signal?.removeEventListener('abort', stop);
       conn.closeSync();
     }
   }
 
-  private rows<T>(sql: string, params: Params = {}): Promise<T[]> {
-    return this.with(async (c) => (await c.runAndReadAll(sql, params)).getRowObjectsJson() as unknown as T[]);
+  private rows<T>(sql: string, params: Params = {}, signal?: AbortSignal): Promise<T[]> {
+    return this.with(async (c) => (await c.runAndReadAll(sql, params)).getRowObjectsJson() as unknown as T[], signal);
   }
 
   /** A staging area on its own connection; commit() or dispose() releases it. */
@@ -236,7 +242,7 @@ export class DuckDbWarehouse implements Warehouse {
 
   async funnel(q: FunnelQuery): Promise<FunnelCounts> {
     const { sql, params } = funnelSql(q);
-    const rows = await this.rows<{ k: number; users: string | number; from_prev: number | null; from_entry: number | null }>(sql, params);
+    const rows = await this.rows<{ k: number; users: string | number; from_prev: number | null; from_entry: number | null }>(sql, params, q.signal);
     return {
       steps: rows.map((r) => ({ users: Number(r.users), median_seconds_from_prev: r.from_prev, median_seconds_from_entry: r.from_entry })),
     };
@@ -260,6 +266,7 @@ export class DuckDbWarehouse implements Warehouse {
        kept AS (SELECT cstart, k, count(*)::DOUBLE AS n FROM ret WHERE k < ${b.bind(q.periods)} GROUP BY cstart, k)
        SELECT strftime(cstart, '%Y-%m-%d') AS cstart, k, n FROM (SELECT * FROM sizes UNION ALL SELECT * FROM kept) ORDER BY cstart, k`,
       b.params,
+      q.signal,
     );
     const byStart = new Map<string, { size: number; kept: Map<number, number> }>();
     for (const r of rows) {
@@ -296,6 +303,7 @@ export class DuckDbWarehouse implements Warehouse {
        UNION ALL
        SELECT key, value, users, converted FROM counted ${capWhere}`,
       b.params,
+      q.signal,
     );
     const total = rows.find((r) => r.key === null)!;
     return {
@@ -312,6 +320,7 @@ export class DuckDbWarehouse implements Warehouse {
        WHERE e.event = ${b.bind(q.event)} AND e.ts >= ${b.ts(q.range.from)} AND e.ts < ${b.ts(q.range.to)}${filterSql('e', q.filter, b)}
        GROUP BY 1`,
       b.params,
+      q.signal,
     );
     const step = q.granularity === 'hour' ? 3_600_000 : 86_400_000;
     const byT = new Map(rows.map((r) => [r.t, r.n]));

@@ -24,6 +24,11 @@ export interface TimeRange {
   to: Date;
 }
 
+/** Part of every query: when aborted (cancel, timeout, shutdown) the engine stops the query. */
+export interface Abortable {
+  signal?: AbortSignal;
+}
+
 export interface IngestOptions {
   /** Who sent the batch ("web", "import:events.csv", "demo"), stored with each row. */
   source?: string;
@@ -50,7 +55,7 @@ export interface FunnelStepQuery {
  * both steps are the same event), and no later than entry + windowMs. A step counts once per
  * user. Only events in `range` are considered.
  */
-export interface FunnelQuery {
+export interface FunnelQuery extends Abortable {
   range: TimeRange;
   steps: FunnelStepQuery[];
   windowMs: number;
@@ -77,7 +82,7 @@ export type Period = 'day' | 'week' | 'month';
  * `returnEvent` in it, at or after their cohort event. Periods that have not started by
  * `range.to` are left out.
  */
-export interface RetentionQuery {
+export interface RetentionQuery extends Abortable {
   range: TimeRange;
   cohortEvent: string;
   returnEvent: string;
@@ -104,7 +109,7 @@ export interface RetentionCounts {
  * properties: each (key, value) pair, for the keys asked (all keys with at most
  * `maxValuesPerKey` distinct values when none are asked).
  */
-export interface DriverQuery {
+export interface DriverQuery extends Abortable {
   range: TimeRange;
   entryEvent?: string;
   targetEvent: string;
@@ -132,7 +137,7 @@ export interface DriverCounts {
 export type Granularity = 'hour' | 'day';
 
 /** Count of `event` per UTC bucket (optionally filtered); buckets with no event are returned as 0. */
-export interface SeriesQuery {
+export interface SeriesQuery extends Abortable {
   range: TimeRange;
   event: string;
   filter?: PropertyFilter;

@@ -66,6 +66,16 @@ describe('analytics on real DuckDB, against truths planted in generated events',
     });
   }
 
+  it('a query stops when its run is cancelled (the signal interrupts DuckDB)', async () => {
+    const ac = new AbortController();
+    const q = { ...funnels[3][1], signal: ac.signal };
+    const pending = w.funnel(q);
+    ac.abort(new Error('cancel'));
+    await assert.rejects(pending, /Interrupted|cancel/);
+    // The warehouse goes on answering.
+    assert.deepEqual((await w.funnel(funnels[0][1])).steps.map((s) => s.users), bruteFunnel(rows, funnels[0][1]));
+  });
+
   it('planted anomalies in seasonal series are found: precision and recall printed', () => {
     const rnd = prng(11);
     let tp = 0;

@@ -35,7 +35,7 @@ export function anomalyDetect(analytics: Analytics) {
     // BigQuery ML when the user turned it on (a property filter needs the local baseline).
     if (w instanceof BigQueryWarehouse && w.mlAnomalies && !filter) return mlAnomalies(w, input.metric, range, granularity, sensitivity);
     await ctx.progress({ progress: 0, message: `reading the ${granularity}ly series of ${input.metric} on ${w.engine}` });
-    const series = await w.series({ range, event: input.metric, filter, granularity });
+    const series = await w.series({ range, event: input.metric, filter, granularity, signal: ctx.signal });
     if (series.every((p) => p.value === 0)) await explainMissing(w, range, [{ event: input.metric, filter, where: 'metric (an event name)' }]);
     // A weekly cycle where the series is long enough to see it three times; a daily one otherwise.
     const period = granularity === 'day' ? 7 : series.length >= 3 * 168 ? 168 : 24;

@@ -37,7 +37,7 @@ export function topDrivers(analytics: Analytics) {
     const asked = [{ event: targetEvent, where: input.target.event_name ? 'target.event_name' : 'target.metric (as an event name)' }];
     if (input.entry_event) asked.push({ event: input.entry_event, where: 'entry_event' });
     const keys = input.candidate_features?.length ? [...new Set(input.candidate_features)] : undefined;
-    const counts = await w.drivers({ range, entryEvent: input.entry_event, targetEvent, windowMs: windowDays * DAY_MS, keys, maxValuesPerKey: MAX_VALUES_PER_KEY });
+    const counts = await w.drivers({ range, entryEvent: input.entry_event, targetEvent, windowMs: windowDays * DAY_MS, keys, maxValuesPerKey: MAX_VALUES_PER_KEY, signal: ctx.signal });
     if (counts.population === 0 || counts.converted === 0) await explainMissing(w, range, asked);
     if (keys) {
       const seen = new Set(counts.features.map((f) => f.key));

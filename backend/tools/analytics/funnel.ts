@@ -28,7 +28,7 @@ export function funnelSummary(analytics: Analytics) {
     });
     const w = await analytics.warehouse();
     await ctx.progress({ progress: 0, message: `counting the ${steps.length}-step funnel on ${w.engine}` });
-    const counts = await w.funnel({ range, steps, windowMs: windowDays * DAY_MS });
+    const counts = await w.funnel({ range, steps, windowMs: windowDays * DAY_MS, signal: ctx.signal });
     if (counts.steps.some((s) => s.users === 0)) {
       await explainMissing(w, range, steps.map((s, i) => ({ ...s, where: `funnel step ${i + 1}` })));
     }

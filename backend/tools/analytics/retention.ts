@@ -25,7 +25,7 @@ export function cohortRetention(analytics: Analytics) {
     const periods = input.periods ?? 8;
     const w = await analytics.warehouse();
     await ctx.progress({ progress: 0, message: `counting ${period}ly cohorts on ${w.engine}` });
-    const counts = await w.retention({ range, cohortEvent: input.cohort_event, returnEvent: input.return_event, period, periods });
+    const counts = await w.retention({ range, cohortEvent: input.cohort_event, returnEvent: input.return_event, period, periods, signal: ctx.signal });
     if (counts.cohorts.length === 0) {
       await explainMissing(w, range, [{ event: input.cohort_event, where: 'cohort_event' }]);
     }
