@@ -47,6 +47,8 @@ const state = new PanelState(vscode, {
   windowDays: 14,
   funnelName: 'Funnel',
   funnelSteps: [] as string[],
+  /** Per step, an optional property filter as "key=value" (empty: none). */
+  funnelFilters: [] as string[],
   cohortEvent: '',
   returnEvent: '',
   period: 'week',
@@ -351,9 +353,17 @@ function drawSteps(): void {
     state.update({ funnelSteps: next });
   };
   const remove = (i: number) => {
-    state.update({ funnelSteps: strings(state.get().funnelSteps).filter((_, j) => j !== i) });
+    state.update({ funnelSteps: strings(state.get().funnelSteps).filter((_, j) => j !== i), funnelFilters: strings(state.get().funnelFilters).filter((_, j) => j !== i) });
     drawSteps();
   };
+  const setFilter = (i: number, v: string) => {
+    const next = [...strings(state.get().funnelFilters)];
+    while (next.length < i) next.push('');
+    next[i] = v.trim();
+    state.update({ funnelFilters: next });
+  };
+  const keys = (catalog?.properties ?? []).slice(0, 8).map((p) => p.key).join(', ');
+  const filters = strings(state.get().funnelFilters);
   const add = () => {
     const now = strings(state.get().funnelSteps);
     const next = eventNames().find((n) => !now.includes(n));
@@ -368,12 +378,34 @@ function drawSteps(): void {
         { class: 'step', dataset: { step: String(i + 1) } },
         h('span', { class: 'muted' }, `${i + 1}.`),
         eventSelect(`Step ${i + 1}`, `step-${i + 1}`, s, (v) => set(i, v)),
+        filterField(i, filters[i] ?? '', keys, (v) => setFilter(i, v)),
         h('button', { class: 'icon-button', attrs: { type: 'button', title: `Remove step ${i + 1}`, 'aria-label': `Remove step ${i + 1}`, 'data-action': 'remove-step', disabled: steps.length <= 2 }, on: { click: () => remove(i) } }, icon('close')),
         i < steps.length - 1 ? icon('arrow-right') : null,
       ),
     ),
     h('vscode-button', { attrs: { secondary: true, icon: 'add', 'data-action': 'add-step', disabled: steps.length >= MAX_STEPS || steps.length >= eventNames().length }, on: { click: add } }, 'Add step'),
   );
+}
+
+/** A step's optional "key=value" property filter. */
+function filterField(i: number, value: string, keys: string, onInput: (v: string) => void): HTMLElement {
+  const f = h('vscode-textfield', {
+    attrs: { placeholder: 'where key=value', 'aria-label': `Step ${i + 1} property filter (key=value)`, title: keys ? `Only events whose property matches, e.g. plan=team. Properties: ${keys}` : 'Only events whose property matches, e.g. plan=team', 'data-field': `filter-${i + 1}` },
+    props: { value },
+  }) as unknown as Field;
+  f.style.width = '130px';
+  f.addEventListener('input', () => onInput(f.value));
+  return f;
+}
+
+/** "plan=team" as a funnel step filter; a property the data does not have is named (the tool would refuse it too). */
+function parseFilter(text: string, step: number): { filter?: Record<string, string>; problem?: string } {
+  if (text === '') return {};
+  const m = /^([^=]+)=(.*)$/.exec(text);
+  if (!m || m[1].trim() === '') return { problem: `Step ${step}'s filter "${text}" is not key=value (for example plan=team).` };
+  const key = m[1].trim();
+  if (catalog && catalog.properties.length > 0 && !catalog.properties.some((p) => p.key === key)) return { problem: `Step ${step}'s filter names "${key}", a property no event has.` };
+  return { filter: { [key]: m[2].trim() } };
 }
 
 const DAY = 86_400_000;
@@ -396,9 +428,16 @@ const inputs: Record<Analysis, () => Record<string, unknown> | null> = {
       showBanner('error', 'A funnel needs at least two steps: add a step.');
       return null;
     }
+    const filters = strings(state.get().funnelFilters);
+    const parsed = steps.map((_, i) => parseFilter(filters[i] ?? '', i + 1));
+    const problem = parsed.find((p) => p.problem)?.problem;
+    if (problem) {
+      showBanner('error', problem);
+      return null;
+    }
     return {
       range_days: state.get().rangeDays,
-      funnel: { name: state.get().funnelName.trim() || 'Funnel', steps: steps.map((event_name) => ({ event_name })) },
+      funnel: { name: state.get().funnelName.trim() || 'Funnel', steps: steps.map((event_name, i) => ({ event_name, ...(parsed[i].filter ? { filter: parsed[i].filter } : {}) })) },
       ...(takes(TOOLS.funnel, 'window_days') ? { window_days: state.get().windowDays } : {}),
       ...asOf(TOOLS.funnel),
     };

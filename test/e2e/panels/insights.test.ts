@@ -196,10 +196,19 @@ describe('Insights panel (browser)', function () {
       el.dispatchEvent(new Event('change'));
     });
     await page.click('[data-action="remove-step"] >> nth=2');
+    // A filter on a property no event has is named and nothing runs; one that exists goes with its step.
+    const runsSoFar = host.count('tool/call');
+    await page.fill('[data-field="filter-1"] input', 'colour=red');
+    await page.click('vscode-button[data-action="run-analytics.funnel_summary"]');
+    await page.waitForSelector('#banner .banner-error');
+    assert.match(await page.locator('#banner').innerText(), /Step 1's filter names "colour", a property no event has/);
+    assert.equal(host.count('tool/call'), runsSoFar);
+    await page.fill('[data-field="filter-1"] input', 'plan=team');
     const run = host.waitFor('tool/call', (p: Call) => p.tool === 'analytics.funnel_summary');
     await page.click('vscode-button[data-action="run-analytics.funnel_summary"]');
-    const steps = ((await run).params as { input: { funnel: { steps: Array<{ event_name: string }> } } }).input.funnel.steps.map((s) => s.event_name);
-    assert.deepEqual(steps, ['signup_completed', 'project_created', 'subscription_paid']);
+    const sentSteps = ((await run).params as { input: { funnel: { steps: Array<{ event_name: string; filter?: unknown }> } } }).input.funnel.steps;
+    assert.deepEqual(sentSteps.map((s) => s.event_name), ['signup_completed', 'project_created', 'subscription_paid']);
+    assert.deepEqual(sentSteps.map((s) => s.filter), [{ plan: 'team' }, undefined, undefined]);
     await page.waitForFunction(() => document.querySelectorAll('[data-role="funnel-table"] tbody tr').length === 3);
     // A new window runs the analyses shown again, for that window.
     const before = host.count('tool/call');
