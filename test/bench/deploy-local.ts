@@ -113,6 +113,9 @@ export async function run(): Promise<BenchResult> {
     }
     const rollbackMs: number[] = [];
     for (let i = 0; i < rounds; i++) {
+      // The usual case: a rollback comes well after the deploy, when the earlier revision's
+      // container has stopped (its stop takes up to its 2 s grace), so the rollback starts it.
+      await new Promise((r) => setTimeout(r, 3000));
       rollbackMs.push(await rollback());
       await ours(); // back to a new latest, so the next rollback has somewhere to go
     }

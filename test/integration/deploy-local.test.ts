@@ -207,6 +207,28 @@ describe('deploy: the local target after a restart (real engine)', function () {
   this.timeout(120_000);
   const op = () => ({ signal: new AbortController().signal, progress: async () => undefined, log: async () => undefined });
 
+  it('a rollback right after a deploy waits for the earlier revision to stop, then serves it', async () => {
+    const repo = new ServiceRepo(tempDir('deploy-race-repo-'));
+    const dataDir = tempDir();
+    const target = new LocalDeployTarget({ docker, dataDir });
+    const deployRef = (ref: string) => target.deploy({ service: 'race-svc', region: REGION, env: 'dev', source: { kind: 'git', repo: repo.dir, ref, dockerfilePath: 'Dockerfile', buildContext: '.' }, envVars: {}, deploy: {} }, op());
+    try {
+      repo.commit({ Dockerfile: SERVICE_DOCKERFILE, 'www/index.html': 'one\n' }, 'one');
+      const one = await deployRef('main');
+      repo.commit({ 'www/index.html': 'two\n' }, 'two');
+      await deployRef('main');
+      // At once: revision one is still being stopped in the background.
+      const back = await target.rollback({ service: 'race-svc', region: REGION, env: 'dev', reason: 'race' }, op());
+      assert.equal(back.to_revision, one.revision);
+      await new Promise((r) => setTimeout(r, 3000)); // longer than the stop's grace
+      assert.deepEqual(await get(one.service_url), { status: 200, body: 'one\n' });
+      assert.equal((await target.status('race-svc', REGION)).status, 'ready');
+    } finally {
+      await target.deleteService('race-svc', REGION);
+      await target.close();
+    }
+  });
+
   it('listens on the service\'s address again and serves the same revision', async () => {
     const repo = new ServiceRepo(tempDir('deploy-restart-repo-'));
     repo.commit({ Dockerfile: SERVICE_DOCKERFILE, 'www/index.html': 'still here\n' }, 'v1');

@@ -44,7 +44,7 @@ export class LocalDeployTarget implements DeployTarget {
   private readonly busy = new Map<string, Promise<unknown>>();
   private readonly deploying = new Set<string>();
   /** Retired revisions' containers being stopped (close waits for them). */
-  private readonly stopping = new Set<Promise<unknown>>();
+  private readonly stopping = new Map<string, Promise<unknown>>();
   /** The data folder's mark on every container and image this target makes (tests and sweeps find theirs by it). */
   readonly owner: string;
   private restored?: Promise<void>;
@@ -297,7 +297,7 @@ export class LocalDeployTarget implements DeployTarget {
   }
 
   async close(): Promise<void> {
-    await Promise.all(this.stopping);
+    await Promise.all(this.stopping.values());
     for (const p of this.proxies.values()) await p.close();
     this.proxies.clear();
   }
@@ -359,6 +359,9 @@ export class LocalDeployTarget implements DeployTarget {
   /** The revision's container, running: started if stopped, made again from its image if it was removed. */
   private async ensureContainer(s: ServiceRecord, r: RevisionRecord): Promise<Dockerode.Container> {
     if (r.containerId) {
+      // A rollback right after a deploy: the revision may still be stopping. Let the stop
+      // finish and start it again, or the stop would land after traffic came back to it.
+      await this.stopping.get(r.containerId);
       const c = this.docker.getContainer(r.containerId);
       const info = await c.inspect().catch(() => null);
       if (info) {
@@ -383,8 +386,10 @@ export class LocalDeployTarget implements DeployTarget {
    */
   private retire(containerId: string): void {
     const stopping = this.docker.getContainer(containerId).stop({ t: 2 }).catch(() => undefined);
-    this.stopping.add(stopping);
-    void stopping.finally(() => this.stopping.delete(stopping));
+    this.stopping.set(containerId, stopping);
+    void stopping.finally(() => {
+      if (this.stopping.get(containerId) === stopping) this.stopping.delete(containerId);
+    });
   }
 
   private async revisionInfos(s: ServiceRecord): Promise<RevisionInfo[]> {
