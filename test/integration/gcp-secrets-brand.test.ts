@@ -111,7 +111,8 @@ describe('secrets: Secret Manager references and editor secrets', function () {
     });
   }
 
-  it('a unique secret value never reaches the logs, run events, run errors, runs.input, /config/validate, the database or the data folder', async () => {
+  it('a unique secret value never reaches the logs, run events, run errors, runs.input, /config/validate, the database or the data folder', async function () {
+    this.timeout(180_000); // a whole backend starts (PGlite, migrations): 40-60 s on a loaded machine
     const editorValue = `editor-canary-${Date.now().toString(36)}-Zq9`;
     const smValue = `sm-canary-${Date.now().toString(36)}-Kx7`;
     fake.secrets.set(`${FAKE_PROJECT}/canary`, smValue);
