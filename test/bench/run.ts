@@ -23,6 +23,10 @@ const BENCHMARKS: Record<string, { description: string; load: () => Promise<{ ru
     description: 'MCP tools/call of system.ping: our /mcp on each store (embedded default, PGlite, DATABASE_URL PostgreSQL) vs a bare @modelcontextprotocol/sdk server in the same run; p50/p99 beside',
     load: () => import('./mcp-tools-call'),
   },
+  'editor-panels': {
+    description: 'Command → first content of each panel in a real VS Code (code-server + the packaged .vsix, headless Chromium): median of several opens per panel vs 1,000 ms',
+    load: () => import('./editor-panels'),
+  },
   'log-triage-accuracy': {
     description: 'ops.log_triage grouping accuracy, leave-one-format-out over the six Loghub 2k samples (LOGHUB_DIR) and the generated corpus, vs Drain; the no-header fallback vs Drain; lines/s',
     load: () => import('./log-triage-accuracy'),
