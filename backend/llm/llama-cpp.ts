@@ -83,8 +83,14 @@ export class LlamaCppEngine {
         await llama.dispose().catch(() => undefined);
         throw new ProductOsError('not_configured', `the GGUF model ${this.modelName} could not be loaded: ${(err as Error).message.split('\n')[0].slice(0, 200)}`);
       }
-      const context = await model.createContext({ contextSize: Math.min(this.opts.contextSize ?? 4096, model.trainContextSize), sequences: 1, threads: this.opts.threads });
-      return { lib, llama, model, context, sequence: context.getSequence() };
+      try {
+        const context = await model.createContext({ contextSize: Math.min(this.opts.contextSize ?? 4096, model.trainContextSize), sequences: 1, threads: this.opts.threads });
+        return { lib, llama, model, context, sequence: context.getSequence() };
+      } catch (err) {
+        // The model is loaded (its weights in memory): a context that cannot be made must not keep it there.
+        await llama.dispose().catch(() => undefined);
+        throw new ProductOsError('not_configured', `no context of ${this.opts.contextSize ?? 4096} tokens could be made for ${this.modelName}: ${(err as Error).message.split('\n')[0].slice(0, 200)} (PRODUCT_OS_LLM_CONTEXT)`);
+      }
     })();
     this.opened.catch(() => (this.opened = undefined));
     return this.opened;
@@ -139,11 +145,16 @@ export class LlamaCppEngine {
   }
 
   async close(): Promise<void> {
+    // Calls already queued finish first, on the model they were queued for. (Clearing `opened`
+    // before they ran made the next of them load the model again, and that copy was never freed.)
+    for (let q = this.queue; ; q = this.queue) {
+      await q;
+      if (q === this.queue) break;
+    }
     const opened = this.opened;
     this.opened = undefined;
     if (!opened) return;
     const o = await opened.catch(() => null);
-    await this.queue;
     await o?.llama.dispose();
   }
 }

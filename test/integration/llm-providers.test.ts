@@ -101,6 +101,17 @@ describe('local model providers', function () {
       await p.close();
     });
 
+    it('close waits for the calls already queued, which run on the loaded model, and leaves no model loaded', async () => {
+      const engine = new LlamaCppEngine({ modelPath, threads: 1, contextSize: 1024 });
+      const held = () => (engine as unknown as { opened?: Promise<unknown> }).opened;
+      const first = engine.complete({ messages: [{ role: 'user', content: 'one' }], maxTokens: 4 });
+      const second = engine.complete({ messages: [{ role: 'user', content: 'two' }], maxTokens: 4 });
+      await engine.close();
+      assert.equal((await first).completionTokens, 4);
+      assert.equal((await second).completionTokens, 4);
+      assert.equal(held(), undefined, 'a queued call loaded the model again after close, and nothing frees that copy');
+    });
+
     it('needs threads set explicitly (a positive integer)', () => {
       assert.throws(() => new LlamaCppEngine({ modelPath, threads: 0 }), /threads/);
     });
