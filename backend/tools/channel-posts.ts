@@ -12,6 +12,7 @@
 import type { LocalHandler } from '../executors/local';
 import type { ExecutionContext } from '../executors/executor';
 import type { GenerateRequest, LlmProvider } from '../llm/provider';
+import { ModelOutputError } from '../llm/schema-output';
 import { ProductOsError } from '../errors';
 import { getBrand, type BrandRow } from '../store/brand';
 import type { Queryable } from '../store/db';
@@ -77,7 +78,16 @@ async function draftChannel(llm: LlmProvider, ctx: ExecutionContext, job: Channe
   const { voice, input, channel, rules, n } = job;
   const tokens = Math.min(MAX_TOKENS_PER_CALL, 64 + Math.ceil(rules.maxLength / 2.5) + 40);
   const ask = async (req: Omit<GenerateRequest, 'signal'>): Promise<unknown> => {
-    const r = await llm.generate({ ...req, signal: ctx.signal });
+    let r;
+    try {
+      r = await llm.generate({ ...req, signal: ctx.signal });
+    } catch (err) {
+      // An answer that is not the JSON asked for (cut at its token limit, or a server that does
+      // not enforce the schema) is a malformed draft, rewritten like any other, not the end of
+      // the run. Its tokens were metered by the provider's wrapper.
+      if (err instanceof ModelOutputError) return null;
+      throw err;
+    }
     return r.json !== undefined ? r.json : parseOrNull(r.text);
   };
 

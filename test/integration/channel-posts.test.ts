@@ -160,6 +160,24 @@ describe('marketing.generate_channel_posts on the local model', function () {
     assert.equal(llm.requests.length, 5);
   });
 
+  it('an answer that is not the JSON asked for (as real providers report it: invalid_output) is a malformed draft, rewritten; the run goes on and the text is in no log', async () => {
+    await withModel([
+      'Sure! Here are three posts: SECRET-ANSWER-TEXT',
+      (req) => {
+        assert.match(userText(req), /fewer posts than asked/);
+        return 'still not JSON SECRET-ANSWER-TEXT';
+      },
+      { json: { text: 'Notes, fast.', hashtags: [] } },
+      { json: { text: 'Write less, decide more.', hashtags: [] } },
+    ]);
+    const run = await b.tool('marketing.generate_channel_posts', { brand_profile_id: 'default', brief, channels: ['mastodon'], variations_per_channel: 2, constraints: { include_hashtags: false } });
+    assert.equal(run.status, 'succeeded', JSON.stringify(run.error));
+    const posts = (run.output as ChannelPosts).channels[0].posts;
+    assert.deepEqual(posts.map((p) => [p.text, p.attempts, p.flagged]), [['Notes, fast.', 3, false], ['Write less, decide more.', 2, false]]);
+    assert.equal(llm.requests.length, 4);
+    assert.doesNotMatch(await logsOf(run.id), /SECRET-ANSWER-TEXT/);
+  });
+
   it('without a configured model the run fails not_configured, naming the setting; an unknown profile fails not_found before any model call', async () => {
     b = await start();
     const none = await b.tool('brand.update_profile', { profile_id: 'default', patch: DEMO_BRAND });
