@@ -9,15 +9,8 @@
 import type { BlueprintService, BlueprintServiceChange } from '../../contracts/blueprint';
 import type { DeployOptions, ServiceSpec } from '../deploy/target';
 
-export interface DesiredService {
-  service: string;
-  region: string;
-  image: string;
-  envVars: Record<string, string>;
-  secretEnv: Record<string, string>;
-  /** Only the options the blueprint declares. */
-  deploy: DeployOptions;
-}
+/** A service as the blueprint wants it: a ServiceSpec without labels, whose `deploy` holds only the options the blueprint declares. */
+export type DesiredService = Omit<ServiceSpec, 'labels'>;
 
 type FieldChange = BlueprintServiceChange['fields'][number];
 
