@@ -12,13 +12,14 @@ export interface SweepResult {
 
 /**
  * Removes worker containers (running or not) whose backend session is no longer a live
- * backend instance of this store. With PGlite only one backend can hold the store, so every
- * session but `self` is dead; with PostgreSQL the sessions whose heart still beats are kept.
+ * backend instance of this store. An embedded store (Db.exclusive) has one backend at a time, so
+ * every session but `self` is dead; with a shared PostgreSQL the sessions whose heart still
+ * beats are kept.
  * Containers of other stores (another installation on the same engine) are never touched.
  * The runs those containers served are settled by the runs engine's own recovery.
  */
 export async function sweepOrphanWorkers(docker: Dockerode, db: Db, opts: { storeId: string; self: string }): Promise<SweepResult> {
-  const live = new Set([opts.self, ...(db.kind === 'postgres' ? await liveInstances(db, STALE_AFTER_S) : [])]);
+  const live = new Set([opts.self, ...(db.exclusive ? [] : await liveInstances(db, STALE_AFTER_S))]);
   const containers = await docker.listContainers({ all: true, filters: { label: [`${LABELS.store}=${opts.storeId}`] } });
   const result: SweepResult = { removed: [], kept: 0 };
   for (const c of containers) {

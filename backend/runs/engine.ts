@@ -584,7 +584,7 @@ export class RunEngine {
           if (run && (run.status === 'dispatching' || run.status === 'running')) await this.settleOrphan(run, 'its end could not be recorded');
         }
       }
-      if (db.kind === 'postgres') await this.recoverOrphans();
+      if (!db.exclusive) await this.recoverOrphans();
     } catch (err) {
       await this.deps.logger.warn('runs', `heartbeat failed: ${(err as Error).message}`);
     }
@@ -594,7 +594,7 @@ export class RunEngine {
   async recoverOrphans(): Promise<number> {
     const { db, instanceId } = this.deps;
     // PGlite: one process per data folder, so any other owner is dead whatever its heartbeat says.
-    const liveOwners = db.kind === 'pglite' ? [instanceId] : [instanceId, ...(await liveInstances(db, STALE_AFTER_S))];
+    const liveOwners = db.exclusive ? [instanceId] : [instanceId, ...(await liveInstances(db, STALE_AFTER_S))];
     const orphans = await store.orphanedRuns(db, liveOwners);
     for (const run of orphans) await this.settleOrphan(run, `backend ${run.owner ?? '(none)'} stopped before the run finished`);
     if (orphans.length > 0) await this.deps.logger.warn('runs', `settled ${orphans.length} run(s) left behind by a stopped backend`);

@@ -9,6 +9,12 @@ import * as path from 'node:path';
 export interface Db {
   /** The SQL engine's behaviour (several connections and SKIP LOCKED on postgres, one on pglite). */
   readonly kind: 'pglite' | 'postgres';
+  /**
+   * True when no other backend can use this store (the embedded ones: the data-folder lock
+   * says so): every run owner and container session but this backend's own is then dead, with
+   * no heartbeat to wait for. False for DATABASE_URL, which several backends may share.
+   */
+  readonly exclusive: boolean;
   /** What serves it, for people: `embedded PostgreSQL in …`, `PostgreSQL (DATABASE_URL)`, `embedded PGlite in … (why)`. */
   readonly description: string;
   query<T = Record<string, unknown>>(sql: string, params?: unknown[]): Promise<T[]>;

@@ -132,7 +132,7 @@ export async function openEmbeddedPostgres(dataDir: string): Promise<Db> {
     const server = startServer(bins.postgres, dir, port, user);
     try {
       await waitReady(server, port, password);
-      const db = await openPostgres(`postgres://postgres:${encodeURIComponent(password)}@127.0.0.1:${port}/postgres`, `embedded PostgreSQL in ${dir}`);
+      const db = await openPostgres(`postgres://postgres:${encodeURIComponent(password)}@127.0.0.1:${port}/postgres`, `embedded PostgreSQL in ${dir}`, true);
       // A backend that exits without closing the store (an uncaught error, process.exit) still
       // asks its server to shut down; only SIGKILL leaves it behind (see stopLeftoverServer).
       const onExit = (): void => void server.child.kill('SIGINT');
@@ -243,7 +243,8 @@ async function waitReady(server: Server, port: number, password: string): Promis
 
 /** Fast shutdown (SIGINT: running transactions roll back, committed ones are on disk). */
 async function stopServer(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null) return;
+  // Never started (spawn failed: no pid, no 'exit' to wait for) or already gone.
+  if (child.pid === undefined || child.exitCode !== null || child.signalCode !== null) return;
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
   child.kill('SIGINT');
   const timer = setTimeout(() => child.kill('SIGKILL'), STOP_TIMEOUT_MS);

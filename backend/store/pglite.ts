@@ -19,6 +19,7 @@ export async function openPglite(dataDir: string, why?: string): Promise<Db> {
   const pg = await PGlite.create(dir, { startParams: [...PGlite.defaultStartParams, ...SMALL_SERVER.flatMap((s) => ['-c', s])] });
   return {
     kind: 'pglite',
+    exclusive: true,
     description: `embedded PGlite in ${dir}${why ? ` (${why})` : ''}`,
     async query<T>(sql: string, params: unknown[] = []) {
       return (await pg.query(sql, params)).rows as T[];

@@ -4,7 +4,7 @@ import type { Db, Transaction } from './db';
 // int8 (bigint ids, counts) as JS numbers, like PGlite returns them; ids stay far below 2^53.
 types.setTypeParser(20, (v) => Number(v));
 
-export async function openPostgres(databaseUrl: string, description = 'PostgreSQL (DATABASE_URL)'): Promise<Db> {
+export async function openPostgres(databaseUrl: string, description = 'PostgreSQL (DATABASE_URL)', exclusive = false): Promise<Db> {
   const pool = new Pool({ connectionString: databaseUrl, max: 10 });
   // An idle connection the server drops (restart, failover, admin) must not crash the backend:
   // the pool replaces it on the next query, which then fails or succeeds on its own.
@@ -18,6 +18,7 @@ export async function openPostgres(databaseUrl: string, description = 'PostgreSQ
   return {
     kind: 'postgres',
     description,
+    exclusive,
     async query<T>(sql: string, params: unknown[] = []) {
       return (await pool.query(sql, params)).rows as T[];
     },
