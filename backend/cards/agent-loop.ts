@@ -139,7 +139,8 @@ export async function runAgentLoop(o: AgentLoopOptions): Promise<AgentOutcome> {
     const argProblems = byName.get(move.tool)?.(move.arguments) ?? [];
     const result = argProblems.length > 0 ? { text: `bad arguments: ${argProblems.map((p) => p.message).join('; ')}`, isError: true } : await o.toolbox.call(move.tool, move.arguments, o.signal);
     turns.push({ role: 'user', content: `Result of ${move.tool}${result.isError ? ' (error)' : ''}:\n${cut(result.text)}` });
-    await o.onStep?.({ step, maxSteps: o.maxSteps, kind: 'tool', tool: move.tool, argumentNames: Object.keys(move.arguments), isError: result.isError, durationMs: Date.now() - started, tokens: stepTokens });
+    await o.onStep?.({ step, maxSteps: o.maxSteps, kind: 'tool', tool: move.tool, // Names only once the tool's schema accepted them: otherwise they are free model output.
+      argumentNames: argProblems.length === 0 ? Object.keys(move.arguments) : [], isError: result.isError, durationMs: Date.now() - started, tokens: stepTokens });
   }
   return { end: 'step_limit', summary: `stopped: the step limit of ${o.maxSteps} was reached before the agent finished`, steps: o.maxSteps, tokens };
 }
