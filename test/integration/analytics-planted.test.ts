@@ -193,6 +193,11 @@ describe('analytics on real DuckDB, against truths planted in generated events',
       const feature = await b.tool('analytics.top_drivers', { range_days: 56, as_of: END.toISOString(), target: { metric: 'subscription_paid' }, entry_event: 'signup_completed', candidate_features: ['country'] });
       assert.equal(feature.status, 'failed');
       assert.match(feature.error!.message, /candidate_features: no "signup_completed" entry event carries "country"/);
+      // A segment the driver counts cannot apply is refused by name, not silently ignored.
+      const segmented = await b.tool('analytics.top_drivers', { range_days: 56, as_of: END.toISOString(), target: { metric: 'subscription_paid' }, segment: { plan: 'team' } });
+      assert.equal(segmented.status, 'failed');
+      assert.equal(segmented.error!.code, 'bad_request');
+      assert.match(segmented.error!.message, /^segment: /);
     });
   });
 });

@@ -28,6 +28,11 @@ const MAX_VALUES_PER_KEY = 50;
  */
 export function topDrivers(analytics: Analytics) {
   return async (input: DriversInput, ctx: ExecutionContext): Promise<TopDrivers> => {
+    // The seed's schema has a segment; the driver counts cannot narrow by one yet. Refused by
+    // name rather than ignored, so no one reads unsegmented drivers as a segment's.
+    if (input.segment && Object.keys(input.segment).length > 0) {
+      throw new ProductOsError('bad_request', 'segment: analytics.top_drivers cannot narrow to a segment yet; leave it out, or use entry_event and candidate_features to choose who is compared');
+    }
     const range = span(input.range_days, input.as_of);
     const windowDays = input.window_days ?? 14;
     const minSupport = input.min_support ?? 30;
