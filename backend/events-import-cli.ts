@@ -1,7 +1,7 @@
 import * as path from 'node:path';
 import type { Backend } from './main';
 import { ProductOsError } from './errors';
-import { importEventsFile, type ImportFormat, type ImportReport } from './analytics/import-file';
+import type { ImportFormat, ImportReport } from './analytics/import-file';
 
 export const EVENTS_USAGE = `product-os events import FILE [--on-error stop|skip] [--format csv|jsonl|parquet] [--data DIR]
 
@@ -21,6 +21,8 @@ export async function runEventsImport(
 ): Promise<ImportReport> {
   const w = await backend.analytics.warehouse();
   const name = path.basename(file);
+  // DuckDB's native binding loads for an import, not for every CLI command.
+  const { importEventsFile } = await import('./analytics/import-file');
   const report = await importEventsFile(w, path.resolve(file), {
     onError: opts.onError,
     format: opts.format,

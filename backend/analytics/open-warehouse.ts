@@ -1,7 +1,5 @@
 import * as path from 'node:path';
 import type { Config } from '../config';
-import { DuckDbWarehouse } from './duckdb-engine';
-import { BigQueryWarehouse } from './bigquery/bigquery-engine';
 import type { Warehouse } from './warehouse';
 
 /** The DuckDB file of a data folder. */
@@ -14,6 +12,7 @@ export function eventsDbFile(dataDir: string): string {
  * DuckDB file in the data folder.
  */
 export async function openWarehouse(config: Config): Promise<Warehouse> {
-  if (config.bigquery) return BigQueryWarehouse.open(config.bigquery);
-  return DuckDbWarehouse.open(eventsDbFile(config.dataDir));
+  // Each engine's library (DuckDB's native binding, the BigQuery client) loads only when chosen.
+  if (config.bigquery) return (await import('./bigquery/bigquery-engine')).BigQueryWarehouse.open(config.bigquery);
+  return (await import('./duckdb-engine')).DuckDbWarehouse.open(eventsDbFile(config.dataDir));
 }

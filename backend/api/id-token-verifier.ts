@@ -1,4 +1,4 @@
-import { OAuth2Client } from 'google-auth-library';
+import type { OAuth2Client } from 'google-auth-library';
 import { ProductOsError } from '../errors';
 
 export interface IdTokenVerifierOptions {
@@ -22,11 +22,11 @@ export interface Invoker {
  * before the request arrives; this holds when the service is reachable some other way too.
  */
 export class IdTokenVerifier {
-  private readonly client: OAuth2Client;
+  /** google-auth-library loads with the first request, not when the module is. */
+  private client: Promise<OAuth2Client> | undefined;
   private readonly invokers: ReadonlySet<string>;
 
   constructor(private readonly opts: IdTokenVerifierOptions) {
-    this.client = new OAuth2Client(opts.certsUrl ? { endpoints: { oauth2FederatedSignonPemCertsUrl: opts.certsUrl } } : {});
     this.invokers = new Set(opts.invokers.map((e) => e.toLowerCase()));
   }
 
@@ -35,7 +35,8 @@ export class IdTokenVerifier {
     if (!match) throw new ProductOsError('unauthorized', 'missing ID token (Authorization: Bearer <Google-signed ID token>)');
     let payload;
     try {
-      payload = (await this.client.verifyIdToken({ idToken: match[1], audience: this.opts.audience })).getPayload();
+      this.client ??= import('google-auth-library').then(({ OAuth2Client: Client }) => new Client(this.opts.certsUrl ? { endpoints: { oauth2FederatedSignonPemCertsUrl: this.opts.certsUrl } } : {}));
+      payload = (await (await this.client).verifyIdToken({ idToken: match[1], audience: this.opts.audience })).getPayload();
     } catch (err) {
       // The library's sentence says what failed (signature, audience, expiry) without the token.
       throw new ProductOsError('unauthorized', `ID token refused: ${firstLine(err)}`);

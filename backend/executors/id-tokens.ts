@@ -1,4 +1,4 @@
-import { GoogleAuth, type IdTokenClient } from 'google-auth-library';
+import type { GoogleAuth, IdTokenClient } from 'google-auth-library';
 
 /** Where the http executor gets the `Authorization` header for a remote executor. */
 export interface IdTokenSource {
@@ -14,12 +14,17 @@ export interface IdTokenSource {
  */
 export class GoogleIdTokens implements IdTokenSource {
   private readonly clients = new Map<string, Promise<IdTokenClient>>();
-  constructor(private readonly auth: GoogleAuth = new GoogleAuth()) {}
+  /** Made on the first remote call: google-auth-library is not loaded by a backend that makes none. */
+  private auth: Promise<GoogleAuth> | undefined;
+  constructor(auth?: GoogleAuth) {
+    if (auth) this.auth = Promise.resolve(auth);
+  }
 
   async authorization(audience: string): Promise<string> {
     let client = this.clients.get(audience);
     if (!client) {
-      client = this.auth.getIdTokenClient(audience);
+      this.auth ??= import('google-auth-library').then(({ GoogleAuth: Auth }) => new Auth());
+      client = this.auth.then((auth) => auth.getIdTokenClient(audience));
       // A failed look-up (no credentials yet) is not remembered: the next call tries again.
       client.catch(() => this.clients.delete(audience));
       this.clients.set(audience, client);

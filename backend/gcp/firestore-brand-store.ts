@@ -10,7 +10,7 @@
  * version is still the one the caller read (optimistic, like the local UPDATE … WHERE
  * version = $2), and writes the new version with its history entry together.
  */
-import { Firestore, type Settings } from '@google-cloud/firestore';
+import type { Firestore, Settings } from '@google-cloud/firestore';
 import type { BrandStore, BrandRow } from '../store/brand-store';
 import type { BrandVersion } from '../../contracts/rest';
 import { gcpError, type GcpCall } from './errors';
@@ -34,28 +34,34 @@ interface HistoryDoc {
 
 export class FirestoreBrandStore implements BrandStore {
   readonly kind = 'firestore' as const;
-  private readonly db: Firestore;
+  /** The client library (google-gax, its protos) loads on the first call, not when the backend starts. */
+  private client: Promise<Firestore> | undefined;
 
-  constructor(settings: Settings) {
-    this.db = new Firestore({ ignoreUndefinedProperties: true, ...settings });
+  constructor(private readonly settings: Settings) {}
+
+  private db(): Promise<Firestore> {
+    this.client ??= import('@google-cloud/firestore').then(({ Firestore: Client }) => new Client({ ignoreUndefinedProperties: true, ...this.settings }));
+    return this.client;
   }
 
   /** Where the profiles are, for messages: "Firestore database (default) of project p". */
   describe(): string {
-    return `Firestore database ${this.db.databaseId}`;
+    return `Firestore database ${this.settings.databaseId ?? '(default)'}`;
   }
 
   async get(_q: unknown, profileId: string): Promise<BrandRow | null> {
-    const snap = await this.call({ action: `reading brand profile "${profileId}"` }, () => this.profile(profileId).get());
+    const ref = await this.profile(profileId);
+    const snap = await this.call({ action: `reading brand profile "${profileId}"` }, () => ref.get());
     if (!snap.exists) return null;
     const d = snap.data() as ProfileDoc;
     return { profileId, version: d.version, brand: d.brand, updatedAt: d.updated_at };
   }
 
   async save(_q: unknown, profileId: string, expectedVersion: number, brand: unknown, changedBy: string, runId: string | null): Promise<BrandRow | null> {
-    const ref = this.profile(profileId);
+    const db = await this.db();
+    const ref = await this.profile(profileId);
     return this.call({ action: `saving brand profile "${profileId}"` }, () =>
-      this.db.runTransaction(async (t) => {
+      db.runTransaction(async (t) => {
         const snap = await t.get(ref);
         const version = snap.exists ? (snap.data() as ProfileDoc).version : 0;
         if (version !== expectedVersion) return null;
@@ -70,9 +76,8 @@ export class FirestoreBrandStore implements BrandStore {
   }
 
   async history(_q: unknown, profileId: string): Promise<BrandVersion[]> {
-    const snap = await this.call({ action: `reading the history of brand profile "${profileId}"` }, () =>
-      this.profile(profileId).collection(HISTORY).orderBy('version', 'desc').get(),
-    );
+    const ref = await this.profile(profileId);
+    const snap = await this.call({ action: `reading the history of brand profile "${profileId}"` }, () => ref.collection(HISTORY).orderBy('version', 'desc').get());
     return snap.docs.map((doc) => {
       const d = doc.data() as HistoryDoc;
       return { profileId, version: d.version, brand: d.brand, changedBy: d.changed_by, runId: d.run_id ?? null, createdAt: d.created_at };
@@ -80,22 +85,21 @@ export class FirestoreBrandStore implements BrandStore {
   }
 
   async atVersion(_q: unknown, profileId: string, version: number): Promise<unknown | null> {
-    const snap = await this.call({ action: `reading version ${version} of brand profile "${profileId}"` }, () =>
-      this.profile(profileId).collection(HISTORY).doc(versionId(version)).get(),
-    );
+    const ref = await this.profile(profileId);
+    const snap = await this.call({ action: `reading version ${version} of brand profile "${profileId}"` }, () => ref.collection(HISTORY).doc(versionId(version)).get());
     return snap.exists ? (snap.data() as HistoryDoc).brand : null;
   }
 
   async close(): Promise<void> {
-    await this.db.terminate();
+    if (this.client) await (await this.client).terminate();
   }
 
-  private profile(profileId: string) {
+  private async profile(profileId: string) {
     // A Firestore document id cannot hold '/', be '.' or '..', or look like __name__.
     if (/\//.test(profileId) || profileId === '.' || profileId === '..' || /^__.*__$/.test(profileId) || Buffer.byteLength(profileId) > 1500) {
       throw new ProductOsError('invalid_input', `brand profile id "${profileId.slice(0, 80)}" cannot be a Firestore document id (no '/', not '.' or '..', not __…__, at most 1500 bytes)`);
     }
-    return this.db.collection(PROFILES).doc(profileId);
+    return (await this.db()).collection(PROFILES).doc(profileId);
   }
 
   private async call<T>(what: Pick<GcpCall, 'action'>, fn: () => Promise<T>): Promise<T> {

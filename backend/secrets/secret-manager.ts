@@ -3,7 +3,7 @@
  * and to the mask, nowhere else; a failure names the secret (never its value) and says what
  * to do.
  */
-import { SecretManagerServiceClient } from '@google-cloud/secret-manager';
+import type { SecretManagerServiceClient } from '@google-cloud/secret-manager';
 import { gcpError } from '../gcp/errors';
 import { secretVersionName } from './secret-ref';
 import type { GaxClientOptions } from '../gcp/client-options';
@@ -16,7 +16,11 @@ export class SecretManagerSource {
 
   async access(ref: { project: string; name: string; version: string }, signal?: AbortSignal): Promise<string> {
     const name = secretVersionName(ref);
-    this.client ??= new SecretManagerServiceClient(this.options as ConstructorParameters<typeof SecretManagerServiceClient>[0]);
+    // The client library (google-gax, its protos) loads on the first sm:// reference, not at start.
+    if (!this.client) {
+      const { SecretManagerServiceClient: Client } = await import('@google-cloud/secret-manager');
+      this.client ??= new Client(this.options as ConstructorParameters<typeof SecretManagerServiceClient>[0]);
+    }
     const call = this.client.accessSecretVersion({ name }, { timeout: 30_000 });
     let response;
     try {

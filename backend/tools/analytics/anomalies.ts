@@ -4,8 +4,6 @@ import type { Anomaly, AnomalyDetection } from '../../../contracts/tools/analyti
 import { seasonalBaseline } from '../../analytics/stats/seasonal-baseline';
 import { DAY_MS, explainMissing, propertyFilter, round } from './common';
 import { ProductOsError } from '../../errors';
-import { BigQueryWarehouse } from '../../analytics/bigquery/bigquery-engine';
-import { mlAnomalies } from './anomalies-bigquery-ml';
 
 export interface AnomalyInput {
   metric: string;
@@ -33,7 +31,10 @@ export function anomalyDetect(analytics: Analytics) {
     const filter = propertyFilter(input.filter, 'filter');
     const w = await analytics.warehouse();
     // BigQuery ML when the user turned it on (a property filter needs the local baseline).
-    if (w instanceof BigQueryWarehouse && w.mlAnomalies && !filter) return mlAnomalies(w, input.metric, range, granularity, sensitivity);
+    if (w.engine === 'bigquery' && !filter) {
+      const [{ BigQueryWarehouse }, { mlAnomalies }] = await Promise.all([import('../../analytics/bigquery/bigquery-engine'), import('./anomalies-bigquery-ml')]);
+      if (w instanceof BigQueryWarehouse && w.mlAnomalies) return mlAnomalies(w, input.metric, range, granularity, sensitivity);
+    }
     await ctx.progress({ progress: 0, message: `reading the ${granularity}ly series of ${input.metric} on ${w.engine}` });
     const series = await w.series({ range, event: input.metric, filter, granularity, signal: ctx.signal });
     if (series.every((p) => p.value === 0)) await explainMissing(w, range, [{ event: input.metric, filter, where: 'metric (an event name)' }]);
