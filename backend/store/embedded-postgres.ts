@@ -107,6 +107,11 @@ const SERVER_SETTINGS = [
   'logging_collector=off',
 ];
 
+/**
+ * One user's backend: each server connection is a process holding its own caches (measured: the
+ * server grew 23 → 65 MB over 10,000 runs with 10); the run engine batches its writes anyway.
+ */
+const EMBEDDED_CONNECTIONS = 4;
 const READY_TIMEOUT_MS = 30_000;
 const STOP_TIMEOUT_MS = 15_000;
 const LOG_LINES_KEPT = 20;
@@ -132,7 +137,7 @@ export async function openEmbeddedPostgres(dataDir: string): Promise<Db> {
     const server = startServer(bins.postgres, dir, port, user);
     try {
       await waitReady(server, port, password);
-      const db = await openPostgres(`postgres://postgres:${encodeURIComponent(password)}@127.0.0.1:${port}/postgres`, `embedded PostgreSQL in ${dir}`, true);
+      const db = await openPostgres(`postgres://postgres:${encodeURIComponent(password)}@127.0.0.1:${port}/postgres`, `embedded PostgreSQL in ${dir}`, true, EMBEDDED_CONNECTIONS);
       // A backend that exits without closing the store (an uncaught error, process.exit) still
       // asks its server to shut down; only SIGKILL leaves it behind (see stopLeftoverServer).
       const onExit = (): void => void server.child.kill('SIGINT');

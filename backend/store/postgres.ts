@@ -4,8 +4,8 @@ import type { Db, Transaction } from './db';
 // int8 (bigint ids, counts) as JS numbers, like PGlite returns them; ids stay far below 2^53.
 types.setTypeParser(20, (v) => Number(v));
 
-export async function openPostgres(databaseUrl: string, description = 'PostgreSQL (DATABASE_URL)', exclusive = false): Promise<Db> {
-  const pool = new Pool({ connectionString: databaseUrl, max: 10 });
+export async function openPostgres(databaseUrl: string, description = 'PostgreSQL (DATABASE_URL)', exclusive = false, connections = 10): Promise<Db> {
+  const pool = new Pool({ connectionString: databaseUrl, max: connections });
   // An idle connection the server drops (restart, failover, admin) must not crash the backend:
   // the pool replaces it on the next query, which then fails or succeeds on its own.
   // pool.end() returns before its connections have finished closing: a server stopped right
