@@ -61,7 +61,9 @@ export function createServices(context: vscode.ExtensionContext, log: vscode.Log
             return {
               command: process.execPath,
               args: [context.asAbsolutePath(path.join('dist', 'cli.js')), 'serve', '--host', '127.0.0.1', '--port', String(current.port), '--data', dataDir, '--secrets-stdin'],
-              env: backendEnv(process.env, current, token, folder),
+              // Node 22.1+ keeps the compiled bundle here, so every start after the first skips
+              // parsing it (older runtimes ignore the variable).
+              env: { ...backendEnv(process.env, current, token, folder), NODE_COMPILE_CACHE: path.join(dataDir, 'compile-cache') },
               cwd: folder ?? dataDir,
               readyTimeoutMs: current.readyTimeoutSeconds * 1000,
               stdin: formatHandoff(secrets),
