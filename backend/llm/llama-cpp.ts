@@ -92,8 +92,12 @@ export class LlamaCppEngine {
         throw new ProductOsError('not_configured', `no context of ${this.opts.contextSize ?? 4096} tokens could be made for ${this.modelName}: ${(err as Error).message.split('\n')[0].slice(0, 200)} (PRODUCT_OS_LLM_CONTEXT)`);
       }
     })();
-    this.opened.catch(() => (this.opened = undefined));
-    return this.opened;
+    // Forget only this attempt: after a close and a new open, a late failure must not drop the new one.
+    const attempt = this.opened;
+    attempt.catch(() => {
+      if (this.opened === attempt) this.opened = undefined;
+    });
+    return attempt;
   }
 
   private grammarFor(llama: Llama, schema: JsonSchema): Promise<LlamaGrammar> {

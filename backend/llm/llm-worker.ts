@@ -60,8 +60,12 @@ export class LlamaCppWorkerProvider implements LlmProvider {
 
   start(): Promise<Started> {
     this.started ??= this.startNow();
-    this.started.catch(() => (this.started = undefined));
-    return this.started;
+    // Forget only this attempt: after a close and a new start, a late failure must not drop the new one.
+    const attempt = this.started;
+    attempt.catch(() => {
+      if (this.started === attempt) this.started = undefined;
+    });
+    return attempt;
   }
 
   private async startNow(): Promise<Started> {
