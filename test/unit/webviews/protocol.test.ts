@@ -51,8 +51,8 @@ describe('webviews: message protocol', () => {
   });
 
   it('declares a schema for every method and notification', () => {
-    assert.equal(Object.keys(REQUEST_SCHEMAS).length, 25);
-    for (const m of ['run/usage', 'usage/daily', 'events/catalog']) assert.ok(m in REQUEST_SCHEMAS, m);
+    assert.equal(Object.keys(REQUEST_SCHEMAS).length, 26);
+    for (const m of ['run/usage', 'usage/daily', 'events/catalog', 'card/branch']) assert.ok(m in REQUEST_SCHEMAS, m);
     assert.deepEqual(Object.keys(NOTIFICATION_SCHEMAS).sort(), ['backend/state', 'board/changed', 'log/line', 'panel/focus', 'panel/resync', 'protocol/error', 'run/changed', 'run/event'].sort());
   });
 });
