@@ -1,5 +1,5 @@
 /**
- * The panel hosts' request handlers against a real backend (in process, PGlite), through the
+ * The panel hosts' request handlers against a real backend (in process, on the embedded store), through the
  * extension's own HTTP + SSE client: the REST paths, bodies and error shapes the panels rely on.
  */
 import assert from 'node:assert/strict';
@@ -8,6 +8,7 @@ import { PanelHandlers } from '../../../extension/panels/handlers';
 import type { HostNotification, RequestMap, RequestMethod } from '../../../webviews/common/protocol';
 import type { Card } from '../../../contracts/rest';
 import { startBackend, type TestBackend } from '../../helpers/backend';
+import { cardsRunRefusal } from '../../helpers/real-refusals';
 
 describe('panel handlers against a real backend', function () {
   this.timeout(60_000);
@@ -45,7 +46,9 @@ describe('panel handlers against a real backend', function () {
     assert.ok(!(await call('board/load', {})).cards.some((c) => c.key === created.key), 'archived cards leave the board');
     assert.ok((await call('cards/archived', {})).cards.some((c) => c.key === created.key));
     await call('card/archive', { key: created.key, ifVersion: archived.version, archived: false });
-    await assert.rejects(call('card/run', { key: created.key }), (e: { code: string; message: string }) => e.code === 'not_implemented' && /cards\.run/.test(e.message));
+    // With no local model configured, Run Card is refused up front, as the card agent says.
+    const refusal = cardsRunRefusal();
+    await assert.rejects(call('card/run', { key: created.key }), (e: { code: string; message: string }) => e.code === refusal.code && e.message === refusal.message);
   });
 
   it('creates, edits and reverts the brand profile through brand.update_profile', async () => {
