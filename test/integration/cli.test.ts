@@ -63,8 +63,11 @@ describe('product-os CLI', function () {
     const data = tempDir();
     const demo = await cli(['demo', '--data', data]);
     assert.equal(demo.code, 0, demo.stderr);
-    assert.deepEqual(JSON.parse(demo.stdout), { event: 'demo', dataDir: data, cards: 7, brand: 'created' });
-    assert.equal(JSON.parse((await cli(['demo', '--data', data])).stdout).brand, 'kept', 'a second demo changes nothing');
+    const filled = JSON.parse(demo.stdout) as { events: { status: string; events: number } };
+    assert.deepEqual({ ...filled, events: filled.events.status }, { event: 'demo', dataDir: data, cards: 7, brand: 'created', events: 'created' });
+    assert.ok(filled.events.events > 10_000, 'the demo brings a product’s events for Insights');
+    const again = JSON.parse((await cli(['demo', '--data', data])).stdout) as { brand: string; events: { status: string } };
+    assert.deepEqual([again.brand, again.events.status], ['kept', 'kept'], 'a second demo changes nothing');
     const stat = fs.statSync(path.join(data, 'token'));
     assert.equal(stat.mode & 0o777, 0o600, 'the generated token is private');
 
