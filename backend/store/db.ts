@@ -45,6 +45,10 @@ export async function openDb(opts: { databaseUrl?: string; dataDir: string; stor
   const unavailable = store === 'pglite' ? 'PRODUCT_OS_STORE=pglite' : pgliteFolder ? 'this data folder holds a PGlite database' : embeddedPostgresUnavailable(opts.dataDir);
   if (!unavailable) return openEmbeddedPostgres(opts.dataDir);
   if (store === 'postgres') throw new Error(`PRODUCT_OS_STORE=postgres, but the embedded PostgreSQL cannot run: ${unavailable}`);
+  // Never an empty PGlite in place of a database the folder already holds.
+  if (store === 'auto' && fs.existsSync(path.join(opts.dataDir, 'postgres', 'PG_VERSION'))) {
+    throw new Error(`${opts.dataDir} holds an embedded PostgreSQL database, but the server cannot run now: ${unavailable}`);
+  }
   const { openPglite } = await import('./pglite');
   return openPglite(opts.dataDir, unavailable);
 }

@@ -37,13 +37,15 @@ export function findBinaries(): EmbeddedPostgresBinaries | { missing: string } {
   const exe = process.platform === 'win32' ? '.exe' : '';
   const found = { initdb: path.join(bin, `initdb${exe}`), postgres: path.join(bin, `postgres${exe}`) };
   if (!fs.existsSync(found.postgres) || !fs.existsSync(found.initdb)) return { missing: `${pkg} has no server binaries in ${bin}` };
-  // An archive that dropped the mode bits (a .vsix is a zip) leaves them not executable.
+  // An archive that dropped the mode bits (a .vsix is a zip) leaves them not executable; run
+  // as root, the server's own user needs the bit for others.
   for (const exe of Object.values(found)) {
+    if ((fs.statSync(exe).mode & 0o111) === 0o111) continue;
     try {
-      fs.accessSync(exe, fs.constants.X_OK);
+      fs.chmodSync(exe, 0o755);
     } catch {
       try {
-        fs.chmodSync(exe, 0o755);
+        fs.accessSync(exe, fs.constants.X_OK);
       } catch {
         return { missing: `${exe} is not executable and cannot be made so` };
       }
@@ -70,13 +72,20 @@ export function embeddedPostgresUnavailable(dataDir: string): string | undefined
   if ('missing' in bins) return bins.missing;
   const user = serverUser();
   if (user && 'missing' in user) return user.missing;
-  const blocked = user && unreachableAncestor(path.resolve(dataDir), user);
-  return blocked ? `running as root, and the "postgres" user the server runs as cannot pass through ${blocked}` : undefined;
+  if (!user) return undefined;
+  // The server runs as that user: it must reach its data (the data folder itself is made 0711)
+  // and its own programs, libraries and share/ (an editor's extensions folder under /root is not).
+  const native = path.dirname(path.dirname(bins.postgres));
+  for (const dir of [path.dirname(path.resolve(dataDir)), ...['bin', 'lib', 'share'].map((d) => path.join(native, d))]) {
+    const blocked = unreachable(dir, user);
+    if (blocked) return `running as root, and the "postgres" user the server runs as cannot pass through ${blocked}`;
+  }
+  return undefined;
 }
 
-/** The first folder above the data folder that `user` may not pass through (no x bit for it), if any. */
-function unreachableAncestor(dir: string, user: { uid: number; gid: number }): string | undefined {
-  for (let d = path.dirname(dir); ; d = path.dirname(d)) {
+/** The first of `dir` and the folders above it that `user` may not pass through (no x bit for it), if any. */
+function unreachable(dir: string, user: { uid: number; gid: number }): string | undefined {
+  for (let d = dir; ; d = path.dirname(d)) {
     const st = fs.statSync(d, { throwIfNoEntry: false });
     if (st) {
       const bit = st.uid === user.uid ? 0o100 : st.gid === user.gid ? 0o010 : 0o001;

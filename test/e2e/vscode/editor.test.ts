@@ -125,10 +125,15 @@ describe('Product OS in a real VS Code (code-server, .vsix installed)', function
     fs.rmSync(shot('failure'), { force: true });
 
     dir = fs.mkdtempSync(path.join(os.tmpdir(), 'product-os-vscode-e2e-'));
-    // Run as root (CI), the embedded store's server runs as the postgres user, which must be able
-    // to pass through the profile folder to its data (mkdtemp makes it 0700).
-    if (process.getuid?.() === 0) fs.chmodSync(dir, 0o755);
     profile = editorProfile(dir);
+    // Run as root (CI), the embedded store's server runs as the postgres user, which must be able
+    // to pass through every folder above its data (mkdtemp and the profile make them 0700).
+    if (process.getuid?.() === 0) {
+      for (let d = extensionDataDir(profile.userDataDir); d.startsWith(dir); d = path.dirname(d)) {
+        fs.mkdirSync(d, { recursive: true });
+        fs.chmodSync(d, 0o755);
+      }
+    }
     const workspace = path.join(dir, 'workspace');
     fs.mkdirSync(workspace, { recursive: true });
     fs.writeFileSync(path.join(workspace, 'README.md'), '# Demo workspace\n\nOpened by the Product OS editor end-to-end test.\n');
@@ -138,6 +143,9 @@ describe('Product OS in a real VS Code (code-server, .vsix installed)', function
 
     t0 = Date.now();
     await installVsix(cs, profile);
+    // As root, the embedded store's server (run as the postgres user) also needs to reach its
+    // programs in the installed extension (the profile's extensions folder is made 0700).
+    if (process.getuid?.() === 0) for (let d = profile.extensionsDir; d.startsWith(dir); d = path.dirname(d)) fs.chmodSync(d, 0o755);
     say(`code-server --install-extension product-os.vsix: ${Date.now() - t0} ms`);
     writeUserSettings(profile, QUIET_SETTINGS, { 'productOs.approvals.mediumRisk': 'approval' });
     t0 = Date.now();
