@@ -192,7 +192,14 @@ describe('deploy: the local Docker target (real engine)', function () {
   });
 
   it('lists the service for the Services view, and removes it with every container and image', async () => {
-    const list = (await b.tool('cloudrun.list_services', {})).output as { target: string; services: Array<{ service_name: string; status: string; revision_count: number }> };
+    type Listed = { target: string; services: Array<{ service_name: string; status: string; revision_count: number }> };
+    // The cancelled deploy before this test ends its clean-up after its run has ended; until then
+    // the service rightly says deploying (bounded wait).
+    let list = (await b.tool('cloudrun.list_services', {})).output as Listed;
+    for (let i = 0; i < 50 && list.services.some((s) => s.status === 'deploying'); i++) {
+      await new Promise((r) => setTimeout(r, 200));
+      list = (await b.tool('cloudrun.list_services', {})).output as Listed;
+    }
     assert.equal(list.target, 'local');
     assert.deepEqual(list.services.map((s) => [s.service_name, s.status, s.revision_count]), [[SERVICE, 'ready', 3]]);
     const target = new LocalDeployTarget({ docker, dataDir: b.dataDir });
