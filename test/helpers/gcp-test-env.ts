@@ -21,11 +21,11 @@ export const LIVE_VARS: Record<string, string> = {
   PRODUCT_OS_FIRESTORE_DATABASE: 'the Firestore database the brand tests write to and clean up (default (default))',
 };
 
-export function announceLive(suite: string, local = 'the local fake (test/helpers/fake-gcp.ts)'): void {
+export function announceLive(suite: string, local = 'the local fake (test/helpers/fake-gcp.ts)', fakeOnly?: string): void {
   if (LIVE) {
     const missing = Object.keys(LIVE_VARS).filter((k) => k !== 'PRODUCT_OS_GCP_REGION' && k !== 'PRODUCT_OS_FIRESTORE_DATABASE' && !process.env[k]);
     if (missing.length > 0) throw new Error(`GCP_LIVE_TESTS=1 needs ${missing.map((k) => `${k} (${LIVE_VARS[k]})`).join(', ')}`);
-    console.log(`    [${suite}] GCP_LIVE_TESTS=1: running against project ${process.env.GOOGLE_CLOUD_PROJECT}`);
+    console.log(`    [${suite}] GCP_LIVE_TESTS=1: running against project ${process.env.GOOGLE_CLOUD_PROJECT}${fakeOnly ? `; not run live (they need faults only the fake can inject): ${fakeOnly}` : ''}`);
   } else {
     console.log(`    [${suite}] live Google Cloud run SKIPPED (set GCP_LIVE_TESTS=1 and ${Object.keys(LIVE_VARS).join(', ')} to run these scenarios against a real project); running against ${local}`);
   }

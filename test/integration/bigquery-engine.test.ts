@@ -288,7 +288,11 @@ describe('BigQuery settings in /config/validate', () => {
 
 const liveProject = process.env.PRODUCT_OS_BIGQUERY_PROJECT || process.env.GOOGLE_CLOUD_PROJECT;
 const liveDataset = process.env.PRODUCT_OS_BIGQUERY_DATASET;
-const live = process.env.GCP_LIVE_TESTS === '1' && !!liveProject && !!liveDataset;
+const live = process.env.GCP_LIVE_TESTS === '1';
+// Asked for a live run but not told where: a failure naming what is missing, not a quiet skip.
+if (live && (!liveProject || !liveDataset)) {
+  throw new Error('GCP_LIVE_TESTS=1 needs PRODUCT_OS_BIGQUERY_PROJECT (or GOOGLE_CLOUD_PROJECT) and PRODUCT_OS_BIGQUERY_DATASET for the BigQuery planted-truth tests');
+}
 
 if (!live) {
   console.log(

@@ -63,7 +63,7 @@ describe('Google Cloud deploy target (Cloud Build, Cloud Run v2, Cloud Logging)'
   const service = `pos-test-${Date.now().toString(36)}`;
 
   before(async () => {
-    announceLive('gcp deploy');
+    announceLive('gcp deploy', undefined, 'the failed build, failed revision, never ready, build timeout, cancel, permission denied, quota and expired token scenarios, and the tool-path test');
     if (!LIVE) fake = await startFake();
   });
   after(async () => {
