@@ -152,11 +152,14 @@ describe('runs engine', function () {
   it('audits every call with the shape of its arguments, not their values', async () => {
     const { run } = await submit('test.sleep', { ms: 4242 }, { correlationId: 'corr-audit' });
     await t.backend.engine.cancel(run.id, 'test');
+    // The cancelled run's own result row is written when its handler has stopped, so it is
+    // waited for: otherwise it can land after the refusal below and be read as the latest row.
+    await t.backend.engine.waitForTerminal(run.id);
     const rows = await t.backend.db.query<{ action: string; args_shape: unknown; outcome: string }>('SELECT action, args_shape, outcome FROM audit_log WHERE run_id = $1 ORDER BY id', [run.id]);
     assert.deepEqual(rows[0], { action: 'tool.call', args_shape: { ms: 'number' }, outcome: 'queued' });
     assert.doesNotMatch(JSON.stringify(rows), /4242/);
     await assert.rejects(submit('test.sleep', { ms: 'soon' }), /\/ms must be integer/);
-    const refused = await t.backend.db.query<{ outcome: string }>(`SELECT outcome FROM audit_log WHERE tool = 'test.sleep' ORDER BY id DESC LIMIT 1`);
+    const refused = await t.backend.db.query<{ outcome: string }>(`SELECT outcome FROM audit_log WHERE tool = 'test.sleep' AND action = 'tool.call' ORDER BY id DESC LIMIT 1`);
     assert.equal(refused[0].outcome, 'refused:invalid_input');
   });
 
