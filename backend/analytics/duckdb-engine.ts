@@ -287,11 +287,11 @@ export class DuckDbWarehouse implements Warehouse {
     const b = new Binder();
     const from = b.ts(q.range.from);
     const to = b.ts(q.range.to);
-    const entryWhere = q.entryEvent === undefined ? '' : ` AND event = ${b.bind(q.entryEvent)}`;
+    const entryWhere = (q.entryEvent === undefined ? '' : ` AND event = ${b.bind(q.entryEvent)}`) + filterSql('e', q.entryFilter, b);
     const keyWhere = q.keys && q.keys.length > 0 ? `WHERE key IN (${q.keys.map((k) => b.bind(k)).join(', ')})` : '';
     const capWhere = q.keys && q.keys.length > 0 ? '' : `WHERE nvals <= ${b.bind(q.maxValuesPerKey)}`;
     const rows = await this.rows<{ key: string | null; value: string | null; users: number; converted: number }>(
-      `WITH entry AS (SELECT user_id, min(ts) AS t0, arg_min(properties, ts) AS props FROM events WHERE ts >= ${from} AND ts < ${to}${entryWhere} GROUP BY user_id),
+      `WITH entry AS (SELECT user_id, min(ts) AS t0, arg_min(properties, ts) AS props FROM events e WHERE ts >= ${from} AND ts < ${to}${entryWhere} GROUP BY user_id),
        conv AS (SELECT DISTINCT en.user_id FROM entry en JOIN events e ON e.user_id = en.user_id AND e.event = ${b.bind(q.targetEvent)}
                 AND e.ts >= en.t0 AND e.ts <= en.t0 + to_microseconds(${b.bind(BigInt(Math.round(q.windowMs)) * 1000n)}::BIGINT) AND e.ts < ${to}),
        pop AS (SELECT en.user_id, en.props, conv.user_id IS NOT NULL AS converted FROM entry en LEFT JOIN conv USING (user_id)),

@@ -112,6 +112,8 @@ export interface RetentionCounts {
 export interface DriverQuery extends Abortable {
   range: TimeRange;
   entryEvent?: string;
+  /** Narrows who enters: only entry events with these property values count (the tool's segment). */
+  entryFilter?: PropertyFilter;
   targetEvent: string;
   windowMs: number;
   keys?: string[];

@@ -193,11 +193,46 @@ describe('analytics on real DuckDB, against truths planted in generated events',
       const feature = await b.tool('analytics.top_drivers', { range_days: 56, as_of: END.toISOString(), target: { metric: 'subscription_paid' }, entry_event: 'signup_completed', candidate_features: ['country'] });
       assert.equal(feature.status, 'failed');
       assert.match(feature.error!.message, /candidate_features: no "signup_completed" entry event carries "country"/);
-      // A segment the driver counts cannot apply is refused by name, not silently ignored.
-      const segmented = await b.tool('analytics.top_drivers', { range_days: 56, as_of: END.toISOString(), target: { metric: 'subscription_paid' }, segment: { plan: 'team' } });
-      assert.equal(segmented.status, 'failed');
-      assert.equal(segmented.error!.code, 'bad_request');
-      assert.match(segmented.error!.message, /^segment: /);
+      // A segment on a property no event carries is named, not answered with nobody.
+      const unknownSegment = await b.tool('analytics.top_drivers', { range_days: 56, as_of: END.toISOString(), target: { metric: 'subscription_paid' }, segment: { plann: 'team' } });
+      assert.equal(unknownSegment.status, 'failed');
+      assert.equal(unknownSegment.error!.code, 'not_found');
+      assert.match(unknownSegment.error!.message, /^segment: no event carries a property "plann"; did you mean plan\?/);
+    });
+
+    it('top_drivers with a segment compares only the users who entered with it, counted as brute force counts them', async () => {
+      const run = await b.tool('analytics.top_drivers', {
+        range_days: 56,
+        as_of: END.toISOString(),
+        target: { metric: 'subscription_paid' },
+        entry_event: 'signup_completed',
+        segment: { plan: ['team', 'pro'] },
+        min_support: 5,
+      });
+      assert.equal(run.status, 'succeeded', JSON.stringify(run.error));
+      const out = run.output as TopDrivers;
+      // Brute force: each user's first signup in the span, kept when its plan is in the segment;
+      // converted when they paid within 14 days of it.
+      const from = END.getTime() - 56 * DAY;
+      const entry = new Map<string, EventRow>();
+      for (const r of rows) {
+        const t = r.timestamp.getTime();
+        if (r.event !== 'signup_completed' || t < from || t >= END.getTime()) continue;
+        const seen = entry.get(r.user_id);
+        if (!seen || t < seen.timestamp.getTime()) entry.set(r.user_id, r);
+      }
+      const inSegment = [...entry.values()].filter((r) => ['team', 'pro'].includes(String((r.properties as Record<string, unknown>).plan)));
+      const payments = new Map<string, number[]>();
+      for (const r of rows) if (r.event === 'subscription_paid') payments.set(r.user_id, [...(payments.get(r.user_id) ?? []), r.timestamp.getTime()]);
+      const t0 = (e: EventRow) => e.timestamp.getTime();
+      const paid = inSegment.filter((e) => (payments.get(e.user_id) ?? []).some((t) => t >= t0(e) && t <= t0(e) + 14 * DAY && t < END.getTime()));
+      assert.ok(inSegment.length > 0 && inSegment.length < entry.size, 'the segment is a proper part of the entrants');
+      assert.equal(out.population, inSegment.length);
+      assert.equal(out.converted, paid.length);
+      // Within the segment plan=team still beats plan=pro; solo users are not there at all.
+      assert.ok(!out.drivers.some((d) => d.name === 'plan=solo'), out.drivers.map((d) => d.name).join(', '));
+      const team = out.drivers.find((d) => d.name === 'plan=team');
+      assert.ok(team && team.direction === 'positive', out.drivers.map((d) => `${d.name} ${d.direction}`).join(', '));
     });
   });
 });

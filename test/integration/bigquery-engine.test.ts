@@ -199,9 +199,10 @@ describe('BigQuery engine against the BigQuery REST contract (local server)', fu
     const ret = fake.of('retention').find((c) => c.api === 'jobs.query')!;
     assert.match(ret.sql, /TIMESTAMP_TRUNC\(t0, WEEK\(MONDAY\), 'UTC'\)/);
     assertParameterized(ret, ['signup_completed', 'session_started']);
-    const d = await w.drivers({ range: range(30), targetEvent: 'subscription_paid', entryEvent: 'signup_completed', windowMs: 14 * DAY, maxValuesPerKey: 50 });
+    const d = await w.drivers({ range: range(30), targetEvent: 'subscription_paid', entryEvent: 'signup_completed', entryFilter: { plan: 'enterprise' }, windowMs: 14 * DAY, maxValuesPerKey: 50 });
     assert.deepEqual(d, { population: 100, converted: 20, features: [{ key: 'plan', value: 'team', users: 30, converted: 15 }, { key: 'plan', value: 'solo', users: 70, converted: 5 }] });
-    assertParameterized(fake.of('drivers').at(-1)!, ['subscription_paid', 'signup_completed']);
+    assertParameterized(fake.of('drivers').at(-1)!, ['subscription_paid', 'signup_completed', 'plan', 'enterprise']);
+    assert.match(fake.of('drivers').at(-1)!.sql, /LAX_STRING\(e\.properties\[@p\d+\]\) IN UNNEST\(@p\d+\)/, 'the segment filters the entry events');
   });
 
   it('ML.DETECT_ANOMALIES: trains the dataset\'s ARIMA_PLUS model (no user value in it) and asks it about one event, as a parameter', async () => {

@@ -171,14 +171,14 @@ SELECT FORMAT_TIMESTAMP('%Y-%m-%d', cstart, 'UTC') AS cstart, k, n FROM (SELECT 
 export function driversSql(table: string, q: DriverQuery): BqStatement {
   const b = new BqBinder();
   const to = b.ts(q.range.to);
-  const entryWhere = q.entryEvent === undefined ? '' : ` AND event = ${b.bind(q.entryEvent)}`;
+  const entryWhere = (q.entryEvent === undefined ? '' : ` AND event = ${b.bind(q.entryEvent)}`) + filterSql('e', q.entryFilter, b);
   const asked = q.keys && q.keys.length > 0;
   const keyWhere = asked ? `WHERE key IN UNNEST(${b.bind(q.keys!)})` : '';
   const capWhere = asked ? '' : `WHERE nvals <= ${b.bind(q.maxValuesPerKey)}`;
   return statement(
     'drivers',
     `WITH entry AS (SELECT user_id, MIN(ts) AS t0, ARRAY_AGG(properties ORDER BY ts LIMIT 1)[OFFSET(0)] AS props
-               FROM ${table} WHERE ${inRange('ts', q.range, b)}${entryWhere} GROUP BY user_id),
+               FROM ${table} e WHERE ${inRange('ts', q.range, b)}${entryWhere} GROUP BY user_id),
 conv AS (SELECT DISTINCT en.user_id FROM entry en JOIN ${table} e ON e.user_id = en.user_id AND e.event = ${b.bind(q.targetEvent)}
          AND e.ts >= en.t0 AND e.ts <= TIMESTAMP_ADD(en.t0, INTERVAL ${b.bind(Math.round(q.windowMs) * 1000)} MICROSECOND) AND e.ts < ${to}),
 pop AS (SELECT en.user_id, en.props, conv.user_id IS NOT NULL AS converted FROM entry en LEFT JOIN conv USING (user_id)),

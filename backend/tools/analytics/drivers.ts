@@ -4,7 +4,8 @@ import type { ExecutionContext } from '../../executors/executor';
 import type { Analytics } from '../../analytics/analytics';
 import type { TopDrivers } from '../../../contracts/tools/analytics';
 import { rankDrivers } from '../../analytics/rank-drivers';
-import { DAY_MS, explainMissing, interval, span, windowOf } from './common';
+import { DAY_MS, explainMissing, interval, propertyFilter, span, windowOf } from './common';
+import type { PropertyFilter, TimeRange, Warehouse } from '../../analytics/warehouse';
 
 export interface DriversInput {
   range_days: number;
@@ -28,22 +29,25 @@ const MAX_VALUES_PER_KEY = 50;
  */
 export function topDrivers(analytics: Analytics) {
   return async (input: DriversInput, ctx: ExecutionContext): Promise<TopDrivers> => {
-    // The seed's schema has a segment; the driver counts cannot narrow by one yet. Refused by
-    // name rather than ignored, so no one reads unsegmented drivers as a segment's.
-    if (input.segment && Object.keys(input.segment).length > 0) {
-      throw new ProductOsError('bad_request', 'segment: analytics.top_drivers cannot narrow to a segment yet; leave it out, or use entry_event and candidate_features to choose who is compared');
-    }
+    // The segment narrows who enters, as in the funnel: only entry events carrying these
+    // property values count, so the drivers are those of that segment's users.
+    const segment = propertyFilter(input.segment, 'segment');
     const range = span(input.range_days, input.as_of);
     const windowDays = input.window_days ?? 14;
     const minSupport = input.min_support ?? 30;
     const targetEvent = input.target.event_name ?? input.target.metric;
     const w = await analytics.warehouse();
     await ctx.progress({ progress: 0, message: `counting conversions to ${targetEvent} on ${w.engine}` });
-    const asked = [{ event: targetEvent, where: input.target.event_name ? 'target.event_name' : 'target.metric (as an event name)' }];
-    if (input.entry_event) asked.push({ event: input.entry_event, where: 'entry_event' });
+    const asked: Array<{ event: string; filter?: PropertyFilter; where: string }> = [
+      { event: targetEvent, where: input.target.event_name ? 'target.event_name' : 'target.metric (as an event name)' },
+    ];
+    if (input.entry_event) asked.push({ event: input.entry_event, filter: segment, where: input.segment ? 'entry_event with segment' : 'entry_event' });
     const keys = input.candidate_features?.length ? [...new Set(input.candidate_features)] : undefined;
-    const counts = await w.drivers({ range, entryEvent: input.entry_event, targetEvent, windowMs: windowDays * DAY_MS, keys, maxValuesPerKey: MAX_VALUES_PER_KEY, signal: ctx.signal });
-    if (counts.population === 0 || counts.converted === 0) await explainMissing(w, range, asked);
+    const counts = await w.drivers({ range, entryEvent: input.entry_event, entryFilter: segment, targetEvent, windowMs: windowDays * DAY_MS, keys, maxValuesPerKey: MAX_VALUES_PER_KEY, signal: ctx.signal });
+    if (counts.population === 0 || counts.converted === 0) {
+      await explainMissing(w, range, asked);
+      if (segment && !input.entry_event) await explainMissingSegment(w, range, segment);
+    }
     if (keys) {
       const seen = new Set(counts.features.map((f) => f.key));
       const missing = keys.filter((k) => !seen.has(k));
@@ -74,4 +78,16 @@ export function topDrivers(analytics: Analytics) {
       engine: w.engine,
     };
   };
+}
+
+/** Without an entry event a segment may name any property: one that no event carries is an error, not an empty answer. */
+async function explainMissingSegment(w: Warehouse, range: TimeRange, segment: PropertyFilter): Promise<void> {
+  const known = (await w.catalog(range)).properties.map((p) => p.key);
+  const missing = Object.keys(segment).find((k) => !known.includes(k));
+  if (missing === undefined) return;
+  const guess = didYouMean(missing, known);
+  throw new ProductOsError('not_found', `segment: no event carries a property "${missing}"${guess ? `; did you mean ${guess}?` : ''} (properties there: ${known.slice(0, 20).join(', ') || 'none'})`, {
+    property: missing,
+    known: known.slice(0, 50),
+  });
 }
