@@ -5,7 +5,7 @@ import type { FastifyInstance } from 'fastify';
 import { loadConfig, type Config, type Env, type Overrides } from './config';
 import { openDb, type Db } from './store/db';
 import { migrate } from './store/migrate';
-import { registerInstance, markStopped } from './store/instances';
+import { registerInstance, markStopped, hasUnstoppedInstances } from './store/instances';
 import { loadRegistry, type Registry } from '../registry/loader';
 import { Bus } from './runs/bus';
 import { Logger } from './logger';
@@ -96,14 +96,18 @@ export interface StartOptions {
 export async function createBackend(opts: StartOptions = {}): Promise<Backend> {
   const env = opts.env ?? process.env;
   const config = loadConfig(env, opts.overrides);
-  // Checked in full once per registry text; later starts read the checked form back (see loader).
-  const registry = loadRegistry(config.registryFile, { cacheDir: path.join(config.dataDir, 'cache') });
   const unlock = config.databaseUrl ? () => undefined : lockDataDir(config.dataDir);
+  // The store opens while the registry is checked below: the embedded server starts in its own
+  // process (on a new data folder initdb alone takes about a second), so the two overlap.
+  const opening = openDb({ databaseUrl: config.databaseUrl, dataDir: config.dataDir, store: config.store });
   let db: Db | undefined;
   try {
-    db = await openDb({ databaseUrl: config.databaseUrl, dataDir: config.dataDir, store: config.store });
+    // Checked in full once per registry text; later starts read the checked form back (see loader).
+    const registry = loadRegistry(config.registryFile, { cacheDir: path.join(config.dataDir, 'cache') });
+    db = await opening;
     await migrate(db);
     await syncSettingContainers(db, config.serviceMapContainers);
+    const unstoppedBefore = await hasUnstoppedInstances(db);
     const instanceId = randomUUID();
     await registerInstance(db, instanceId);
     const bus = new Bus();
@@ -143,10 +147,15 @@ export async function createBackend(opts: StartOptions = {}): Promise<Backend> {
     const { token } = resolveToken(config.dataDir, config.token);
     const context: ApiContext = { db, registry, engine, bus, executors, config, env, logger, instanceId, startedAt: Date.now(), version: VERSION, brands: gcp.brands, secrets: gcp.secrets, analytics };
     const app = config.role === 'executor' ? await buildExecutorApi(context, executorVerifier(config)) : await buildApi(context, token, opts.mcp);
-    // Sweeps containers of dead backends and fills the warm pool; never throws without Docker
-    // (docker tools then answer not_configured).
-    if (docker instanceof DockerExecutor) await docker.start({ db, instanceId, config, logger });
     await engine.start();
+    // Docker is asked only when it is needed, never on the way to ready: the first docker tool
+    // run starts the executor itself (see DockerExecutor.ensureSession). It is started now, in
+    // the background, only when there is work for it: a warm pool to fill, or workers a backend
+    // of this store may have left behind (one that stopped cleanly removed its own). It never
+    // throws without Docker (docker tools then answer not_configured).
+    if (docker instanceof DockerExecutor && (config.workerPool > 0 || unstoppedBefore)) {
+      void docker.start({ db, instanceId, config, logger }).catch((err) => logger.warn('docker', `could not start the Docker executor: ${(err as Error).message}`));
+    }
     const openDbRef = db;
     let closed = false;
     const backend: Backend = {
@@ -184,7 +193,7 @@ export async function createBackend(opts: StartOptions = {}): Promise<Backend> {
     };
     return backend;
   } catch (err) {
-    await db?.close().catch(() => undefined);
+    await (db ?? (await opening.catch(() => undefined)))?.close().catch(() => undefined);
     unlock();
     throw err;
   }

@@ -1,8 +1,15 @@
-import Dockerode from 'dockerode';
+import type Dockerode from 'dockerode';
 
-/** The Docker engine: DOCKER_HOST when set (unix://, tcp://), else the default socket. */
+/**
+ * The Docker engine: DOCKER_HOST when set (unix://, tcp://), else the default socket.
+ * dockerode is required here, on first use, not imported at the top: with its modem, ssh2, gRPC
+ * and protobuf it is the largest part of the bundle to load (about 75 ms and tens of MB at start),
+ * and a backend that runs no Docker tool never needs it.
+ */
 export function dockerClient(): Dockerode {
-  return new Dockerode();
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const Client = require('dockerode') as typeof Dockerode;
+  return new Client();
 }
 
 /** Whether the engine answers within `timeoutMs`; the reason when it does not. */

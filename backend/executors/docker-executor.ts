@@ -91,7 +91,7 @@ const STOP_GRACE_MS = 10_000;
  * sweeps orphaned workers and fills the pool) and `stop` before the store closes.
  */
 export class DockerExecutor implements Executor {
-  readonly docker: Dockerode;
+  private client: Dockerode | undefined;
   private session: Session | null = null;
   private starting: Promise<SweepResult> | null = null;
   private pool: WarmPool | null = null;
@@ -102,8 +102,12 @@ export class DockerExecutor implements Executor {
   private stopped = false;
   private gpus: Promise<HostGpu[]> | null = null;
 
-  constructor(private readonly opts: DockerExecutorOptions = {}) {
-    this.docker = opts.docker ?? dockerClient();
+  constructor(private readonly opts: DockerExecutorOptions = {}) {}
+
+  /** The engine's client, made on first use (see dockerClient: nothing Docker is loaded before). */
+  get docker(): Dockerode {
+    this.client ??= this.opts.docker ?? dockerClient();
+    return this.client;
   }
 
   // ---- lifecycle --------------------------------------------------------------------------

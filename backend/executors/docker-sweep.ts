@@ -1,6 +1,6 @@
 import type Dockerode from 'dockerode';
 import type { Db } from '../store/db';
-import { liveInstances } from '../store/instances';
+import { liveInstances, markStoppedExcept } from '../store/instances';
 import { STALE_AFTER_S } from '../runs/engine';
 import { LABELS, POOL_RUN_LABEL } from './docker-hardening';
 import { workerAudit } from './docker-audit';
@@ -52,5 +52,10 @@ export async function sweepOrphanWorkers(docker: Dockerode, db: Db, opts: { stor
       details: { orphanOf: session, state: c.State },
     });
   }
+  // On an embedded store every other session is dead for good and what it left is gone now:
+  // marked stopped, it no longer makes a start ask Docker (see createBackend); its runs are
+  // settled by the engine's recovery as before. (On a shared store a session that missed its
+  // heartbeats may yet come back, so it is left as it is.)
+  if (db.exclusive) await markStoppedExcept(db, [...live]);
   return result;
 }

@@ -26,3 +26,14 @@ export async function liveInstances(q: Queryable, staleSeconds: number): Promise
   );
   return rows.map((r) => r.id);
 }
+
+/** Whether any backend of this store has not marked itself stopped: one crashed, or one is running now. */
+export async function hasUnstoppedInstances(q: Queryable): Promise<boolean> {
+  const rows = await q.query<{ n: number }>('SELECT count(*)::int AS n FROM backend_instances WHERE stopped_at IS NULL');
+  return rows[0].n > 0;
+}
+
+/** Marks every instance but `live` stopped: called once a sweep has removed what dead ones left. */
+export async function markStoppedExcept(q: Queryable, live: string[]): Promise<void> {
+  await q.query('UPDATE backend_instances SET stopped_at = now() WHERE stopped_at IS NULL AND NOT (id = ANY($1::text[]))', [live]);
+}

@@ -4,11 +4,13 @@
  * DATABASE_URL, each started as `dist/cli.js serve` the way the editor starts it: time from
  * spawn to the ready line on a new and on an existing data folder (median of several starts),
  * resident memory after ready and after FOOTPRINT_RUNS runs of system.ping (8 callers).
+ * Measure the production bundle (`node scripts/build.mjs --production`, what `npm run package`
+ * ships); the development build carries source maps and unminified code.
  *
  * Memory is counted honestly: the backend's RSS, plus for the embedded store its server's
  * processes (their PSS, which shares pages fairly between them), reported apart and summed.
  * A DATABASE_URL server is someone else's, shown beside (its PSS) but not in the total.
- * Needs `npm run build` and a PostgreSQL for the third column: BENCH_DATABASE_URL, or the one
+ * Needs a built dist/cli.js and a PostgreSQL for the third column: BENCH_DATABASE_URL, or the one
  * scripts/ensure-postgres.sh starts.
  */
 import { execFileSync } from 'node:child_process';
@@ -66,7 +68,14 @@ export async function run(): Promise<BenchResult> {
 async function measure(store: Store, baseUrl: string): Promise<Figures> {
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), `product-os-footprint-${store}-`));
   const dbName = `footprint_${process.pid}_${Date.now()}`;
-  const env: NodeJS.ProcessEnv = { PRODUCT_OS_TOKEN: TOKEN, PRODUCT_OS_DATA: dataDir, PRODUCT_OS_STORE: store === 'pglite' ? 'pglite' : 'auto' };
+  const env: NodeJS.ProcessEnv = {
+    PRODUCT_OS_TOKEN: TOKEN,
+    PRODUCT_OS_DATA: dataDir,
+    PRODUCT_OS_STORE: store === 'pglite' ? 'pglite' : 'auto',
+    // As the editor starts it (extension/services.ts): Node's compile cache in the data folder,
+    // empty on the new folder's start, so that figure includes compiling the bundle.
+    NODE_COMPILE_CACHE: path.join(dataDir, 'compile-cache'),
+  };
   if (store === 'postgres') {
     await adminQuery(baseUrl, `CREATE DATABASE ${dbName}`);
     const u = new URL(baseUrl);
