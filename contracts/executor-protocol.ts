@@ -20,6 +20,11 @@ export const ExecuteRequest = Type.Object(
     /** The idempotency key the caller gave the control plane, if any (a publish dedupes on it). */
     idempotencyKey: Type.Optional(Type.String({ minLength: 1, maxLength: 200 })),
     correlationId: Type.Optional(Type.String({ maxLength: 200 })),
+    /**
+     * A streamed retry: the last `eventId` the caller relayed from an earlier try of this
+     * (run, attempt), so the stream resumes after it instead of repeating or missing lines.
+     */
+    afterEventId: Type.Optional(Type.Integer({ minimum: 0 })),
     /** The tool's input, validated again by the executor against the same registry. */
     input: Type.Unknown(),
   },
@@ -41,14 +46,18 @@ export const ExecuteResponse = Type.Object(
 export type ExecuteResponse = Static<typeof ExecuteResponse>;
 
 /**
- * With `Accept: application/x-ndjson` the executor streams its run as it goes, one JSON line
- * each: progress and log lines (relayed as the control plane's own run events), then exactly
- * one `result`. A stream that ends without a result is an answer lost: the request is retried.
+ * With `Accept: application/x-ndjson` the executor streams its run, one JSON line each: every
+ * progress and log line the run has written (from its start, or after the request's
+ * `afterEventId`), then the new ones as they are written (relayed as the control plane's own
+ * run events), then exactly one `result`. A stream that ends without a result is an answer
+ * lost: the request is retried with the last `eventId` it relayed.
  */
 export const EXECUTE_STREAM_TYPE = 'application/x-ndjson';
+/** The executor's run event id of a progress or log line (optional: older executors send none). */
+const EventId = Type.Optional(Type.Integer({ minimum: 1 }));
 export const ExecuteStreamLine = Type.Union([
-  Type.Object({ type: Type.Literal('progress'), progress: Type.Number(), total: Type.Optional(Type.Number()), message: Type.Optional(Type.String()) }),
-  Type.Object({ type: Type.Literal('log'), level: Type.Union([Type.Literal('debug'), Type.Literal('info'), Type.Literal('warn'), Type.Literal('error')]), message: Type.String() }),
+  Type.Object({ type: Type.Literal('progress'), eventId: EventId, progress: Type.Number(), total: Type.Optional(Type.Number()), message: Type.Optional(Type.String()) }),
+  Type.Object({ type: Type.Literal('log'), eventId: EventId, level: Type.Union([Type.Literal('debug'), Type.Literal('info'), Type.Literal('warn'), Type.Literal('error')]), message: Type.String() }),
   Type.Object({ type: Type.Literal('result'), response: ExecuteResponse }),
 ]);
 export type ExecuteStreamLine = Static<typeof ExecuteStreamLine>;

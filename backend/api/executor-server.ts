@@ -2,7 +2,8 @@ import type { ServerResponse } from 'node:http';
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import { compiledFunction } from '../../contracts/validator';
 import { CancelRequest, EXECUTE_STREAM_TYPE, EXECUTOR_CANCEL_PATH, ExecuteRequest, UPSTREAM_LABELS, executorRunKey, type ExecuteResponse, type ExecuteStreamLine } from '../../contracts/executor-protocol';
-import { TERMINAL_STATUSES, type Run } from '../../contracts/rest';
+import { TERMINAL_STATUSES, type Run, type RunEvent } from '../../contracts/rest';
+import { RunEventFeed } from '../runs/run-event-feed';
 import type { CompiledTool } from '../../registry/loader';
 import { ProductOsError } from '../errors';
 import { getRunByIdempotencyKey } from '../store/runs';
@@ -89,9 +90,12 @@ function answerOf(run: Run): ExecuteResponse {
 }
 
 /**
- * The streamed answer: the run's progress and log events as they are written, then its
- * result. Refusals (bad input, unknown tool) happen before the stream starts and keep their
- * status codes. A run still going at the deadline ends the stream without a result.
+ * The streamed answer: the run's progress and log events, from the run's first (or after the
+ * request's afterEventId) and then as they are written, then its result. The store is
+ * replayed, so nothing the run wrote before this request subscribed is lost: its first steps,
+ * written while the run was being submitted, or the whole run when a retry finds it done.
+ * Refusals (bad input, unknown tool) happen before the stream starts and keep their status
+ * codes. A run still going at the deadline ends the stream without a result.
  */
 async function stream(ctx: ApiContext, tool: CompiledTool, req: FastifyRequest<{ Body: ExecuteRequest }>, reply: FastifyReply): Promise<FastifyReply> {
   const run = await submit(ctx, tool, req);
@@ -99,21 +103,33 @@ async function stream(ctx: ApiContext, tool: CompiledTool, req: FastifyRequest<{
   const res = reply.raw;
   res.writeHead(200, { 'content-type': EXECUTE_STREAM_TYPE, 'cache-control': 'no-store' });
   const write = (line: ExecuteStreamLine) => res.writableEnded || res.write(`${JSON.stringify(line)}\n`);
-  const off = ctx.bus.onRunEvents(run.id, (e) => {
-    const d = e.data as Record<string, unknown>;
-    if (e.type === 'progress' && typeof d.progress === 'number') write({ type: 'progress', progress: d.progress, ...(typeof d.total === 'number' ? { total: d.total } : {}), ...(typeof d.message === 'string' ? { message: d.message } : {}) });
-    if (e.type === 'log' && typeof d.message === 'string' && ['debug', 'info', 'warn', 'error'].includes(d.level as string)) write({ type: 'log', level: d.level as 'info', message: d.message });
+  const feed = new RunEventFeed(ctx.bus, run.id, req.body.afterEventId ?? 0, (e) => {
+    const line = streamLineOf(e);
+    if (line) write(line);
   });
   const gone = new AbortController();
   res.once('close', () => gone.abort());
   try {
+    await feed.start((after) => ctx.engine.events(run.id, after));
     const done = await ctx.engine.waitFor(run.id, { until: 'terminal', timeoutMs: tool.spec.timeout_seconds * 1000 + WAIT_SLACK_MS, signal: gone.signal });
     if (TERMINAL_STATUSES.has(done.status)) write({ type: 'result', response: answerOf(done) });
   } finally {
-    off();
+    feed.close();
     res.end();
   }
   return reply;
+}
+
+/** A progress or log event as a stream line, tagged with its id for a retry to resume after; null for other events. */
+function streamLineOf(e: RunEvent): ExecuteStreamLine | null {
+  const d = e.data as Record<string, unknown>;
+  if (e.type === 'progress' && typeof d.progress === 'number') {
+    return { type: 'progress', eventId: e.id, progress: d.progress, ...(typeof d.total === 'number' ? { total: d.total } : {}), ...(typeof d.message === 'string' ? { message: d.message } : {}) };
+  }
+  if (e.type === 'log' && typeof d.message === 'string' && ['debug', 'info', 'warn', 'error'].includes(d.level as string)) {
+    return { type: 'log', eventId: e.id, level: d.level as 'info', message: d.message };
+  }
+  return null;
 }
 
 async function submit(ctx: ApiContext, tool: CompiledTool, req: FastifyRequest<{ Body: ExecuteRequest }>): Promise<Run> {

@@ -89,6 +89,8 @@ export class HttpExecutor implements Executor {
   /** The request, retried on 429, 5xx and network failures; a final answer otherwise. */
   private async post(tool: CompiledTool, audience: string, target: string, body: ExecuteRequest, signal: AbortSignal, ctx: ExecutionContext): Promise<ExecuteResponse> {
     let last = '';
+    // The executor's last event relayed: a retry's stream resumes after it (no line twice).
+    const relayed = { eventId: 0 };
     for (let attempt = 1; attempt <= this.maxTries; attempt++) {
       signal.throwIfAborted();
       let res: Response;
@@ -97,7 +99,7 @@ export class HttpExecutor implements Executor {
         res = await this.fetch(target, {
           method: 'POST',
           headers: { authorization, 'content-type': 'application/json', accept: `${EXECUTE_STREAM_TYPE}, application/json` },
-          body: JSON.stringify(body),
+          body: JSON.stringify(relayed.eventId > 0 ? { ...body, afterEventId: relayed.eventId } : body),
           signal,
         });
       } catch (err) {
@@ -107,7 +109,7 @@ export class HttpExecutor implements Executor {
         continue;
       }
       if (res.status === 200 && (res.headers.get('content-type') ?? '').includes(EXECUTE_STREAM_TYPE)) {
-        const streamed = await this.relay(res, target, ctx).catch((err: unknown) => {
+        const streamed = await this.relay(res, target, ctx, relayed).catch((err: unknown) => {
           signal.throwIfAborted();
           if (err instanceof ProductOsError) throw err;
           return null; // the connection broke mid-stream: an answer lost
@@ -136,8 +138,11 @@ export class HttpExecutor implements Executor {
     throw new ProductOsError('unavailable', `the remote executor at ${target} did not answer after ${this.maxTries} tries: ${last}`, { url: target }, { retryable: true });
   }
 
-  /** The executor's progress and log lines become this run's; the result line is the answer (null: none came). */
-  private async relay(res: Response, target: string, ctx: ExecutionContext): Promise<ExecuteResponse | null> {
+  /**
+   * The executor's progress and log lines become this run's; the result line is the answer
+   * (null: none came). `relayed.eventId` follows the lines relayed, for a retry to resume after.
+   */
+  private async relay(res: Response, target: string, ctx: ExecutionContext, relayed: { eventId: number }): Promise<ExecuteResponse | null> {
     let size = 0;
     let buffered = '';
     const decoder = new TextDecoder();
@@ -158,6 +163,10 @@ export class HttpExecutor implements Executor {
         }
         if (!validStreamLine(line)) throw new ProductOsError('executor_failed', `the remote executor at ${target} streamed a line that is not part of the protocol`);
         const l = line as ExecuteStreamLine;
+        if (l.type !== 'result' && l.eventId !== undefined) {
+          if (l.eventId <= relayed.eventId) continue; // already relayed from an earlier try
+          relayed.eventId = l.eventId;
+        }
         if (l.type === 'progress') await ctx.progress({ progress: l.progress, ...(l.total !== undefined ? { total: l.total } : {}), ...(l.message !== undefined ? { message: l.message } : {}) });
         else if (l.type === 'log') await ctx.log(l.level, `executor: ${l.message}`);
         else return l.response;

@@ -220,6 +220,28 @@ describe('remote executor (serve --role executor) behind a control plane', funct
     assert.deepEqual(proxy.seen.map((s) => s.outcome), ['forwarded, answer 200 dropped', 'forwarded 200']);
   });
 
+  /** The executor's lines the control plane relayed onto its run, in order. */
+  const relayedLines = async (runId: string) =>
+    ((await control.backend.engine.events(runId)) as Array<{ type: string; data: { message?: string } }>)
+      .filter((e) => (e.type === 'progress' || e.type === 'log') && /echoing on|echo step/.test(e.data.message ?? ''))
+      .map((e) => `${e.type}: ${e.data.message}`);
+
+  it('a retry after a lost answer still relays every line the executor run wrote before it, once', async () => {
+    // The retry finds the run already done: every line it wrote was before this stream subscribed.
+    proxy.plan = ['drop-answer'];
+    const run = await control.tool('test.remote_echo', { text: 'replayed' });
+    assert.equal(run.status, 'succeeded', JSON.stringify(run.error));
+    assert.deepEqual(await relayedLines(run.id), ['progress: echoing on the executor', 'log: executor: echo step done']);
+  });
+
+  it('a stream cut after its first line is resumed after that line: nothing missed, nothing twice', async () => {
+    proxy.plan = [{ cutAfterLines: 1 }];
+    const run = await control.tool('test.remote_echo', { text: 'resumed' });
+    assert.equal(run.status, 'succeeded', JSON.stringify(run.error));
+    assert.deepEqual(proxy.seen.map((s) => s.outcome), ['forwarded, answer 200 cut after 1 lines', 'forwarded 200']);
+    assert.deepEqual(await relayedLines(run.id), ['progress: echoing on the executor', 'log: executor: echo step done']);
+  });
+
   it('gives up after its bounded tries with a clear unavailable error', async () => {
     proxy.plan = Array.from({ length: 10 }, () => ({ status: 503 }));
     const run = await control.tool('test.remote_echo', { text: 'never' });

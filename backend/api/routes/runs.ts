@@ -1,6 +1,7 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { ApiContext } from '../context';
-import { TERMINAL_STATUSES, type Run, type RunEvent } from '../../../contracts/rest';
+import { TERMINAL_STATUSES, type Run } from '../../../contracts/rest';
+import { RunEventFeed } from '../../runs/run-event-feed';
 import { serve } from '../route';
 import { SseStream, lastEventId } from '../sse';
 import { CursorError } from '../../store/runs';
@@ -57,24 +58,15 @@ export function runRoutes(app: FastifyInstance, ctx: ApiContext): void {
   serve(app, 'runEvents', async (req, reply) => {
     const id = req.params.id;
     const atStart = await engine.get(id); // 404 before the stream starts
-    let sentUpTo = lastEventId(req);
-    const pending: RunEvent[] = [];
-    let replaying = true;
-    const send = (e: RunEvent) => {
-      if (e.id <= sentUpTo) return;
-      sentUpTo = e.id;
+    const feed = new RunEventFeed(ctx.bus, id, lastEventId(req), (e) => {
       stream.send(e.type, e, e.id);
       if (e.type === 'state' && TERMINAL_STATUSES.has((e.data as { to: Run['status'] }).to)) stream.end();
-    };
-    // Subscribe before reading the store, so nothing falls between replay and live.
-    const off = ctx.bus.onRunEvents(id, (e) => (replaying ? pending.push(e) : send(e)));
-    const stream = new SseStream(req, reply, off);
-    for (const e of await engine.events(id, sentUpTo)) send(e);
-    replaying = false;
-    for (const e of pending) send(e);
+    });
+    const stream = new SseStream(req, reply, () => feed.close());
+    await feed.start((after) => engine.events(id, after));
     // Resumed after the final event (EventSource reconnects with it): nothing more will come.
     if (TERMINAL_STATUSES.has(atStart.status)) stream.end();
-    if (stream.closed) off();
+    if (stream.closed) feed.close();
   });
 
   serve(app, 'runStream', async (req, reply) => {
