@@ -11,7 +11,8 @@ import type { Run, ToolInfo } from '../contracts/rest';
 import { openTarget, type CallRequest, type CliTarget } from './cli-target';
 import { didYouMean } from './did-you-mean';
 import { runMcpStdio } from './mcp/stdio';
-import { formatReadyLine } from '../contracts/ready-line';
+import { formatReadyLine, type ExecutorReadyLine, type ReadyLine } from '../contracts/ready-line';
+import { executorRoutes } from './api/executor-server';
 import { readBlueprintFile } from './blueprint/load-file';
 import { formatChanges } from './blueprint/diff';
 import type { ApplyBlueprintOutput } from '../contracts/blueprint';
@@ -112,10 +113,17 @@ async function serve(args: string[]): Promise<number> {
   const editorSecrets = values['secrets-stdin'] ? await readHandoff(process.stdin, 10_000) : undefined;
   const backend = await createBackend({ overrides, editorSecrets });
   const url = await backend.listen();
-  process.stdout.write(formatReadyLine({ event: 'ready', url, mcp: `${url}/mcp`, pid: process.pid, dataDir: backend.config.dataDir, store: backend.db.kind }));
+  process.stdout.write(formatReadyLine(readyLine(backend, url)));
   await stopped;
   await backend.close();
   return 0;
+}
+
+/** What this backend serves: the editor API and /mcp, or (`--role executor`) only its executor routes. */
+function readyLine(backend: Backend, url: string): ReadyLine | ExecutorReadyLine {
+  const about = { pid: process.pid, dataDir: backend.config.dataDir, store: backend.db.kind };
+  if (backend.config.role === 'executor') return { event: 'ready', role: 'executor', url, serves: executorRoutes(backend.registry), ...about };
+  return { event: 'ready', url, mcp: `${url}/mcp`, ...about };
 }
 
 async function call(args: string[]): Promise<number> {

@@ -4,7 +4,7 @@ import { compiledFunction } from '../../contracts/validator';
 import { CancelRequest, EXECUTE_STREAM_TYPE, EXECUTOR_CANCEL_PATH, ExecuteRequest, UPSTREAM_LABELS, executorRunKey, type ExecuteResponse, type ExecuteStreamLine } from '../../contracts/executor-protocol';
 import { TERMINAL_STATUSES, type Run, type RunEvent } from '../../contracts/rest';
 import { RunEventFeed } from '../runs/run-event-feed';
-import type { CompiledTool } from '../../registry/loader';
+import type { CompiledTool, Registry } from '../../registry/loader';
 import { ProductOsError } from '../errors';
 import { getRunByIdempotencyKey } from '../store/runs';
 import type { ApiContext } from './context';
@@ -59,9 +59,8 @@ export async function buildExecutorApi(ctx: ApiContext, verifier: IdTokenVerifie
 
   app.get('/health', { config: { public: true } }, async () => ({ status: 'ok', role: 'executor', version: ctx.version }));
 
-  const served = [...ctx.registry.tools.values()].filter((t) => t.spec.executor.kind === 'http');
-  for (const tool of served) {
-    const path = (tool.spec.executor as { path: string }).path;
+  for (const tool of servedTools(ctx.registry)) {
+    const path = executePath(tool);
     app.post<{ Body: ExecuteRequest }>(path, { schema: { body: ExecuteRequest } }, async (req, reply) => {
       if (String(req.headers.accept ?? '').includes(EXECUTE_STREAM_TYPE)) return stream(ctx, tool, req, reply);
       const run = await execute(ctx, tool, req, reply.raw);
@@ -83,6 +82,20 @@ export async function buildExecutorApi(ctx: ApiContext, verifier: IdTokenVerifie
 
   await app.ready();
   return app;
+}
+
+/** The tools an executor serves: the registry's http tools. */
+function servedTools(registry: Registry): CompiledTool[] {
+  return [...registry.tools.values()].filter((t) => t.spec.executor.kind === 'http');
+}
+
+function executePath(tool: CompiledTool): string {
+  return (tool.spec.executor as { path: string }).path;
+}
+
+/** What buildExecutorApi serves, as `METHOD /path` (its ready line names these). */
+export function executorRoutes(registry: Registry): string[] {
+  return ['GET /health', ...servedTools(registry).map((t) => `POST ${executePath(t)}`), `POST ${EXECUTOR_CANCEL_PATH}`];
 }
 
 function answerOf(run: Run): ExecuteResponse {

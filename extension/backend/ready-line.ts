@@ -21,6 +21,8 @@ export function parseReadyLine(line: string): ReadyLine | undefined {
   if (typeof value !== 'object' || value === null) return undefined;
   const v = value as Record<string, unknown>;
   if (v.event !== 'ready' || typeof v.url !== 'string' || !isHttpUrl(v.url)) return undefined;
+  // `serve --role executor` has no editor API and no /mcp: not a backend the editor can use.
+  if (v.role !== undefined && v.role !== 'all') return undefined;
   const mcp = typeof v.mcp === 'string' && isHttpUrl(v.mcp) ? v.mcp : `${v.url.replace(/\/+$/, '')}/mcp`;
   return {
     event: 'ready',

@@ -6,7 +6,10 @@ import * as net from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { request, tempDir } from '../helpers/backend';
-import { CLI, spawnServe, type ServeProcess } from '../helpers/serve-process';
+import { CLI, spawnServe, spawnServeFromSource, type ServeProcess } from '../helpers/serve-process';
+import { ExecutorReadyLine } from '../../contracts/ready-line';
+import { compileSchema } from '../../contracts/validator';
+import { startFakeGoogleIdentity, type FakeGoogleIdentity } from '../helpers/fake-google-identity';
 
 const exec = promisify(execFile);
 
@@ -198,6 +201,44 @@ describe('product-os CLI', function () {
       const wrong = await cli(['call', 'system.ping'], { PRODUCT_OS_URL: proc.url, PRODUCT_OS_TOKEN: 'not-the-token-at-all' });
       assert.equal(wrong.code, 1);
       assert.match(wrong.stderr, /wrong bearer token/);
+    });
+  });
+
+  describe('serve --role executor', () => {
+    const audience = 'https://executor.example.a.run.app';
+    let identity: FakeGoogleIdentity;
+    let proc: ServeProcess;
+    before(async () => {
+      identity = await startFakeGoogleIdentity();
+      proc = await spawnServeFromSource(['--role', 'executor', '--data', tempDir()], {
+        PRODUCT_OS_EXECUTOR_AUDIENCE: audience,
+        PRODUCT_OS_EXECUTOR_INVOKERS: identity.email,
+        PRODUCT_OS_EXECUTOR_CERTS_URL: identity.certsUrl,
+        PRODUCT_OS_STORE: 'pglite',
+      });
+    });
+    after(async () => {
+      proc?.child.kill('SIGTERM');
+      await proc?.exited;
+      await identity?.close();
+    });
+
+    it('its ready line names what it serves, each route there, and no /mcp (which it does not serve)', async () => {
+      assert.deepEqual(compileSchema(ExecutorReadyLine)(proc.ready), [], JSON.stringify(proc.ready));
+      assert.equal(proc.ready.mcp, undefined, JSON.stringify(proc.ready));
+      const serves = proc.ready.serves as string[];
+      assert.ok(serves.includes('GET /health') && serves.includes('POST /_executor/cancel'), serves.join(', '));
+      assert.ok(serves.some((r) => /^POST \/execute\//.test(r)), serves.join(', '));
+      // With a valid ID token (past the check that answers 401 to anything), a route that is
+      // not there answers 404; each named one is there (an empty body is refused with 400).
+      const authorization = `Bearer ${identity.sign({ aud: audience, sub: '1', email: identity.email, email_verified: true })}`;
+      const ask = (method: string, p: string) => fetch(`${proc.url}${p}`, { method, headers: { authorization, 'content-type': 'application/json' }, ...(method === 'POST' ? { body: '{}' } : {}) });
+      for (const route of serves) {
+        const [method, p] = route.split(' ');
+        const res = await ask(method, p);
+        assert.ok(res.status === 200 || res.status === 400, `${route}: ${res.status}`);
+      }
+      assert.equal((await ask('POST', '/mcp')).status, 404);
     });
   });
 });

@@ -29,7 +29,7 @@ describe('extension: ready line', () => {
   });
 
   it('ignores anything else', () => {
-    for (const other of ['', 'listening', '{"event":"demo"}', '{"event":"ready"}', '{"event":"ready","url":"not a url"}', '{"event":"ready","url":"file:///x"}', '{"event":"ready",', '[1]', 'null']) {
+    for (const other of ['', 'listening', '{"event":"demo"}', '{"event":"ready"}', '{"event":"ready","url":"not a url"}', '{"event":"ready","url":"file:///x"}', '{"event":"ready","role":"executor","url":"http://127.0.0.1:1","serves":["GET /health"]}', '{"event":"ready",', '[1]', 'null']) {
       assert.equal(parseReadyLine(other), undefined, other);
     }
   });
