@@ -236,6 +236,40 @@ describe('deploy: the local target after a restart (real engine)', function () {
     }
   });
 
+  it('rolls back to "latest" as on Cloud Run: traffic returns to the newest ready revision, and a pin on it is lifted', async () => {
+    const repo = new ServiceRepo(tempDir('deploy-latest-repo-'));
+    const target = new LocalDeployTarget({ docker, dataDir: tempDir() });
+    const rollback = (toRevision?: string) => target.rollback({ service: 'latest-svc', region: REGION, env: 'dev', reason: 'test', ...(toRevision ? { toRevision } : {}) }, op());
+    const deployRef = (ref: string) => target.deploy({ service: 'latest-svc', region: REGION, env: 'dev', source: { kind: 'git', repo: repo.dir, ref, dockerfilePath: 'Dockerfile', buildContext: '.' }, envVars: {}, deploy: {} }, op());
+    try {
+      repo.commit({ Dockerfile: SERVICE_DOCKERFILE, 'www/index.html': 'one\n' }, 'one');
+      const one = await deployRef('main');
+      repo.commit({ 'www/index.html': 'two\n' }, 'two');
+      const two = await deployRef('main');
+      await assert.rejects(rollback('latest'), (err: Error & { code?: string }) => err.code === 'invalid_state' && /latest revision .* already serves all traffic/.test(err.message));
+
+      const back = await rollback();
+      assert.equal(back.to_revision, one.revision);
+      assert.match(back.warnings!.join(' '), /roll back to "latest"/, 'the pin warning says how to undo it');
+      const forward = await rollback('latest');
+      assert.deepEqual([forward.from_revision, forward.to_revision, forward.warnings], [one.revision, two.revision, undefined]);
+      assert.deepEqual(await get(two.service_url), { status: 200, body: 'two\n' });
+      const s = await target.status('latest-svc', REGION);
+      assert.deepEqual([s.status, s.serving_revision], ['ready', two.revision]);
+
+      // Pinned by name to the newest revision: "latest" changes no traffic, only lifts the pin.
+      await rollback(one.revision);
+      await rollback(two.revision);
+      const unpinned = await rollback('latest');
+      assert.deepEqual([unpinned.from_revision, unpinned.to_revision], [two.revision, two.revision]);
+      await assert.rejects(rollback('latest'), /already serves all traffic/);
+      await assert.rejects(rollback('latest-svc-99999-zzz'), /has no revision latest-svc-99999-zzz; revisions: .*, or "latest" for the newest ready one/);
+    } finally {
+      await target.deleteService('latest-svc', REGION);
+      await target.close();
+    }
+  });
+
   it('listens on the service\'s address again and serves the same revision', async () => {
     const repo = new ServiceRepo(tempDir('deploy-restart-repo-'));
     repo.commit({ Dockerfile: SERVICE_DOCKERFILE, 'www/index.html': 'still here\n' }, 'v1');

@@ -24,6 +24,8 @@ export interface LocalTargetOptions {
 
 /** Cloud Run's service-name rule, so a name that works here works there. */
 const SERVICE_NAME = /^[a-z]([-a-z0-9]{0,47}[a-z0-9])?$/;
+/** The to_revision that means "the newest ready revision" (Cloud Run's LATEST traffic target). */
+const LATEST = 'latest';
 const IGNORED_LOCALLY = ['min_instances', 'max_instances', 'concurrency', 'timeout_seconds', 'service_account_email', 'allow_unauthenticated'] as const;
 
 /**
@@ -214,15 +216,28 @@ export class LocalDeployTarget implements DeployTarget {
       const from = s.serving;
       if (!from) throw new ProductOsError('invalid_state', `service ${req.service} has no serving revision to roll back from`);
       const fromIndex = s.revisions.findIndex((r) => r.name === from);
-      const target = req.toRevision
-        ? s.revisions.find((r) => r.name === req.toRevision)
-        : s.revisions.slice(0, fromIndex).reverse().find((r) => r.status === 'retired' || r.status === 'ready');
+      const wasReady = (r: RevisionRecord) => r.status === 'retired' || r.status === 'ready';
+      // "latest", as on Cloud Run: traffic back to the newest revision that became ready, which
+      // undoes a rollback's pin (the registry's to_revision says so for every target).
+      const toLatest = req.toRevision === LATEST;
+      const target = toLatest
+        ? [...s.revisions].reverse().find(wasReady)
+        : req.toRevision
+          ? s.revisions.find((r) => r.name === req.toRevision)
+          : s.revisions.slice(0, fromIndex).reverse().find(wasReady);
       if (!target) {
-        throw req.toRevision
-          ? new ProductOsError('not_found', `service ${req.service} has no revision ${req.toRevision}; revisions: ${s.revisions.map((r) => r.name).join(', ')}`)
+        throw req.toRevision && !toLatest
+          ? new ProductOsError('not_found', `service ${req.service} has no revision ${req.toRevision}; revisions: ${s.revisions.map((r) => r.name).join(', ')}, or "${LATEST}" for the newest ready one`)
           : new ProductOsError('invalid_state', `service ${req.service} has no ready revision before ${from} to roll back to`);
       }
-      if (target.name === from) throw new ProductOsError('invalid_state', `revision ${from} already serves all traffic`);
+      if (target.name === from) {
+        if (toLatest && s.pinned) {
+          // Already on the newest revision: only the pin goes, so the next deploy's revision takes traffic.
+          this.state.update(s, (x) => (x.pinned = false));
+          return { service_name: req.service, region: req.region, from_revision: from, to_revision: from, service_url: urlOf(s) };
+        }
+        throw new ProductOsError('invalid_state', toLatest ? `the latest revision ${from} already serves all traffic` : `revision ${from} already serves all traffic`);
+      }
       if (target.status === 'error') throw new ProductOsError('invalid_state', `revision ${target.name} never became healthy (${target.message ?? 'no reason recorded'}); pick a revision that was ready`);
       await op.progress({ progress: 0, total: 2, message: `starting revision ${target.name}` });
       const container = await this.ensureContainer(s, target);
@@ -238,7 +253,7 @@ export class LocalDeployTarget implements DeployTarget {
         target.status = 'ready';
         old.status = 'retired';
         x.serving = target.name;
-        x.pinned = true;
+        x.pinned = !toLatest;
       });
       if (old.containerId) this.retire(old.containerId);
       await op.progress({ progress: 2, total: 2, message: `revision ${target.name} serves all traffic` });
@@ -248,7 +263,7 @@ export class LocalDeployTarget implements DeployTarget {
         from_revision: from,
         to_revision: target.name,
         service_url: urlOf(s),
-        warnings: [`traffic stays on ${target.name} until the next deploy, which moves it to the new revision`],
+        ...(toLatest ? {} : { warnings: [`traffic stays on ${target.name} until the next deploy, which moves it to the new revision (or roll back to "${LATEST}" to send it to the newest ready revision now)`] }),
       };
     });
   }
