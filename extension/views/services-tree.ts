@@ -3,6 +3,9 @@
  * configured), each with its revisions — status, share of traffic, ref. It reads through the
  * deploy tools (cloudrun.list_services, get_service_status) when opened or refreshed, and again
  * when a deploy or rollback run ends, so it follows what the palette, agents and other windows do.
+ * While a service shows "deploying" it reads again every few seconds (bounded): a deploy's state
+ * can change without a run ending, e.g. a cancelled deploy's clean-up outlasts its run, which the
+ * engine settles at once.
  */
 import * as vscode from 'vscode';
 import type { ListServicesOutput, RevisionInfo, ServiceStatus, ServiceSummary } from '../../contracts/tools/deploy';
@@ -18,6 +21,13 @@ export type ServiceNode = { kind: 'service'; service: ServiceSummary } | { kind:
 const CHANGES_SERVICES = new Set(['cloudrun.deploy_service', 'cloudrun.rollback_service']);
 const REFRESH_DEBOUNCE_MS = 300;
 
+export interface ServicesTreeTiming {
+  /** How often the view reads again while a service is deploying (default 3 s). */
+  settleEveryMs?: number;
+  /** For how long at most it keeps doing so (default 30 min, the deploy tool's timeout). */
+  settleForMs?: number;
+}
+
 const STATUS_ICON: Record<string, [string, string]> = {
   ready: ['pass-filled', 'testing.iconPassed'],
   deploying: ['loading~spin', 'charts.blue'],
@@ -32,11 +42,44 @@ export class ServicesTree implements vscode.TreeDataProvider<ServiceNode>, vscod
   view?: vscode.TreeView<ServiceNode>;
   private offRuns?: () => void;
   private pending?: ReturnType<typeof setTimeout>;
+  private pendingDue = 0;
+  /** When the view first read a service as deploying, in the current stretch of deploys. */
+  private deployingSince?: number;
+  private readonly settleEveryMs: number;
+  private readonly settleForMs: number;
 
-  constructor(private readonly s: Services) {}
+  constructor(
+    private readonly s: Services,
+    timing: ServicesTreeTiming = {},
+  ) {
+    this.settleEveryMs = timing.settleEveryMs ?? 3000;
+    this.settleForMs = timing.settleForMs ?? 30 * 60_000;
+  }
 
   refresh(): void {
     this.changed.fire(undefined);
+  }
+
+  /** A redraw in `ms`, unless one is due sooner already. */
+  private refreshIn(ms: number): void {
+    const due = Date.now() + ms;
+    if (this.pending && this.pendingDue <= due) return;
+    clearTimeout(this.pending);
+    this.pendingDue = due;
+    this.pending = setTimeout(() => {
+      this.pending = undefined;
+      this.refresh();
+    }, ms);
+  }
+
+  /** Reads again soon while something deploys, for at most settleForMs from the first deploying read. */
+  private followDeploying(services: ServiceSummary[]): void {
+    if (!services.some((sv) => sv.status === 'deploying')) {
+      this.deployingSince = undefined;
+      return;
+    }
+    this.deployingSince ??= Date.now();
+    if (Date.now() - this.deployingSince <= this.settleForMs) this.refreshIn(this.settleEveryMs);
   }
 
   dispose(): void {
@@ -78,11 +121,9 @@ export class ServicesTree implements vscode.TreeDataProvider<ServiceNode>, vscod
       const list = await callTool<ListServicesOutput>(this.s, 'cloudrun.list_services', {});
       // Live from the first successful read on: a deploy or rollback that ends redraws the view.
       this.offRuns ??= this.s.api.onRun((run) => {
-        if (CHANGES_SERVICES.has(run.tool) && TERMINAL_STATUSES.has(run.status)) {
-          clearTimeout(this.pending);
-          this.pending = setTimeout(() => this.refresh(), REFRESH_DEBOUNCE_MS);
-        }
+        if (CHANGES_SERVICES.has(run.tool) && TERMINAL_STATUSES.has(run.status)) this.refreshIn(REFRESH_DEBOUNCE_MS);
       });
+      this.followDeploying(list.services);
       if (this.view) {
         this.view.message = list.services.length === 0 ? t('No services yet on the {0} target: run "Deploy Service…".', list.target) : undefined;
         this.view.description = list.target === 'local' ? t('local Docker') : t('Google Cloud');

@@ -93,4 +93,37 @@ describe('extension: the Services view', () => {
     assert.equal(redraws, 1);
     tree.dispose();
   });
+
+  it('reads again while a service is deploying, until it is not (a cancelled deploy\'s clean-up outlasts its run)', async () => {
+    const outputs: Record<string, unknown> = { 'cloudrun.list_services': { target: 'local', services: [{ ...SERVICE, status: 'deploying' }] } };
+    const { s, calls } = fakeServices(outputs);
+    const tree = new ServicesTree(s, { settleEveryMs: 20 });
+    let redraws = 0;
+    tree.onDidChangeTreeData(() => {
+      redraws++;
+      // The editor reads the view again on each redraw; the second read finds it settled.
+      if (redraws === 2) outputs['cloudrun.list_services'] = { target: 'local', services: [SERVICE] };
+      void tree.getChildren();
+    });
+    await tree.getChildren();
+    for (let i = 0; i < 100 && calls.length < 3; i++) await new Promise((r) => setTimeout(r, 20));
+    assert.equal(calls.length, 3, 'deploying, deploying, ready');
+    await new Promise((r) => setTimeout(r, 200));
+    assert.equal(calls.length, 3, 'no more reads once nothing deploys');
+    assert.equal(redraws, 2);
+    tree.dispose();
+  });
+
+  it('stops reading again after settleForMs of deploying', async () => {
+    const { s, calls } = fakeServices({ 'cloudrun.list_services': { target: 'local', services: [{ ...SERVICE, status: 'deploying' }] } });
+    const tree = new ServicesTree(s, { settleEveryMs: 10, settleForMs: 60 });
+    tree.onDidChangeTreeData(() => void tree.getChildren());
+    await tree.getChildren();
+    await new Promise((r) => setTimeout(r, 400));
+    const reads = calls.length;
+    assert.ok(reads >= 2 && reads <= 12, `bounded reads: ${reads}`);
+    await new Promise((r) => setTimeout(r, 200));
+    assert.equal(calls.length, reads, 'it stopped');
+    tree.dispose();
+  });
 });
