@@ -40,7 +40,7 @@ status=0
 TEST_SEED=${TEST_SEED:-$(( (RANDOM << 15 | RANDOM) % 1000000000 ))}
 export TEST_SEED
 files=$(mktemp)
-node scripts/shuffle-test-files.mjs test/unit test/integration test/e2e/panels test/e2e/vscode >"$files"
+node --import tsx scripts/shuffle-test-files.ts test/unit test/integration test/e2e/panels test/e2e/vscode >"$files"
 mapfile -t test_files <"$files"
 rm -f "$files"
 npx mocha "${test_files[@]}" 2>&1 | tee "$log" || status=$?

@@ -1,4 +1,5 @@
 import type { EventRow } from './warehouse';
+import { seededRandom } from '../../common/seeded-random';
 
 /**
  * A realistic product's events, generated with known truths (the demo, the planted-truth tests
@@ -33,18 +34,6 @@ export const DEMO_FUNNEL = ['signup_completed', 'onboarding_completed', 'activat
 const DAY = 86_400_000;
 const HOUR = 3_600_000;
 
-/** mulberry32: small, fast and seedable, so every run of a test sees the same events. */
-export function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 const pick = <T extends string>(r: number, table: Array<[T, number]>): T => {
   let acc = 0;
   for (const [v, p] of table) if (r < (acc += p)) return v;
@@ -61,7 +50,7 @@ export function demoTruth(o: DemoOptions): DemoTruth {
 }
 
 export function* demoEvents(o: DemoOptions): Generator<EventRow> {
-  const rnd = prng(o.seed);
+  const rnd = seededRandom(o.seed);
   const start = Math.floor(o.end.getTime() / DAY) * DAY - o.days * DAY;
   const endMs = o.end.getTime();
   const incident = start + (o.days - (o.incidentDaysAgo ?? 9)) * DAY;

@@ -2,6 +2,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { encodeGguf, type GgufTensor, type GgufValue } from './gguf-writer';
+import { seededRandom } from '../../common/seeded-random';
 
 /**
  * A tiny, deterministic, random-weight llama-architecture model for tests: no model can be
@@ -37,20 +38,8 @@ function vocabulary(): { tokens: string[]; scores: number[]; types: number[] } {
   return { tokens, scores, types };
 }
 
-/** mulberry32: a seeded generator, so the same file comes out on every machine. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 function tensors(nVocab: number): GgufTensor[] {
-  const rand = prng(20261130);
+  const rand = seededRandom(20261130);
   const random = (dims: number[], scale = 0.08): GgufTensor['data'] => {
     const n = dims.reduce((a, b) => a * b, 1);
     const data = new Float32Array(n);

@@ -3,7 +3,8 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import * as fs from 'node:fs';
 import { DuckDbWarehouse } from '../../backend/analytics/duckdb-engine';
-import { demoEvents, demoTruth, DEMO_FUNNEL, prng } from '../../backend/analytics/demo-events';
+import { demoEvents, demoTruth, DEMO_FUNNEL } from '../../backend/analytics/demo-events';
+import { seededRandom } from '../../common/seeded-random';
 import type { EventRow, FunnelQuery, RetentionQuery } from '../../backend/analytics/warehouse';
 import { seasonalBaseline } from '../../backend/analytics/stats/seasonal-baseline';
 import { bruteFunnel, bruteRetention } from '../helpers/analytics-brute-force';
@@ -77,7 +78,7 @@ describe('analytics on real DuckDB, against truths planted in generated events',
   });
 
   it('planted anomalies in seasonal series are found: precision and recall printed', () => {
-    const rnd = prng(11);
+    const rnd = seededRandom(11);
     let tp = 0;
     let fp = 0;
     let fn = 0;

@@ -5,6 +5,7 @@ import { tempDir } from '../helpers/backend';
 import { ensureDockerAndWorkerImage, startDockerBackend, type DockerTestBackend } from '../helpers/docker';
 import { runDirective, updateDirective } from '../../backend/store/directives';
 import type { Run } from '../../contracts/rest';
+import { seededRandom } from '../../common/seeded-random';
 
 /**
  * ops.log_triage end to end: a logs folder of generated lines, the run through the engine and a
@@ -42,20 +43,8 @@ interface Output {
   window: { since: string | null; until: string };
 }
 
-/** Deterministic PRNG (mulberry32). */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 type Kind = 'served' | 'slow' | 'failed' | 'cleanup' | 'declined';
-const rnd = prng(42);
+const rnd = seededRandom(42);
 const int = (n: number) => Math.floor(rnd() * n);
 const TABLES = ['users', 'orders', 'items', 'carts', 'invoices'];
 

@@ -3,6 +3,7 @@ import { MASK_GATES } from '../../workers/tasks/log-triage/masker';
 import { isNumberToken } from '../../workers/tasks/log-triage/preprocess';
 import { maskTimestamps } from '../../workers/tasks/log-triage/timestamps';
 import { generateCorpus } from '../fixtures/log-corpus';
+import { seededRandom } from '../../common/seeded-random';
 
 /**
  * The masker's hand-written gates stand for patterns: a gate that says "no" where its rule
@@ -21,8 +22,7 @@ const HOST = new RegExp(
 function samples(): string[] {
   const out: string[] = [];
   for (const c of generateCorpus({ seed: 11, lines: 300 })) out.push(...c.lines);
-  let seed = 7;
-  const rnd = () => (seed = (Math.imul(seed, 1103515245) + 12345) >>> 0) / 2 ** 32;
+  const rnd = seededRandom(7);
   const alphabet = 'aZ09f:-._ .comnetorgfr-:x1AbCdEf@/';
   for (let i = 0; i < 50_000; i++) {
     let s = '';
@@ -55,8 +55,7 @@ describe('log triage: hand-written scanners agree with the patterns they replace
 
   it('a number-like header token is what `^(?:#?\\d+|0x[0-9a-fA-F]+|\\d+[:/]\\d+):?$` says', () => {
     const re = /^(?:#?\d+|0x[0-9a-fA-F]+|\d+[:/]\d+):?$/;
-    let seed = 3;
-    const rnd = () => (seed = (Math.imul(seed, 1103515245) + 12345) >>> 0) / 2 ** 32;
+    const rnd = seededRandom(3);
     const alphabet = '0123x#:/aFX9';
     const tokens = ['', ':', '#', '#:', '0x', '0x:', '0X1f', '12', '12:', '#12:', '1/2', '1/2:', '#1/2', '1//2', '1::', '0x1F:', '00x1'];
     for (let i = 0; i < 100_000; i++) {
@@ -76,8 +75,7 @@ describe('log triage: hand-written scanners agree with the patterns they replace
 
   it('the timestamp gate says yes wherever a timestamp is masked (and no for a bare decimal)', () => {
     const pieces = ['1', '2', '0', '9', '12', '2015', '17', ':', '.', '-', '/', ' ', 'T', 'Z', ',', 'Jan', 'Sept', 'Mon', '+02:00', 'UTC', '1445412345', '081109', 'x'];
-    let seed = 5;
-    const rnd = () => (seed = (Math.imul(seed, 1103515245) + 12345) >>> 0) / 2 ** 32;
+    const rnd = seededRandom(5);
     const texts = [...all];
     for (let i = 0; i < 100_000; i++) {
       let t = '';

@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
 import { loadRegistry } from '../../registry/loader';
 import { triageLines, type TriageResult, type TriageTemplate } from '../../workers/tasks/log-triage';
-import { int, ip, pick, prng, user } from '../fixtures/log-corpus/values';
+import { int, ip, pick, user } from '../fixtures/log-corpus/values';
+import { seededRandom } from '../../common/seeded-random';
 
 /**
  * The on-call side of ops.log_triage: time range, top values, redaction, and the rare /
@@ -23,7 +24,7 @@ const stamp = (sec: number) => `Jun 14 ${pad(10 + Math.floor(sec / 3600))}:${pad
 
 /** A steady sshd log: brute-force failures, closed connections and cron, one line a second from 10:00:00. */
 function steady(seed: number, lines: number, start = 0): string[] {
-  const r = prng(seed);
+  const r = seededRandom(seed);
   const out: string[] = [];
   for (let i = 0; i < lines; i++) {
     const k = r();
@@ -140,7 +141,7 @@ describe('log triage: the on-call summary', () => {
     const previous = { run_id: 'run-7', window: { since: '2024-06-14T09:10:00Z', until: '2024-06-14T10:00:00Z' }, templates: first.templates };
     // 50 minutes later: the same traffic, plus a new template, and cron ten times as often.
     const lines = steady(6, 3000, 3000);
-    const r0 = prng(9);
+    const r0 = seededRandom(9);
     for (let i = 0; i < 2500; i++) lines.push(`${stamp(3000 + (i % 3000))} bastion CRON[${int(r0, 1000, 30000)}]: pam_unix(cron:session): session opened for user ${pick(r0, ['root', 'backup', 'www-data', 'deploy'])} by (uid=0)`);
     lines.push(`${stamp(4000)} bastion sshd[77]: error: maximum authentication attempts exceeded for root from 192.0.2.1 port 2222 ssh2 [preauth]`);
     const r = triageLines(lines, { previous, until: '2024-06-14T10:50:00Z' });

@@ -21,6 +21,7 @@ import {
   type TriageResult,
 } from '../../workers/tasks/log-triage';
 import { loadRegistry } from '../../registry/loader';
+import { seededRandom } from '../../common/seeded-random';
 
 /** Mines messages (already without header) and returns template text per message. */
 function mine(messages: string[]): string[] {
@@ -28,18 +29,6 @@ function mine(messages: string[]): string[] {
   const ids = messages.map((m) => miner.add(maskTokens(m)));
   miner.finish();
   return ids.map((id) => miner.templateOf(id));
-}
-
-/** Deterministic PRNG (mulberry32), so generated logs are the same on every run. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 describe('log triage: masking', () => {
@@ -360,7 +349,7 @@ describe('log triage: the ops.log_triage summary', () => {
  * IPs, UUIDs, durations, versions, and two pairs of templates differ by a single word.
  */
 function kubernetesLog(seed: number, count: number, json: boolean): { lines: string[]; truth: number[] } {
-  const rnd = prng(seed);
+  const rnd = seededRandom(seed);
   const pick = <T>(a: readonly T[]): T => a[Math.floor(rnd() * a.length)];
   const int = (lo: number, hi: number) => lo + Math.floor(rnd() * (hi - lo + 1));
   const chars = (alphabet: string, n: number) => Array.from({ length: n }, () => alphabet[Math.floor(rnd() * alphabet.length)]).join('');

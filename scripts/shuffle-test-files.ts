@@ -1,14 +1,14 @@
-#!/usr/bin/env node
 /**
  * Prints the test files (*.test.ts) under the folders given, one a line, in an order shuffled from a
  * seed: TEST_SEED when set (to reproduce an order), else a new random one. The seed goes to
  * stderr, so a failing order can be run again exactly. No file may rely on another having run
  * first; shuffling is how `npm test` keeps that true.
  *
- *   node scripts/shuffle-test-files.mjs test/unit test/integration …
+ *   node --import tsx scripts/shuffle-test-files.ts test/unit test/integration …
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { seededRandom } from '../common/seeded-random';
 
 const raw = process.env.TEST_SEED;
 if (raw !== undefined && raw !== '' && !/^\d{1,9}$/.test(raw)) {
@@ -17,15 +17,8 @@ if (raw !== undefined && raw !== '' && !/^\d{1,9}$/.test(raw)) {
 }
 const seed = raw ? Number(raw) : Math.floor(Math.random() * 1e9);
 
-// mulberry32: a small seeded generator; the same seed gives the same order on every machine.
-let state = seed >>> 0;
-const random = () => {
-  state = (state + 0x6d2b79f5) >>> 0;
-  let t = state;
-  t = Math.imul(t ^ (t >>> 15), t | 1);
-  t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-  return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-};
+// The same seed gives the same order on every machine.
+const random = seededRandom(seed);
 
 // Sorted first, so the order depends on the seed only, not on how the file system lists them.
 const dirs = process.argv.slice(2);
