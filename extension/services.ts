@@ -15,7 +15,7 @@ import { SharedState, isProcessAlive } from './backend/shared-state';
 import { Supervisor, type SupervisorState } from './backend/supervisor';
 import { type Connection, systemClock } from './backend/types';
 import { gatedApi } from './gated-api';
-import { backendEnv, isServerMode, readSettings, resolveServer, SERVER_TOKEN_SECRET, type Settings } from './settings';
+import { backendEnv, backendRuntimeEnv, isServerMode, readSettings, resolveServer, SERVER_TOKEN_SECRET, type Settings } from './settings';
 import { ToolCatalog } from './tools/tool-catalog';
 import { RunStore } from './views/run-store';
 import { EditorSecrets } from './secrets/editor-secrets';
@@ -61,9 +61,7 @@ export function createServices(context: vscode.ExtensionContext, log: vscode.Log
             return {
               command: process.execPath,
               args: [context.asAbsolutePath(path.join('dist', 'cli.js')), 'serve', '--host', '127.0.0.1', '--port', String(current.port), '--data', dataDir, '--secrets-stdin'],
-              // Node 22.1+ keeps the compiled bundle here, so every start after the first skips
-              // parsing it (older runtimes ignore the variable).
-              env: { ...backendEnv(process.env, current, token, folder), NODE_COMPILE_CACHE: path.join(dataDir, 'compile-cache') },
+              env: backendRuntimeEnv(backendEnv(process.env, current, token, folder), dataDir),
               cwd: folder ?? dataDir,
               readyTimeoutMs: current.readyTimeoutSeconds * 1000,
               stdin: formatHandoff(secrets),

@@ -19,6 +19,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { Client } from 'pg';
 import { callRoute } from '../../contracts/client';
+import { backendRuntimeEnv } from '../../extension/settings';
 import { spawnServe, type ServeProcess } from '../helpers/serve-process';
 import { envNumber, log, median, round, type BenchResult } from './bench';
 
@@ -68,14 +69,9 @@ export async function run(): Promise<BenchResult> {
 async function measure(store: Store, baseUrl: string): Promise<Figures> {
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), `product-os-footprint-${store}-`));
   const dbName = `footprint_${process.pid}_${Date.now()}`;
-  const env: NodeJS.ProcessEnv = {
-    PRODUCT_OS_TOKEN: TOKEN,
-    PRODUCT_OS_DATA: dataDir,
-    PRODUCT_OS_STORE: store === 'pglite' ? 'pglite' : 'auto',
-    // As the editor starts it (extension/services.ts): Node's compile cache in the data folder,
-    // empty on the new folder's start, so that figure includes compiling the bundle.
-    NODE_COMPILE_CACHE: path.join(dataDir, 'compile-cache'),
-  };
+  // Node tuned as the editor starts it (backendRuntimeEnv): the compile cache in the data folder
+  // is empty on the new folder's start, so that figure includes compiling the bundle.
+  const env = backendRuntimeEnv({ PRODUCT_OS_TOKEN: TOKEN, PRODUCT_OS_DATA: dataDir, PRODUCT_OS_STORE: store === 'pglite' ? 'pglite' : 'auto', NODE_OPTIONS: process.env.NODE_OPTIONS }, dataDir);
   if (store === 'postgres') {
     await adminQuery(baseUrl, `CREATE DATABASE ${dbName}`);
     const u = new URL(baseUrl);

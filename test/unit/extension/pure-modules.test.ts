@@ -3,7 +3,7 @@ import type { Lane, Run } from '../../../contracts/rest';
 import { RUN_STATUSES, TERMINAL_STATUSES } from '../../../contracts/rest';
 import { defaultFlavor, mcpConfig, mcpConfigText } from '../../../extension/mcp/mcp-config';
 import { ACTIVE_STATUSES, TERMINAL } from '../../../extension/run-status';
-import { backendEnv, readSettings, resolveServer, validateSettings } from '../../../extension/settings';
+import { backendEnv, backendRuntimeEnv, readSettings, resolveServer, validateSettings } from '../../../extension/settings';
 import { checkCall, executorNeedsTrust, type TrustLookups } from '../../../extension/trust';
 import { orderLanes } from '../../../extension/views/lanes';
 import { ago, runStatusIcon } from '../../../extension/views/run-icons';
@@ -101,6 +101,15 @@ describe('extension: settings', () => {
     assert.equal(env.PRODUCT_OS_PORT, undefined);
     assert.equal(env.N, undefined, 'non-string values are dropped');
     assert.equal(backendEnv({}, read({}), 't', '/ws').PRODUCT_OS_LOGS, '/ws/logs');
+  });
+
+  it("tunes the backend's Node: compile cache in the data folder, a smaller young generation, the user's NODE_OPTIONS kept after ours", () => {
+    const s = read({ 'backend.environment': { NODE_OPTIONS: '--max-old-space-size=512' } });
+    const env = backendRuntimeEnv(backendEnv({ PATH: '/bin' }, s, 't', '/ws'), '/data');
+    assert.equal(env.NODE_COMPILE_CACHE, '/data/compile-cache');
+    assert.equal(env.NODE_OPTIONS, '--max-semi-space-size=8 --max-old-space-size=512');
+    assert.equal(env.PRODUCT_OS_TOKEN, 't', 'the rest of the environment is kept');
+    assert.equal(backendRuntimeEnv({}, '/data').NODE_OPTIONS, '--max-semi-space-size=8');
   });
 
   it('hands the local-model settings to the backend (threads only when set)', () => {
