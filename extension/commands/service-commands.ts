@@ -6,6 +6,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
+import type { Run } from '../../contracts/rest';
 import type { LogsTailOutput } from '../../contracts/tools/deploy';
 import type { Services } from '../services';
 import { askToolInput } from '../tools/ask-input';
@@ -53,13 +54,37 @@ export async function deployService(s: Services, arg: unknown): Promise<void> {
   const run = await runWithProgress(s, tool, input, {
     onSucceeded: async (r) => {
       const o = r.output as { service_url?: string; revision?: string; warnings?: string[] };
+      for (const w of o.warnings ?? []) s.log.warn(`cloudrun.deploy_service: ${w}`);
+      // After a rollback on Cloud Run, traffic stays pinned: the new revision serves nothing until it is reset.
+      const pinned = o.warnings?.find((w) => PINNED.test(w));
+      if (pinned) return offerTrafficToLatest(s, r, o.revision ?? '?', pinned);
       const open = t('Open');
       const pick = await vscode.window.showInformationMessage(t('Deployed revision {0}: {1}', o.revision ?? '?', o.service_url ?? ''), ...(o.service_url ? [open] : []));
       if (pick === open && o.service_url) await vscode.env.openExternal(vscode.Uri.parse(o.service_url));
-      for (const w of o.warnings ?? []) s.log.warn(`cloudrun.deploy_service: ${w}`);
     },
   });
   if (run) await vscode.commands.executeCommand('productOs.refreshServices');
+}
+
+/** The deploy warning of a target whose traffic is pinned by an earlier rollback (backend/deploy/gcp/target.ts). */
+const PINNED = /serves no traffic/;
+
+/** Offers to send the traffic to the revision just deployed: a rollback to "latest", high risk like any rollback (it waits for approval). */
+async function offerTrafficToLatest(s: Services, deployRun: Run, revision: string, warning: string): Promise<void> {
+  const reset = t('Send Traffic to Latest');
+  if ((await vscode.window.showWarningMessage(t('Deployed revision {0}, but traffic stays pinned by an earlier rollback: {1}', revision, warning), reset)) !== reset) return;
+  const tool = await usableTool(s, 'cloudrun.rollback_service');
+  if (!tool) return;
+  const i = deployRun.input as { service_name?: string; region?: string; env?: string };
+  const input = await askToolInput(tool, {
+    service_name: i.service_name,
+    region: i.region,
+    env: i.env,
+    to_revision: 'latest',
+    reason: t('send traffic to the latest revision ({0}) after a deploy', revision),
+  });
+  if (input) await runWithProgress(s, tool, input);
+  await vscode.commands.executeCommand('productOs.refreshServices');
 }
 
 export async function rollbackToRevision(s: Services, arg: unknown): Promise<void> {

@@ -1,0 +1,89 @@
+/**
+ * Deploy Service… (the command the palette, the Services view's title and a service's menu
+ * run): a deploy whose traffic stays pinned by an earlier rollback (Cloud Run) offers to send
+ * the traffic to the latest revision, which is a rollback to "latest" (high risk, approved like
+ * any rollback); a plain deploy offers to open the service. Against the fake backend.
+ */
+import './vscode-hook';
+import assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import * as vscode from 'vscode';
+import { fake, fakeContext } from './vscode-fake';
+import { activate, deactivate } from '../../../extension/extension';
+import { startFakeBackend, tool, TOKEN, type FakeBackendServer } from './fake-backend';
+
+const ROOT = path.join(__dirname, '../../..');
+
+const DEPLOY_SCHEMA = {
+  type: 'object',
+  required: ['service_name', 'env'],
+  properties: { service_name: { type: 'string' }, env: { type: 'string', enum: ['dev', 'prod'] }, region: { type: 'string' } },
+};
+const ROLLBACK_SCHEMA = {
+  type: 'object',
+  required: ['service_name', 'env', 'reason'],
+  properties: { service_name: { type: 'string' }, region: { type: 'string' }, env: { type: 'string', enum: ['dev', 'prod'] }, to_revision: { type: 'string' }, reason: { type: 'string' } },
+};
+const PIN = 'revision web-00003 is deployed but serves no traffic: all traffic is pinned to revision web-00001: later deploys create revisions but send them no traffic until traffic goes back to latest';
+
+describe('extension: Deploy Service…', function () {
+  this.timeout(20_000);
+  let backend: FakeBackendServer;
+
+  beforeEach(async () => {
+    backend = await startFakeBackend();
+    backend.tools = [tool('cloudrun.deploy_service', 'local', DEPLOY_SCHEMA), tool('cloudrun.rollback_service', 'local', ROLLBACK_SCHEMA, { risk: 'high' })];
+    fake.reset();
+    fake.settings.set('productOs.server.url', backend.url);
+    const context = fakeContext(ROOT, fs.mkdtempSync(path.join(os.tmpdir(), 'product-os-ext-storage-')));
+    await activate(context as unknown as vscode.ExtensionContext);
+    await context.secrets.store('productOs.server.token', TOKEN);
+  });
+
+  afterEach(async () => {
+    await deactivate();
+    await backend.close();
+  });
+
+  /** Answers the deploy's questions: service web, env dev, no optional settings. */
+  function answerDeploy(): void {
+    fake.inputBoxAnswers.push('web');
+    fake.quickPickAnswers.push((items: unknown) => (items as Array<{ label: string }>).find((i) => i.label === 'dev'), []);
+  }
+
+  const created = () => backend.requests.filter((r) => r.method === 'POST' && r.path === '/api/runs').map((r) => r.body as { tool: string; input: Record<string, unknown> });
+
+  it('a deploy pinned by an earlier rollback offers to send traffic to the latest revision: a rollback to "latest"', async () => {
+    backend.output = { service_url: 'https://web.run.app', revision: 'web-00003', warnings: [PIN] };
+    answerDeploy();
+    fake.messageAnswers.push('Send Traffic to Latest');
+    await fake.commands.get('productOs.deployService')!();
+    const offer = fake.messages.find((m) => m.level === 'warning');
+    assert.match(offer?.message ?? '', /Deployed revision web-00003, but traffic stays pinned by an earlier rollback/);
+    assert.deepEqual(offer?.items, ['Send Traffic to Latest']);
+    const runs = created();
+    assert.deepEqual(runs.map((r) => r.tool), ['cloudrun.deploy_service', 'cloudrun.rollback_service']);
+    assert.deepEqual(runs[1].input, { service_name: 'web', env: 'dev', to_revision: 'latest', reason: 'send traffic to the latest revision (web-00003) after a deploy' });
+    assert.ok(fake.executed.some((e) => e.id === 'productOs.refreshServices'), 'the Services view reads again');
+  });
+
+  it('a deploy pinned by an earlier rollback changes nothing more when the offer is dismissed', async () => {
+    backend.output = { service_url: 'https://web.run.app', revision: 'web-00003', warnings: [PIN] };
+    answerDeploy();
+    fake.messageAnswers.push(undefined);
+    await fake.commands.get('productOs.deployService')!();
+    assert.deepEqual(created().map((r) => r.tool), ['cloudrun.deploy_service']);
+  });
+
+  it('a plain deploy says which revision serves where, and offers to open it', async () => {
+    backend.output = { service_url: 'http://127.0.0.1:4000', revision: 'web-00001-abc', warnings: [] };
+    answerDeploy();
+    await fake.commands.get('productOs.deployService')!();
+    const done = fake.messages.find((m) => /Deployed revision/.test(m.message));
+    assert.equal(done?.message, 'Deployed revision web-00001-abc: http://127.0.0.1:4000');
+    assert.deepEqual(done?.items, ['Open']);
+    assert.deepEqual(created().map((r) => r.tool), ['cloudrun.deploy_service']);
+  });
+});
