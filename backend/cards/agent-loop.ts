@@ -2,6 +2,7 @@ import type { JsonSchema } from '../../contracts/json-schema';
 import { AgentDone, type AgentStep, type TokenCounts } from '../../contracts/tasks/card-agent';
 import { compileSchema } from '../../contracts/validator';
 import type { ChatMessage, LlmProvider } from '../llm/provider';
+import { ModelOutputError } from '../llm/schema-output';
 import { ProductOsError } from '../errors';
 
 /** A tool the sandbox serves (from MCP tools/list). */
@@ -118,7 +119,20 @@ export async function runAgentLoop(o: AgentLoopOptions): Promise<AgentOutcome> {
     const left = o.tokenBudget - tokens.prompt - tokens.completion;
     if (left <= 0) return { end: 'token_budget', summary: `stopped: the token budget of ${o.tokenBudget} was used up after ${step - 1} steps`, steps: step - 1, tokens };
     const started = Date.now();
-    const answer = await o.llm.generate({ messages: [...head, ...turns.slice(-2 * HISTORY_TURNS)], schema, maxTokens: Math.min(MAX_STEP_TOKENS, left), temperature: 0, signal: o.signal });
+    let answer;
+    try {
+      answer = await o.llm.generate({ messages: [...head, ...turns.slice(-2 * HISTORY_TURNS)], schema, maxTokens: Math.min(MAX_STEP_TOKENS, left), temperature: 0, signal: o.signal });
+    } catch (err) {
+      if (!(err instanceof ModelOutputError)) throw err;
+      // What the providers say of an answer that is not a valid step (cut at its token limit,
+      // or a keyword the server did not enforce): said back, its tokens counted, and the step
+      // counts. The error names the rules broken, never the text, so nothing of it is kept.
+      tokens.prompt += err.usage.promptTokens;
+      tokens.completion += err.usage.completionTokens;
+      turns.push({ role: 'user', content: `Your last answer was not valid: ${err.message}. Answer with one JSON object as described.` });
+      await o.onStep?.({ step, maxSteps: o.maxSteps, kind: 'invalid', durationMs: Date.now() - started, tokens: { prompt: err.usage.promptTokens, completion: err.usage.completionTokens } });
+      continue;
+    }
     tokens.prompt += answer.usage.promptTokens;
     tokens.completion += answer.usage.completionTokens;
     const stepTokens = { prompt: answer.usage.promptTokens, completion: answer.usage.completionTokens };
@@ -126,7 +140,7 @@ export async function runAgentLoop(o: AgentLoopOptions): Promise<AgentOutcome> {
     const problems = value === undefined ? [{ message: 'the answer is not JSON' }] : check(value);
     turns.push({ role: 'assistant', content: answer.text });
     if (problems.length > 0) {
-      // Possible only with a provider that does not enforce the schema: said back, and the step counts.
+      // A provider that returned no checked value (every one here checks): said back the same way.
       turns.push({ role: 'user', content: `That answer was not valid: ${problems.slice(0, 3).map((p) => p.message).join('; ')}. Answer with one JSON object as described.` });
       await o.onStep?.({ step, maxSteps: o.maxSteps, kind: 'invalid', durationMs: Date.now() - started, tokens: stepTokens });
       continue;

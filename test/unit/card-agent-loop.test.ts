@@ -47,15 +47,24 @@ describe('card agent loop (scripted model)', () => {
     assert.deepEqual(llm.requests[0]!.schema, schema);
   });
 
-  it('says an invalid answer back to the model without calling a tool (a provider that does not enforce the schema)', async () => {
+  it('says an invalid answer back to the model without calling a tool, its tokens counted (real providers report it as invalid_output)', async () => {
     const box = echoBox();
-    const llm = new ScriptedLlm(['{"thought": "no tool"}', { json: { tool: 'nope', arguments: {} } }, (req) => {
-      assert.match(req.messages[req.messages.length - 1]!.content, /That answer was not valid/);
+    const steps: string[] = [];
+    const llm = new ScriptedLlm(['{"thought": "no tool"}', { json: { tool: 'nope', arguments: {} } }, 'not JSON at all', (req) => {
+      const last = req.messages[req.messages.length - 1]!.content;
+      assert.match(last, /Your last answer was not valid: the scripted model answered with text that is not JSON/);
+      assert.doesNotMatch(last, /not JSON at all/, 'the answer is not quoted back');
       return { json: { done: true, summary: 'ok' } };
     }]);
-    const out = await runAgentLoop({ llm, toolbox: box, task, maxSteps: 5, tokenBudget: 100_000, signal: new AbortController().signal });
+    const out = await runAgentLoop({ llm, toolbox: box, task, maxSteps: 5, tokenBudget: 100_000, signal: new AbortController().signal, onStep: (r) => void steps.push(`${r.step}:${r.kind}`) });
     assert.equal(out.end, 'done');
+    assert.equal(out.steps, 4);
+    assert.deepEqual(steps, ['1:invalid', '2:invalid', '3:invalid', '4:done']);
+    assert.match(llm.requests[1]!.messages.at(-1)!.content, /does not match the schema/);
     assert.equal(box.calls.length, 0);
+    // Every answer's tokens count against the budget, the invalid ones too (scripted: characters / 4).
+    const answers = ['{"thought": "no tool"}', JSON.stringify({ tool: 'nope', arguments: {} }), 'not JSON at all', JSON.stringify({ done: true, summary: 'ok' })];
+    assert.equal(out.tokens.completion, answers.reduce((n, a) => n + Math.ceil(a.length / 4), 0));
   });
 
   it('stops at the step limit and at the token budget', async () => {
