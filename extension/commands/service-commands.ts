@@ -10,7 +10,7 @@ import type { Run } from '../../contracts/rest';
 import type { LogsTailOutput } from '../../contracts/tools/deploy';
 import type { Services } from '../services';
 import { askToolInput } from '../tools/ask-input';
-import { runWithProgress, usableTool } from '../tools/run-tool';
+import { runWithProgress, showRunDetail, usableTool } from '../tools/run-tool';
 import { callTool } from '../views/deploy-calls';
 import type { ServiceNode } from '../views/services-tree';
 
@@ -62,8 +62,26 @@ export async function deployService(s: Services, arg: unknown): Promise<void> {
       const pick = await vscode.window.showInformationMessage(t('Deployed revision {0}: {1}', o.revision ?? '?', o.service_url ?? ''), ...(o.service_url ? [open] : []));
       if (pick === open && o.service_url) await vscode.env.openExternal(vscode.Uri.parse(o.service_url));
     },
+    onFailed: (r) => offerFailedRevisionLogs(s, r),
   });
   if (run) await vscode.commands.executeCommand('productOs.refreshServices');
+}
+
+/**
+ * A deploy whose new revision started but never became healthy names that revision in its
+ * error's details (both targets): its logs are the next step, so they are offered beside the
+ * error. Other failures keep the usual message.
+ */
+async function offerFailedRevisionLogs(s: Services, run: Run): Promise<boolean> {
+  const details = run.error?.details as { revision?: unknown } | undefined;
+  const i = run.input as { service_name?: string; region?: string };
+  if (typeof details?.revision !== 'string' || !i.service_name || !i.region) return false;
+  const logs = t('Show Revision Logs');
+  const showRun = t('Show Run');
+  const pick = await vscode.window.showErrorMessage(t('Deploy failed: {0}', run.error?.message ?? run.status), logs, showRun);
+  if (pick === logs) await followLogsOf(s, { service: i.service_name, region: i.region, revision: details.revision });
+  if (pick === showRun) await showRunDetail(s, run.id);
+  return true;
 }
 
 /** The deploy warning of a target whose traffic is pinned by an earlier rollback (backend/deploy/gcp/target.ts). */
@@ -103,10 +121,15 @@ export async function followLogs(s: Services, arg: unknown): Promise<void> {
     await vscode.commands.executeCommand('productOs.tailLogs');
     return;
   }
-  const revision = arg.kind === 'revision' ? arg.revision.name : undefined;
-  const key = `${arg.service.region}/${arg.service.service_name}${revision ? `/${revision}` : ''}`;
+  await followLogsOf(s, { service: arg.service.service_name, region: arg.service.region, ...(arg.kind === 'revision' ? { revision: arg.revision.name } : {}) });
+}
+
+/** Logs that follow, for a service or one of its revisions, in an output channel of their own. */
+async function followLogsOf(s: Services, of: { service: string; region: string; revision?: string }): Promise<void> {
+  const revision = of.revision;
+  const key = `${of.region}/${of.service}${revision ? `/${revision}` : ''}`;
   followers.get(key)?.stop();
-  const channel = vscode.window.createOutputChannel(t('Product OS logs: {0}', revision ?? arg.service.service_name), 'log');
+  const channel = vscode.window.createOutputChannel(t('Product OS logs: {0}', revision ?? of.service), 'log');
   channel.show(true);
   const seen = new Set<string>();
   const order: string[] = [];
@@ -127,8 +150,8 @@ export async function followLogs(s: Services, arg: unknown): Promise<void> {
       const since = Math.max(1, Math.ceil((Date.now() - last) / 1000) + 1);
       const out = await callTool<LogsTailOutput>(s, 'logs.tail', {
         scope: 'service',
-        service_name: arg.service.service_name,
-        region: arg.service.region,
+        service_name: of.service,
+        region: of.region,
         ...(revision ? { revision } : {}),
         limit: 500,
         since_seconds: Math.min(86400, since),
@@ -151,7 +174,7 @@ export async function followLogs(s: Services, arg: unknown): Promise<void> {
   };
   await read();
   const stopNow = t('Stop Following');
-  void vscode.window.showInformationMessage(t('Following the logs of {0}.', revision ?? arg.service.service_name), stopNow).then((pick) => {
+  void vscode.window.showInformationMessage(t('Following the logs of {0}.', revision ?? of.service), stopNow).then((pick) => {
     if (pick === stopNow) stop();
   });
 }

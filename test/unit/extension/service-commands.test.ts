@@ -2,7 +2,8 @@
  * Deploy Service… (the command the palette, the Services view's title and a service's menu
  * run): a deploy whose traffic stays pinned by an earlier rollback (Cloud Run) offers to send
  * the traffic to the latest revision, which is a rollback to "latest" (high risk, approved like
- * any rollback); a plain deploy offers to open the service. Against the fake backend.
+ * any rollback); a deploy whose new revision never became healthy offers that revision's logs;
+ * a plain deploy offers to open the service. Against the fake backend.
  */
 import './vscode-hook';
 import assert from 'node:assert/strict';
@@ -47,10 +48,13 @@ describe('extension: Deploy Service…', function () {
     await backend.close();
   });
 
-  /** Answers the deploy's questions: service web, env dev, no optional settings. */
-  function answerDeploy(): void {
-    fake.inputBoxAnswers.push('web');
-    fake.quickPickAnswers.push((items: unknown) => (items as Array<{ label: string }>).find((i) => i.label === 'dev'), []);
+  /** Answers the deploy's questions: service web, env dev, and the region when given (an optional setting here). */
+  function answerDeploy(opts: { region?: string } = {}): void {
+    fake.inputBoxAnswers.push('web', ...(opts.region ? [opts.region] : []));
+    fake.quickPickAnswers.push(
+      (items: unknown) => (items as Array<{ label: string }>).find((i) => i.label === 'dev'),
+      (items: unknown) => (items as Array<{ label: string }>).filter((i) => opts.region && i.label === 'region'),
+    );
   }
 
   const created = () => backend.requests.filter((r) => r.method === 'POST' && r.path === '/api/runs').map((r) => r.body as { tool: string; input: Record<string, unknown> });
@@ -75,6 +79,26 @@ describe('extension: Deploy Service…', function () {
     fake.messageAnswers.push(undefined);
     await fake.commands.get('productOs.deployService')!();
     assert.deepEqual(created().map((r) => r.tool), ['cloudrun.deploy_service']);
+  });
+
+  it('a deploy whose revision never became healthy offers that revision\'s logs beside the error', async () => {
+    backend.outcome = 'fail';
+    backend.error = { code: 'executor_failed', message: 'revision web-00002-def never became healthy: its container exited with code 3; traffic stays on revision web-00001-abc.', details: { revision: 'web-00002-def', serving_revision: 'web-00001-abc' } };
+    answerDeploy({ region: 'local' });
+    await fake.commands.get('productOs.deployService')!();
+    const error = fake.messages.find((m) => m.level === 'error');
+    assert.match(error?.message ?? '', /^Deploy failed: revision web-00002-def never became healthy/);
+    assert.deepEqual(error?.items, ['Show Revision Logs', 'Show Run']);
+  });
+
+  it('a deploy that failed before any revision existed keeps the usual error and its ways out', async () => {
+    backend.outcome = 'fail';
+    backend.error = { code: 'not_found', message: 'ref "nope" does not exist in the repository' };
+    answerDeploy({ region: 'local' });
+    await fake.commands.get('productOs.deployService')!();
+    const error = fake.messages.find((m) => m.level === 'error');
+    assert.match(error?.message ?? '', /ref "nope" does not exist/);
+    assert.deepEqual(error?.items, ['Show Run', 'Show Backend Log']);
   });
 
   it('a plain deploy says which revision serves where, and offers to open it', async () => {
