@@ -5,7 +5,8 @@
  * as the workspace. Walked as a user would: Deploy Service… from the palette with its progress,
  * the service in the Services view as ready with its revision, a second deploy from the
  * service's menu, a rollback from a revision's menu that waits for approval and is approved
- * where the editor asks, logs that follow a request made after they were opened, and a long
+ * where the editor asks, logs that follow a request made after they were opened, a deploy that
+ * never becomes healthy (traffic stays; its error leads to the revision's logs), and a long
  * deploy cancelled from its progress notification. Every container and image the test made is
  * removed afterwards. Needs Debian's chromium, code-server, Docker and busybox-static.
  */
@@ -321,6 +322,32 @@ describe('Deploy and the Services view in a real VS Code (code-server, .vsix ins
     await wb!.runCommand('View: Hide Panel');
   });
 
+  it('a deploy that never becomes healthy keeps traffic where it was, and its error leads to that revision\'s logs', async function () {
+    this.timeout(300_000);
+    repo.commit({ Dockerfile: DOCKERFILE.replace(/CMD .*/, 'CMD ["/bin/busybox", "sh", "-c", "echo crashing on purpose; exit 3"]') }, 'crashes');
+    await menu(row(service), /Deploy Service/);
+    await answer(/Deploy Cloud Run service \(1\/2\): ref/, 'main');
+    await choose(/\(2\/2\): env/, 'dev');
+    await noOptionalSettings(TOOL_TITLE);
+    const failure = toast(/Deploy failed: revision \S+ never became healthy/);
+    await failure.waitFor({ state: 'visible', timeout: 240_000 });
+    const text = (await failure.innerText()).replace(/\s+/g, ' ');
+    const broken = /revision (\S+) never became healthy/.exec(text)![1];
+    assert.match(text, new RegExp(`traffic stays on revision ${revisions[0]}`));
+    assert.equal(await body(serviceUrl), '200 hello v1\n');
+    await failure.hover({ timeout: 5000 });
+    await failure.locator('.monaco-button', { hasText: 'Show Revision Logs' }).click({ timeout: 10_000 });
+    await until('the broken revision\'s own output in the Output panel', async () => ((await outputText()).includes('crashing on purpose') ? true : undefined), 60_000);
+    await wb!.screenshot(shot('broken-deploy-logs'));
+    await toast(new RegExp(`Following the logs of ${broken}`)).locator('.monaco-button', { hasText: 'Stop Following' }).click({ timeout: 10_000 });
+    await wb!.runCommand('View: Hide Panel');
+    await wb!.clearNotifications();
+    revisions.push(broken);
+    await rowText(broken, /error/);
+    await rowText(revisions[0], /100% traffic · ready/);
+    await rowText(service, /ready/);
+  });
+
   it('cancels a long deploy from its progress notification: nothing is left, traffic stays', async function () {
     this.timeout(420_000);
     const before = (await docker.listContainers({ all: true, filters: { label: [`${LABEL.service}=${service}`] } })).length;
@@ -345,7 +372,7 @@ describe('Deploy and the Services view in a real VS Code (code-server, .vsix ins
     }, 60_000);
     assert.equal(s.status, 'ready');
     assert.equal(s.serving_revision, revisions[0]);
-    assert.deepEqual(s.revisions!.map((r) => r.name), [revisions[1], revisions[0]], 'a cancelled deploy makes no revision');
+    assert.deepEqual(s.revisions!.map((r) => r.name), [revisions[2], revisions[1], revisions[0]], 'a cancelled deploy makes no revision');
     assert.equal(await body(serviceUrl), '200 hello v1\n');
     await rowText(service, /ready/);
     assert.deepEqual(wb!.takeProblems(), []);
