@@ -6,7 +6,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import type { Run } from '../../contracts/rest';
+import type { Run, ToolInfo } from '../../contracts/rest';
 import type { LogsTailOutput } from '../../contracts/tools/deploy';
 import type { Services } from '../services';
 import { askToolInput } from '../tools/ask-input';
@@ -36,6 +36,27 @@ function workspaceRepo(): string | undefined {
   return undefined;
 }
 
+/** What the repository has checked out: its branch, or the commit when HEAD is detached; undefined when unreadable (a worktree, a packed oddity). */
+export function checkedOut(repo: string): string | undefined {
+  let head: string;
+  try {
+    head = fs.readFileSync(path.join(repo, '.git', 'HEAD'), 'utf8').trim();
+  } catch {
+    return undefined;
+  }
+  const branch = /^ref: refs\/heads\/(.+)$/.exec(head);
+  if (branch) return branch[1];
+  return /^[0-9a-f]{40,64}$/.test(head) ? head : undefined;
+}
+
+/** The tool with a default for one input field, offered (pre-filled) when it is asked. */
+function withDefault(tool: ToolInfo, field: string, value: string): ToolInfo {
+  const schema = (tool.inputSchema ?? {}) as { properties?: Record<string, object> };
+  const prop = schema.properties?.[field];
+  if (!prop) return tool;
+  return { ...tool, inputSchema: { ...schema, properties: { ...schema.properties, [field]: { ...prop, default: value } } } };
+}
+
 /**
  * Deploy Service…: from the palette, the view's title bar or a service's menu. The repository is
  * the workspace's (its committed ref is built, never the working copy), the service the one
@@ -49,7 +70,9 @@ export async function deployService(s: Services, arg: unknown): Promise<void> {
     ...(repo ? { repo } : {}),
     ...(isNode(arg) ? { service_name: arg.service.service_name, region: arg.service.region } : {}),
   };
-  const input = await askToolInput(tool, presets);
+  // The ref offered is what the workspace has checked out (its commit is built, not the working copy).
+  const ref = repo ? checkedOut(repo) : undefined;
+  const input = await askToolInput(ref ? withDefault(tool, 'ref', ref) : tool, presets);
   if (!input) return;
   const run = await runWithProgress(s, tool, input, {
     onSucceeded: async (r) => {

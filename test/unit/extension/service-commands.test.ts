@@ -3,7 +3,8 @@
  * run): a deploy whose traffic stays pinned by an earlier rollback (Cloud Run) offers to send
  * the traffic to the latest revision, which is a rollback to "latest" (high risk, approved like
  * any rollback); a deploy whose new revision never became healthy offers that revision's logs;
- * a plain deploy offers to open the service. Against the fake backend.
+ * a plain deploy offers to open the service; in a git workspace the ref offered is the one
+ * checked out. Against the fake backend.
  */
 import './vscode-hook';
 import assert from 'node:assert/strict';
@@ -13,6 +14,7 @@ import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { fake, fakeContext } from './vscode-fake';
 import { activate, deactivate } from '../../../extension/extension';
+import { checkedOut } from '../../../extension/commands/service-commands';
 import { startFakeBackend, tool, TOKEN, type FakeBackendServer } from './fake-backend';
 
 const ROOT = path.join(__dirname, '../../..');
@@ -99,6 +101,41 @@ describe('extension: Deploy Service…', function () {
     const error = fake.messages.find((m) => m.level === 'error');
     assert.match(error?.message ?? '', /ref "nope" does not exist/);
     assert.deepEqual(error?.items, ['Show Run', 'Show Backend Log']);
+  });
+
+  it('in a git workspace, the repository is preset and the ref offered is what it has checked out', async () => {
+    const repo = fs.mkdtempSync(path.join(os.tmpdir(), 'product-os-deploy-ws-'));
+    fs.mkdirSync(path.join(repo, '.git'));
+    fs.writeFileSync(path.join(repo, '.git', 'HEAD'), 'ref: refs/heads/release/1.2\n');
+    backend.tools = [tool('cloudrun.deploy_service', 'local', { ...DEPLOY_SCHEMA, required: ['service_name', 'repo', 'ref'], properties: { service_name: { type: 'string' }, repo: { type: 'string' }, ref: { type: 'string' } } })];
+    backend.output = { service_url: 'http://127.0.0.1:4000', revision: 'web-00001-abc' };
+    const ws = vscode.workspace as unknown as { workspaceFolders: unknown };
+    ws.workspaceFolders = [{ uri: { scheme: 'file', fsPath: repo } }];
+    try {
+      fake.inputBoxAnswers.push('web', (_: unknown, options: { value?: string }) => options.value);
+      await fake.commands.get('productOs.deployService')!();
+      assert.deepEqual(fake.inputBoxes.map((b) => b.options.value), ['', 'release/1.2']);
+      assert.deepEqual(created()[0].input, { repo, service_name: 'web', ref: 'release/1.2' });
+    } finally {
+      ws.workspaceFolders = undefined;
+      fs.rmSync(repo, { recursive: true, force: true });
+    }
+  });
+
+  it('reads what a repository has checked out: a branch, a detached commit, or nothing it understands', () => {
+    const repo = fs.mkdtempSync(path.join(os.tmpdir(), 'product-os-head-'));
+    try {
+      assert.equal(checkedOut(repo), undefined, 'no .git');
+      fs.mkdirSync(path.join(repo, '.git'));
+      fs.writeFileSync(path.join(repo, '.git', 'HEAD'), 'ref: refs/heads/main\n');
+      assert.equal(checkedOut(repo), 'main');
+      fs.writeFileSync(path.join(repo, '.git', 'HEAD'), `${'a1'.repeat(20)}\n`);
+      assert.equal(checkedOut(repo), 'a1'.repeat(20));
+      fs.writeFileSync(path.join(repo, '.git', 'HEAD'), 'garbage\n');
+      assert.equal(checkedOut(repo), undefined);
+    } finally {
+      fs.rmSync(repo, { recursive: true, force: true });
+    }
   });
 
   it('a plain deploy says which revision serves where, and offers to open it', async () => {
