@@ -13,14 +13,11 @@
 // `--local-base` builds a base here from this host's Node binary and the libraries it links,
 // laid out like distroless (/nodejs/bin/node, user 65532), so the image builds with no pull.
 // Prints the image reference on stdout; progress on stderr.
-import { execFileSync, spawn } from 'node:child_process';
-import { builtinModules, createRequire } from 'node:module';
+import { builtinModules } from 'node:module';
 import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { ROOT as root, docker, hostNodeFiles, importImage, requireDocker, runMain, stage, userFiles } from './host-image.mjs';
 
-const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const args = process.argv.slice(2);
 const flag = (name) => args.includes(name);
 const option = (name, fallback) => {
@@ -90,64 +87,15 @@ function stageApp() {
   say(`staged ${path.relative(root, app)} with ${copied.size} packages${missing.length ? ` (not installed, optional: ${missing.join(', ')})` : ''}`);
 }
 
-function docker(argv, opts = {}) {
-  return execFileSync('docker', argv, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], timeout: 600_000, ...opts });
-}
-
-function sharedLibraries(binary) {
-  let out;
-  try {
-    out = execFileSync('ldd', [binary], { encoding: 'utf8' });
-  } catch (err) {
-    if (/not a dynamic executable/.test(String(err.stdout ?? '') + String(err.stderr ?? ''))) return [];
-    throw new Error(`ldd ${binary} failed: ${err.message}`);
-  }
-  const libs = [];
-  for (const line of out.split('\n')) {
-    const m = /=>\s*(\/\S+)/.exec(line) ?? /^\s*(\/\S+)\s+\(/.exec(line);
-    if (m) libs.push(m[1]);
-  }
-  return libs;
-}
-
 /** A distroless-shaped base from this host's Node: /nodejs/bin/node, its libraries, user nonroot (65532). */
 async function buildLocalBase() {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'product-os-executor-base-'));
+  const files = hostNodeFiles('/nodejs/bin/node');
+  for (const [p, f] of userFiles('nonroot', 65532, 65532, '/home/nonroot')) files.set(p, f);
+  const dir = stage(files, [['/tmp', 0o1777], ['/home/nonroot', 0o755]], 'product-os-executor-base-');
   try {
-    fs.chmodSync(dir, 0o755);
-    const put = (p, from, content, mode) => {
-      const dest = path.join(dir, p);
-      fs.mkdirSync(path.dirname(dest), { recursive: true, mode: 0o755 });
-      if (content !== undefined) fs.writeFileSync(dest, content);
-      else fs.copyFileSync(from, dest);
-      fs.chmodSync(dest, mode);
-    };
-    const node = fs.realpathSync(process.execPath);
-    put('nodejs/bin/node', node, undefined, 0o755);
-    for (const lib of sharedLibraries(node)) put(lib.slice(1), fs.realpathSync(lib), undefined, 0o755);
-    put('etc/passwd', null, 'root:x:0:0:root:/root:/sbin/nologin\nnonroot:x:65532:65532:nonroot:/home/nonroot:/sbin/nologin\n', 0o644);
-    put('etc/group', null, 'root:x:0:\nnonroot:x:65532:\n', 0o644);
-    fs.mkdirSync(path.join(dir, 'tmp'), { mode: 0o1777 });
-    fs.chmodSync(path.join(dir, 'tmp'), 0o1777);
-    fs.mkdirSync(path.join(dir, 'home', 'nonroot'), { recursive: true });
-    fs.chownSync?.(path.join(dir, 'home', 'nonroot'), 65532, 65532);
-    await new Promise((resolve, reject) => {
-      const tar = spawn('tar', ['--sort=name', '--numeric-owner', '--mtime=@0', '-C', dir, '-cf', '-', '.'], { stdio: ['ignore', 'pipe', 'pipe'] });
-      const imp = spawn('docker', ['import', '--change', 'USER 65532:65532', '--change', 'ENTRYPOINT ["/nodejs/bin/node"]', '-', LOCAL_BASE], { stdio: ['pipe', 'pipe', 'pipe'] });
-      let err = '';
-      tar.stderr.on('data', (d) => (err += d));
-      imp.stderr.on('data', (d) => (err += d));
-      tar.stdout.pipe(imp.stdin);
-      const timer = setTimeout(() => {
-        tar.kill('SIGKILL');
-        imp.kill('SIGKILL');
-      }, 300_000);
-      imp.on('close', (code) => {
-        clearTimeout(timer);
-        if (code === 0) resolve();
-        else reject(new Error(`docker import of the local base failed: ${err.trim()}`));
-      });
-    });
+    // Its home belongs to its user, as in distroless (so the owners go into the layer as they are).
+    fs.chownSync(path.join(dir, 'home', 'nonroot'), 65532, 65532);
+    await importImage(dir, LOCAL_BASE, ['USER 65532:65532', 'ENTRYPOINT ["/nodejs/bin/node"]'], { keepOwners: true });
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });
   }
@@ -158,20 +106,13 @@ async function buildLocalBase() {
 async function main() {
   stageApp();
   if (flag('--stage-only')) return;
-  try {
-    docker(['info', '--format', '{{.ServerVersion}}'], { timeout: 15_000 });
-  } catch {
-    throw new Error('the Docker engine does not answer: run scripts/ensure-docker.sh');
-  }
+  requireDocker();
   const tag = option('--tag', 'product-os/executor:dev');
   const base = flag('--local-base') ? await buildLocalBase() : option('--base', undefined);
   const t0 = Date.now();
-  docker(['build', '--pull=false', ...(base ? ['--build-arg', `BASE_IMAGE=${base}`] : []), '-f', path.join(root, 'Dockerfile'), '-t', tag, context]);
+  docker(['build', '--pull=false', ...(base ? ['--build-arg', `BASE_IMAGE=${base}`] : []), '-f', path.join(root, 'Dockerfile'), '-t', tag, context], { timeout: 600_000 });
   say(`built ${tag} in ${Date.now() - t0} ms`);
   process.stdout.write(`${tag}\n`);
 }
 
-main().catch((err) => {
-  say(err.stderr ? `${err.message}\n${err.stderr}` : err.message);
-  process.exit(1);
-});
+runMain(main, say);
