@@ -1,3 +1,4 @@
+import { ProductOsError } from '../errors';
 import type { Queryable } from './db';
 
 export type PublishState = 'pending' | 'accepted' | 'rejected';
@@ -60,7 +61,7 @@ export type Claim =
  * request whose run is no longer running (it crashed, failed or was rejected). One statement,
  * so two runs racing on one key cannot both own it.
  */
-export async function claimPublish(q: Queryable, a: { provider: string; key: string; requestHash: string; runId: string }): Promise<Claim> {
+export async function claimPublish(q: Queryable, a: { provider: string; key: string; requestHash: string; runId: string }, triesLeft = 3): Promise<Claim> {
   const rows = await q.query<Row>(
     `INSERT INTO publish_attempts AS p (provider, idempotency_key, request_hash, state, run_id)
      VALUES ($1, $2, $3, 'pending', $4)
@@ -74,7 +75,11 @@ export async function claimPublish(q: Queryable, a: { provider: string; key: str
   );
   if (rows[0]) return { kind: 'claimed', attempt: toAttempt(rows[0]), earlier: rows[0].fresh !== true };
   const existing = await getPublish(q, a.provider, a.key);
-  if (!existing) return claimPublish(q, a); // deleted meanwhile: try again
+  if (!existing) {
+    // Deleted between the insert and the read (nothing deletes these today): try again, a few times.
+    if (triesLeft > 1) return claimPublish(q, a, triesLeft - 1);
+    throw new ProductOsError('conflict', `the publish record for idempotency key "${a.key}" kept disappearing while it was claimed; try the publish again`);
+  }
   if (existing.requestHash !== a.requestHash) return { kind: 'different_request', attempt: existing };
   if (existing.state === 'accepted') return { kind: 'accepted', attempt: existing };
   return { kind: 'in_progress', attempt: existing };
