@@ -22,6 +22,8 @@ const FOLLOW_FOR_MS = 15 * 60_000;
 const SEEN_MAX = 4000;
 
 const followers = new Map<string, { stop(): void }>();
+/** One output channel per followed service or revision, kept for the window: following it again reuses it (no duplicate channels). */
+const channels = new Map<string, vscode.OutputChannel>();
 
 function isNode(arg: unknown): arg is ServiceNode {
   const n = arg as ServiceNode | undefined;
@@ -152,7 +154,12 @@ async function followLogsOf(s: Services, of: { service: string; region: string; 
   const revision = of.revision;
   const key = `${of.region}/${of.service}${revision ? `/${revision}` : ''}`;
   followers.get(key)?.stop();
-  const channel = vscode.window.createOutputChannel(t('Product OS logs: {0}', revision ?? of.service), 'log');
+  let channel = channels.get(key);
+  if (channel) channel.clear(); // the window is read again from its start: no line twice
+  else {
+    channel = vscode.window.createOutputChannel(t('Product OS logs: {0}', revision ?? of.service), 'log');
+    channels.set(key, channel);
+  }
   channel.show(true);
   const seen = new Set<string>();
   const order: string[] = [];
@@ -185,7 +192,7 @@ async function followLogsOf(s: Services, of: { service: string; region: string; 
         seen.add(id);
         order.push(id);
         if (order.length > SEEN_MAX) seen.delete(order.shift() as string);
-        channel.appendLine(`${l.timestamp} ${l.severity ?? ''} ${l.text}`.replace(/\s+$/, ''));
+        channel.appendLine([l.timestamp, l.severity, l.text.replace(/\s+$/, '')].filter(Boolean).join(' '));
         const ts = Date.parse(l.timestamp);
         if (Number.isFinite(ts)) last = Math.max(last, ts - 1000);
       }

@@ -14,7 +14,8 @@ import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { fake, fakeContext } from './vscode-fake';
 import { activate, deactivate } from '../../../extension/extension';
-import { checkedOut } from '../../../extension/commands/service-commands';
+import { checkedOut, followLogs, stopFollowingLogs } from '../../../extension/commands/service-commands';
+import type { Services } from '../../../extension/services';
 import { startFakeBackend, tool, TOKEN, type FakeBackendServer } from './fake-backend';
 
 const ROOT = path.join(__dirname, '../../..');
@@ -146,5 +147,42 @@ describe('extension: Deploy Service…', function () {
     assert.equal(done?.message, 'Deployed revision web-00001-abc: http://127.0.0.1:4000');
     assert.deepEqual(done?.items, ['Open']);
     assert.deepEqual(created().map((r) => r.tool), ['cloudrun.deploy_service']);
+  });
+});
+
+describe('extension: Follow Logs', () => {
+  const SUMMARY = { service_name: 'web', region: 'local', service_url: 'http://127.0.0.1:4000', status: 'ready' as const, serving_revision: 'web-00001-abc', revision_count: 1 };
+
+  /** Services whose logs.tail answers `lines` (each call a fresh copy), counting the calls. */
+  function logsServices(lines: Array<{ timestamp: string; text: string }>) {
+    const inputs: Array<Record<string, unknown>> = [];
+    const s = {
+      api: {
+        call: async (route: string, args: { body?: { tool: string; input: Record<string, unknown> } }) => {
+          if (route === 'createRun') inputs.push(args.body!.input);
+          return { id: '00000000-0000-4000-8000-000000000001', tool: 'logs.tail', status: 'succeeded', output: { lines: lines.map((l) => ({ ...l })) } };
+        },
+      },
+    } as unknown as Services;
+    return { s, inputs };
+  }
+
+  beforeEach(() => fake.reset());
+  afterEach(() => stopFollowingLogs());
+
+  it('following the same service again reuses its channel, read again from the start: one channel, no line twice', async () => {
+    const { s, inputs } = logsServices([{ timestamp: '2026-11-30T10:00:00.000Z', text: 'serving web-00001-abc on 8080' }]);
+    const node = { kind: 'service', service: SUMMARY };
+    await followLogs(s, node);
+    await followLogs(s, node);
+    const channels = fake.channels.filter((c) => c.name === 'Product OS logs: web');
+    assert.equal(channels.length, 1, 'one channel for the service');
+    assert.deepEqual(channels[0].lines.map((l) => l.message), ['2026-11-30T10:00:00.000Z serving web-00001-abc on 8080']);
+    const { since_seconds: since, ...first } = inputs[0];
+    assert.deepEqual(first, { scope: 'service', service_name: 'web', region: 'local', limit: 500 });
+    assert.ok(typeof since === 'number' && since > 900, 'the first read covers the last 15 minutes');
+    await followLogs(s, { kind: 'revision', service: SUMMARY, revision: { name: 'web-00001-abc', status: 'ready', traffic_percent: 100, created_at: '2026-11-30T10:00:00Z' } });
+    assert.equal(fake.channels.filter((c) => c.name === 'Product OS logs: web-00001-abc').length, 1, 'a revision has its own');
+    assert.equal(inputs.at(-1)!.revision, 'web-00001-abc');
   });
 });
