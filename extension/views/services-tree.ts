@@ -2,7 +2,8 @@
  * The Services view: the deploy target's services (local Docker by default, Cloud Run when
  * configured), each with its revisions — status, share of traffic, ref. It reads through the
  * deploy tools (cloudrun.list_services, get_service_status) when opened or refreshed, and again
- * when a deploy or rollback run ends, so it follows what the palette, agents and other windows do.
+ * when a deploy or rollback run starts or ends, so it follows what the palette, agents and other
+ * windows do.
  * While a service shows "deploying" it reads again every few seconds (bounded): a deploy's state
  * can change without a run ending, e.g. a cancelled deploy's clean-up outlasts its run, which the
  * engine settles at once.
@@ -121,7 +122,8 @@ export class ServicesTree implements vscode.TreeDataProvider<ServiceNode>, vscod
       const list = await callTool<ListServicesOutput>(this.s, 'cloudrun.list_services', {});
       // Live from the first successful read on: a deploy or rollback that ends redraws the view.
       this.offRuns ??= this.s.api.onRun((run) => {
-        if (CHANGES_SERVICES.has(run.tool) && TERMINAL_STATUSES.has(run.status)) this.refreshIn(REFRESH_DEBOUNCE_MS);
+        // Its start too: the service then reads as deploying, and the view follows it from there.
+        if (CHANGES_SERVICES.has(run.tool) && (run.status === 'running' || TERMINAL_STATUSES.has(run.status))) this.refreshIn(REFRESH_DEBOUNCE_MS);
       });
       this.followDeploying(list.services);
       if (this.view) {

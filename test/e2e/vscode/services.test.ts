@@ -114,6 +114,13 @@ describe('Deploy and the Services view in a real VS Code (code-server, .vsix ins
     await quickInput().press('Enter');
   }
 
+  /** Accepts what the input box whose title matches offers, after checking it is `expected`. */
+  async function accept(title: RegExp, expected: string): Promise<void> {
+    await quickTitle().filter({ hasText: title }).waitFor({ state: 'visible', timeout: 60_000 });
+    await until(`the offered value "${expected}"`, async () => ((await quickInput().inputValue({ timeout: 5000 })) === expected ? true : undefined), 10_000);
+    await quickInput().press('Enter');
+  }
+
   /** Picks `label` in the quick pick whose title matches. */
   async function choose(title: RegExp, label: string): Promise<void> {
     await quickTitle().filter({ hasText: title }).waitFor({ state: 'visible', timeout: 60_000 });
@@ -230,7 +237,7 @@ describe('Deploy and the Services view in a real VS Code (code-server, .vsix ins
     await wb!.runCommand('Product OS: Deploy Service…', 60_000);
     // The workspace's repository is preset; the rest is asked, in the registry's order.
     await answer(/Deploy Cloud Run service \(1\/4\): service_name/, service);
-    await answer(/\(2\/4\): ref/, 'main');
+    await accept(/\(2\/4\): ref/, 'main'); // the branch the workspace has checked out
     await choose(/\(3\/4\): env/, 'dev');
     await answer(/\(4\/4\): region/, 'local');
     await noOptionalSettings(TOOL_TITLE);
@@ -263,7 +270,7 @@ describe('Deploy and the Services view in a real VS Code (code-server, .vsix ins
     repo.commit({ 'www/index.html': 'hello v2\n' }, 'v2');
     await menu(row(service), /Deploy Service/);
     // The service and its region come from the row: only the ref and env are asked.
-    await answer(/Deploy Cloud Run service \(1\/2\): ref/, 'main');
+    await accept(/Deploy Cloud Run service \(1\/2\): ref/, 'main');
     await choose(/\(2\/2\): env/, 'dev');
     await noOptionalSettings(TOOL_TITLE);
     const done = await wb!.notification(/Deployed revision /, 300_000);
@@ -359,6 +366,8 @@ describe('Deploy and the Services view in a real VS Code (code-server, .vsix ins
     // The new revision never answers: its health check waits; Cancel on the progress stops it.
     const progress = toast(/waiting for revision/);
     await progress.waitFor({ state: 'visible', timeout: 240_000 });
+    // The view shows the deploy under way (it redraws when a deploy starts), no refresh pressed.
+    await rowText(service, /deploying/);
     await wb!.screenshot(shot('deploy-progress'));
     await progress.hover({ timeout: 5000 });
     await progress.locator('.monaco-button', { hasText: 'Cancel' }).click({ timeout: 10_000 });

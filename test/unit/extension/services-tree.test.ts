@@ -1,7 +1,8 @@
 /**
  * The Services view's model: services from cloudrun.list_services, their revisions from
  * get_service_status (status, traffic, ref; the serving one marked for the menus), an empty
- * target's message, and a redraw when a deploy or rollback run ends (not for other tools).
+ * target's message, a redraw when a deploy or rollback run starts or ends (not for other tools),
+ * and reads again while a service is deploying.
  */
 import './vscode-hook';
 import assert from 'node:assert/strict';
@@ -78,19 +79,23 @@ describe('extension: the Services view', () => {
     tree.dispose();
   });
 
-  it('redraws when a deploy or rollback ends, not for other runs', async () => {
+  it('redraws when a deploy or rollback starts or ends, not for other runs or while one waits', async () => {
     const { s, emit } = fakeServices({ 'cloudrun.list_services': { target: 'local', services: [SERVICE] } });
     const tree = new ServicesTree(s);
     await tree.getChildren();
     let redraws = 0;
     tree.onDidChangeTreeData(() => redraws++);
     emit({ tool: 'cards.move', status: 'succeeded' });
-    emit({ tool: 'cloudrun.deploy_service', status: 'running' });
+    emit({ tool: 'cloudrun.rollback_service', status: 'awaiting_approval' });
+    emit({ tool: 'cloudrun.deploy_service', status: 'queued' });
     await new Promise((r) => setTimeout(r, 400));
     assert.equal(redraws, 0);
+    emit({ tool: 'cloudrun.deploy_service', status: 'running' });
+    await new Promise((r) => setTimeout(r, 400));
+    assert.equal(redraws, 1, 'a deploy that starts: the service reads as deploying');
     emit({ tool: 'cloudrun.rollback_service', status: 'succeeded' });
     await new Promise((r) => setTimeout(r, 400));
-    assert.equal(redraws, 1);
+    assert.equal(redraws, 2);
     tree.dispose();
   });
 
