@@ -121,6 +121,9 @@ export async function createBackend(opts: StartOptions = {}): Promise<Backend> {
         // Container ids are masked in what tasks see (and so in their output) in redacted debug mode.
         jobContext: jobContextFor({ maskIds: config.redactedDebug }),
       });
+    // Whether a Docker engine answers is asked now, in the background (a ping, nothing started),
+    // so docker tools are refused before a run is stored when there is none.
+    const dockerProbe = docker instanceof DockerExecutor ? docker.probe() : undefined;
     const analytics = new Analytics(config, openWarehouse);
     // The deploy target (local Docker by default) is made on first use: no Docker, no delay at start.
     const injectedTarget = opts.deployTarget;
@@ -153,6 +156,9 @@ export async function createBackend(opts: StartOptions = {}): Promise<Backend> {
     // the background, only when there is work for it: a warm pool to fill, or workers a backend
     // of this store may have left behind (one that stopped cleanly removed its own). It never
     // throws without Docker (docker tools then answer not_configured).
+    // A missing engine answers at once; one that is slow to answer is not waited for (its tools
+    // stay available and a run learns the answer when it needs the engine).
+    await settledWithin(dockerProbe, PROBE_WAIT_MS);
     if (docker instanceof DockerExecutor && (config.workerPool > 0 || unstoppedBefore)) {
       void docker.start({ db, instanceId, config, logger }).catch((err) => logger.warn('docker', `could not start the Docker executor: ${(err as Error).message}`));
     }
@@ -197,6 +203,16 @@ export async function createBackend(opts: StartOptions = {}): Promise<Backend> {
     unlock();
     throw err;
   }
+}
+
+/** How long start-up waits for the Docker probe (a missing engine answers in about a millisecond). */
+const PROBE_WAIT_MS = 200;
+
+async function settledWithin(p: Promise<unknown> | undefined, ms: number): Promise<void> {
+  if (!p) return;
+  let t: NodeJS.Timeout | undefined;
+  await Promise.race([p.catch(() => undefined), new Promise((r) => (t = setTimeout(r, ms)))]);
+  clearTimeout(t);
 }
 
 /** `serve --role executor` accepts only ID tokens minted for its own URL: that URL is required. */

@@ -11,7 +11,7 @@ import { WORKER_PATHS, type WorkerJob, type WorkerLine, type WorkerLogLevel } fr
 import type { AbortReason, Availability, ExecutionContext, Executor } from './executor';
 import { formatEntry, matchImage, storedImageAllowlist, type AllowedImage, type ImageAllowlistEntry } from './docker-allowlist';
 import { workerAudit, workerStoreId } from './docker-audit';
-import { dockerClient, pingDocker } from './docker-client';
+import { dockerClient, pingDocker, probeDockerHost } from './docker-client';
 import { defaultJobContext } from './docker-context';
 import { gpusFor, probeGpus, type HostGpu } from './docker-gpu';
 import { hardenedCreateOptions, LABELS, resourceLimits, type Resources } from './docker-hardening';
@@ -94,6 +94,7 @@ export class DockerExecutor implements Executor {
   private client: Dockerode | undefined;
   private session: Session | null = null;
   private starting: Promise<SweepResult> | null = null;
+  private probing: Promise<void> | null = null;
   private pool: WarmPool | null = null;
   private engineProblem: string | null = null;
   private lastPing = 0;
@@ -154,6 +155,28 @@ export class DockerExecutor implements Executor {
     return swept;
   }
 
+  /**
+   * Learns whether the engine answers without starting anything (no sweep, no pool, and for a
+   * plain socket not even dockerode): what the composition root asks at start-up, so that docker
+   * tools are refused before a run is stored when there is no engine.
+   */
+  probe(): Promise<void> {
+    this.probing ??= this.askEngine().then((problem) => {
+      // Once start has asked, its answer is the newer one.
+      if (!this.starting) {
+        this.engineProblem = problem;
+        this.lastPing = Date.now();
+      }
+    });
+    return this.probing;
+  }
+
+  private async askEngine(): Promise<string | null> {
+    if (this.opts.docker || this.client) return pingDocker(this.docker);
+    const answer = await probeDockerHost();
+    return answer === undefined ? pingDocker(this.docker) : answer;
+  }
+
   /** Removes containers of this store whose backend session is gone (see docker-sweep.ts). */
   async sweep(): Promise<SweepResult> {
     const s = this.requireSession();
@@ -200,7 +223,7 @@ export class DockerExecutor implements Executor {
     if (this.engineProblem) {
       if (Date.now() - this.lastPing > REPING_MS) {
         this.lastPing = Date.now();
-        void pingDocker(this.docker).then((p) => (this.engineProblem = p));
+        void this.askEngine().then((p) => (this.engineProblem = p));
       }
       return { available: false, code: 'not_configured', reason: this.engineProblem };
     }
