@@ -200,6 +200,25 @@ export async function advanceRuns(q: Queryable, items: Advance[]): Promise<Array
   return rows[0].r.map(fromChange);
 }
 
+/**
+ * Inserts and status changes of different runs in one statement (both functions in one
+ * SELECT, so one round trip and one commit): what RunWriter sends when new calls and ending
+ * runs arrive together, which under load is nearly always.
+ */
+export async function writeRuns(
+  q: Queryable,
+  inserts: NewRun[],
+  advances: Advance[],
+): Promise<{ inserted: Array<{ run: StoredRun; events: RunEvent[] } | null>; advanced: Array<{ run: StoredRun; events: RunEvent[] } | null> }> {
+  if (advances.length === 0) return { inserted: await insertRuns(q, inserts), advanced: [] };
+  if (inserts.length === 0) return { inserted: [], advanced: await advanceRuns(q, advances) };
+  const rows = await q.query<{ i: Array<Change | null>; a: Array<Change | null> }>('SELECT po_insert_runs($1::jsonb) AS i, po_advance_runs($2::jsonb) AS a', [
+    JSON.stringify(inserts.map(insertItem)),
+    JSON.stringify(advances.map(advanceItem)),
+  ]);
+  return { inserted: rows[0].i.map(fromChange), advanced: rows[0].a.map(fromChange) };
+}
+
 export async function advanceRun(
   q: Queryable,
   id: string,

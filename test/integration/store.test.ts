@@ -195,6 +195,23 @@ for (const driver of ['pglite', 'embedded', 'postgres'] as const) {
         assert.equal((await runs.getRun(db, run.id))?.status, 'running');
       });
 
+      it('writeRuns stores new runs and advances others in one statement, each answered in order (null where a guard failed)', async () => {
+        const old = await insert(db);
+        const stale = await insert(db);
+        const fresh = [newRun(), newRun({ status: 'awaiting_approval', risk: 'high' })];
+        const { inserted, advanced } = await runs.writeRuns(db, fresh, [
+          { id: old.id, from: ['queued'], steps: [{ from: 'queued', to: 'cancelled' }], changes: { finished: true, audit: { caller: 'test', action: 'run.cancel', tool: old.tool, outcome: 'cancelled' } } },
+          { id: stale.id, from: ['running'], steps: [{ from: 'running', to: 'succeeded' }] },
+        ]);
+        assert.deepEqual(inserted.map((c) => c?.run.id), fresh.map((n) => n.id));
+        assert.deepEqual(inserted.map((c) => c?.run.status), ['queued', 'awaiting_approval']);
+        assert.equal(advanced[0]?.run.status, 'cancelled');
+        assert.deepEqual(advanced[0]?.events.map((e) => (e.data as StateEventData).to), ['cancelled']);
+        assert.equal(advanced[1], null);
+        assert.equal((await runs.getRun(db, stale.id))?.status, 'queued');
+        assert.equal(await count(db, `SELECT count(*)::int AS n FROM audit_log WHERE run_id = ANY($1::uuid[])`, [[old.id, ...fresh.map((n) => n.id)]]), 4);
+      });
+
       it('state events are append-only and in order', async () => {
         const run = await insert(db);
         const first = await runs.listRunEvents(db, run.id);
