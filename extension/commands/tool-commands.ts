@@ -1,6 +1,7 @@
 /**
- * The palette commands that call a tool: Run Card…, Deploy Service…, Service Status, Roll Back
- * Service, Tail Logs, Triage Logs, GPU Report, Service Map. Loaded on first use.
+ * The palette commands that call a tool: Run Card…, Service Status, Roll Back Service, Tail Logs,
+ * Triage Logs, GPU Report, Service Map (Deploy Service… is in service-commands.ts, with the
+ * Services view's commands). Loaded on first use.
  */
 import * as vscode from 'vscode';
 import type { Card, Run } from '../../contracts/rest';
@@ -50,26 +51,6 @@ export function cardKeyOf(arg: unknown): string | undefined {
   const card = (arg as { card?: { key?: unknown } } | undefined)?.card;
   return typeof card?.key === 'string' ? card.key : undefined;
 }
-
-export const deployService = (s: Services) =>
-  runToolCommand(s, 'cloudrun.deploy_service', {
-    onSucceeded: async (run) => {
-      const o = run.output as { service_url?: string; revision?: string; warnings?: string[] };
-      // After a rollback, traffic stays pinned: the new revision serves nothing until it is reset.
-      const pinned = o.warnings?.find((w) => /serves no traffic/.test(w));
-      if (pinned) {
-        const reset = t('Send Traffic to Latest');
-        if ((await vscode.window.showWarningMessage(t('Deployed revision {0}, but traffic stays pinned by an earlier rollback: {1}', o.revision ?? '?', pinned), reset)) === reset) {
-          const i = run.input as { service_name?: string; region?: string; env?: string };
-          await runToolCommand(s, 'cloudrun.rollback_service', {
-            presets: { service_name: i.service_name, region: i.region, env: i.env, to_revision: 'latest', reason: t('send traffic to the latest revision ({0}) after a deploy', o.revision ?? '?') },
-          });
-        }
-        return;
-      }
-      return offerOutput(run, t('Deployed revision {0}: {1}', o.revision ?? '?', o.service_url ?? ''));
-    },
-  });
 
 export const serviceStatus = (s: Services) =>
   runToolCommand(s, 'cloudrun.get_service_status', {
