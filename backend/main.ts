@@ -159,8 +159,10 @@ export async function createBackend(opts: StartOptions = {}): Promise<Backend> {
     // A missing engine answers at once; one that is slow to answer is not waited for (its tools
     // stay available and a run learns the answer when it needs the engine).
     await settledWithin(dockerProbe, PROBE_WAIT_MS);
-    if (docker instanceof DockerExecutor && (config.workerPool > 0 || unstoppedBefore)) {
-      void docker.start({ db, instanceId, config, logger }).catch((err) => logger.warn('docker', `could not start the Docker executor: ${(err as Error).message}`));
+    if (docker instanceof DockerExecutor) {
+      const deps = { db, instanceId, config, logger };
+      if (config.workerPool > 0 || unstoppedBefore) void docker.start(deps).catch((err) => logger.warn('docker', `could not start the Docker executor: ${(err as Error).message}`));
+      else docker.startWhenNeeded(deps);
     }
     const openDbRef = db;
     let closed = false;

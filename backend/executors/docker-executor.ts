@@ -95,6 +95,7 @@ export class DockerExecutor implements Executor {
   private session: Session | null = null;
   private starting: Promise<SweepResult> | null = null;
   private probing: Promise<void> | null = null;
+  private startLater: DockerExecutorStart | null = null;
   private pool: WarmPool | null = null;
   private engineProblem: string | null = null;
   private lastPing = 0;
@@ -153,6 +154,11 @@ export class DockerExecutor implements Executor {
       this.pool.start();
     }
     return swept;
+  }
+
+  /** What `start` will be given when the first docker run needs the engine (the composition root's deps, its logger included). */
+  startWhenNeeded(deps: DockerExecutorStart): void {
+    this.startLater = deps;
   }
 
   /**
@@ -499,7 +505,7 @@ export class DockerExecutor implements Executor {
 
   /** The session; if the composition root never called start, it is started from the run's owner. */
   private async ensureSession(ctx: ExecutionContext): Promise<Session> {
-    if (!this.starting && ctx.run.owner) await this.start({ db: ctx.db, instanceId: ctx.run.owner, config: ctx.config });
+    if (!this.starting && ctx.run.owner) await this.start(this.startLater ?? { db: ctx.db, instanceId: ctx.run.owner, config: ctx.config });
     else await this.starting;
     if (this.engineProblem) throw new ProductOsError('not_configured', this.engineProblem);
     return this.requireSession();
