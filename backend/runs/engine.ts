@@ -16,7 +16,7 @@ import type { ExecutorRouter } from '../executors/router';
 import type { AbortReason } from '../executors/executor';
 import * as store from '../store/runs';
 import type { StoredRun } from '../store/runs';
-import { RunWriter } from '../store/run-writer';
+import { RunWriter, type PendingInsert } from '../store/run-writer';
 import { RunWaiters } from './run-waiters';
 import { orphanSettlement, type OrphanCode } from './orphans';
 import { executionContext, type TxScope } from './execution-context';
@@ -77,6 +77,17 @@ interface RunHandle {
   committing: boolean;
   /** Where it executes (ExecutorRouter.placement), stored with the change to running. */
   executedOn?: string;
+  /**
+   * A run that started before its insert was written (submitAndStart): the insert, while its
+   * end can still be folded into it, and whether it was stored (false: its batch failed, there
+   * is no run to write to). Every write of the run waits for `stored` first.
+   */
+  unstored?: Unstored;
+}
+
+interface Unstored {
+  pending: PendingInsert;
+  stored: Promise<boolean>;
 }
 const HEARTBEAT_MS = 2000;
 /** A backend whose heart has not beaten for this long is dead; its runs are settled. */
@@ -144,8 +155,7 @@ export class RunEngine {
     // scan and no separate claim write. The slot is reserved across the insert's await.
     // Not when runs are known to be waiting: a new run must not jump the queue.
     const claim = status === 'queued' && !this.stopped && !this.maybeQueued && this.inFlight.size + this.reserved < config.concurrency;
-    if (claim) this.reserved += 1;
-    const inserted = await this.writer.insert({
+    const newRun: store.NewRun = {
       id: randomUUID(),
       tool: tool.name,
       status,
@@ -154,13 +164,22 @@ export class RunEngine {
       caller: req.caller,
       idempotencyKey: req.idempotencyKey,
       correlationId: req.correlationId,
-      traceId: req.traceId,
+      traceId: req.traceId ?? randomUUID().replace(/-/g, ''),
       labels: req.labels,
       priority: req.priority,
       maxAttempts: tool.spec.max_attempts ?? (tool.spec.idempotent ? 3 : 1),
       audit: { argsShape, outcome: status },
       claimedBy: claim ? this.deps.instanceId : undefined,
-    }).finally(() => {
+    };
+    // An idempotent in-process call starts while its insert waits for its batch: re-running it
+    // after a crash is harmless by definition, nothing of it reaches the store before the run
+    // does (see runToEnd), and nobody has its id until the insert is written. One that ends
+    // before the batch goes out is stored once, already ended.
+    if (claim && tool.spec.idempotent && req.idempotencyKey === undefined && this.deps.executors.placement(tool) === 'local') {
+      return this.submitAndStart(newRun, tool);
+    }
+    if (claim) this.reserved += 1;
+    const inserted = await this.writer.insert(newRun).finally(() => {
       if (claim) this.reserved -= 1;
     });
     if (!inserted) {
@@ -180,6 +199,19 @@ export class RunEngine {
     if (inserted.run.status === 'dispatching') this.execute(inserted.run, tool);
     else if (status === 'queued') this.kick();
     return { run: store.publicRun(inserted.run), created: true };
+  }
+
+  /** Executes a claimed run while its insert waits for its batch (see submit). */
+  private async submitAndStart(newRun: store.NewRun, tool: CompiledTool): Promise<{ run: Run; created: boolean }> {
+    const pending = this.writer.insertFoldable(newRun);
+    // Published here, once: as claimed, or already ended when the end was folded in.
+    const written = pending.written.then((change) => {
+      if (!change) throw new ProductOsError('internal', `run ${newRun.id} was not stored`);
+      this.publish(change);
+      return change;
+    });
+    this.execute(unstoredRun(newRun, this.deps.instanceId), tool, { pending, stored: written.then(() => true, () => false) });
+    return { run: store.publicRun((await written).run), created: true };
   }
 
   async get(id: string): Promise<Run> {
@@ -349,13 +381,13 @@ export class RunEngine {
     }
   }
 
-  private execute(run: StoredRun, tool = this.deps.registry.get(run.tool)): void {
+  private execute(run: StoredRun, tool = this.deps.registry.get(run.tool), unstored?: Unstored): void {
     // Claimed while stopping: left dispatching, it is re-queued by the next start (or another backend).
     if (this.stopped) return;
     const abort = new AbortController();
     const entry: InFlight = { abort, promise: Promise.resolve() };
     this.inFlight.set(run.id, entry);
-    entry.promise = this.runToEnd(run, tool, abort)
+    entry.promise = this.runToEnd(run, tool, abort, unstored)
       .catch(async (err) => {
         await this.deps.logger.error('runs', `run ${run.id} could not be settled: ${(err as Error).message}`, { runId: run.id });
       })
@@ -372,7 +404,7 @@ export class RunEngine {
    * it lasts longer than RUNNING_WRITE_DELAY_MS; a quick one records dispatching → running →
    * its end in a single statement. That halves the writes of a fast call.
    */
-  private async runToEnd(claimed: StoredRun, tool: CompiledTool | undefined, abort: AbortController): Promise<void> {
+  private async runToEnd(claimed: StoredRun, tool: CompiledTool | undefined, abort: AbortController, unstored?: Unstored): Promise<void> {
     const { instanceId } = this.deps;
     const attempt = claimed.attempt + 1;
     const handle: RunHandle = {
@@ -382,8 +414,10 @@ export class RunEngine {
       committed: false,
       committing: false,
       ...(tool ? { executedOn: this.deps.executors.placement(tool) } : {}),
+      ...(unstored ? { unstored } : {}),
     };
     const writeRunning = async (): Promise<boolean> => {
+      if (!(await isStored(handle))) return false;
       const started = await this.writer.advance({
         id: claimed.id,
         from: ['dispatching'],
@@ -436,7 +470,8 @@ export class RunEngine {
 
   /** Runs the executor, but never waits past an abort: an executor that ignores its signal cannot hold a run open. */
   private invoke(handle: RunHandle, tool: CompiledTool, signal: AbortSignal): Promise<unknown> {
-    const ctx = executionContext(this.deps, handle.run, tool, signal, (e) => this.deps.bus.emitRunEvent(e), (fn, scope) => this.commit(handle, tool, signal, fn, scope));
+    const deps = handle.unstored ? { ...this.deps, db: afterStored(this.deps.db, handle.unstored.stored) } : this.deps;
+    const ctx = executionContext(deps, handle.run, tool, signal, (e) => this.deps.bus.emitRunEvent(e), (fn, scope) => this.commit(handle, tool, signal, fn, scope));
     return new Promise((resolve, reject) => {
       const onAbort = () => reject(new AbortedError(signal.reason as AbortReason));
       if (signal.aborted) return onAbort();
@@ -461,6 +496,7 @@ export class RunEngine {
     // "running" is either stored before the transaction or not at all: never raced by it.
     clearTimeout(handle.lazy);
     handle.lazy = undefined;
+    if (!(await isStored(handle))) throw new ProductOsError('internal', `run ${handle.run.id} could not be stored; its effect was not committed`);
     await handle.runningWrite;
     const { output, done } = await this.deps.db.transaction(async (tx) => {
       scope.tx = tx;
@@ -496,6 +532,7 @@ export class RunEngine {
     } else if (reason === 'cancel') {
       await this.settle(handle, 'cancelled', { error: { code: 'cancelled', message: 'cancelled while running' } });
     } else if (reason === 'shutdown') {
+      if (!(await isStored(handle))) return;
       await handle.runningWrite;
       await this.settleOrphan({ ...run, status: handle.stored, owner: this.deps.instanceId }, 'the backend shut down before the run finished', 'backend_stopped');
     } else {
@@ -523,6 +560,12 @@ export class RunEngine {
     changes: { output?: unknown; error?: ErrorBody; owner?: null; notBefore?: Date },
     reason?: string,
   ): Promise<void> {
+    // Ended before its insert went out: stored once, already ended (published by submitAndStart).
+    if (handle.unstored && to !== 'queued' && handle.stored === 'dispatching' && handle.unstored.pending.fold(this.settlement(handle, to, changes, reason))) {
+      await handle.unstored.stored;
+      return;
+    }
+    if (!(await isStored(handle))) return;
     await handle.runningWrite;
     // A commit in flight decides the run: once it has, this write finds the run settled and changes nothing.
     const write = () => this.writer.advance(this.settlement(handle, to, changes, reason));
@@ -656,6 +699,53 @@ export class RunEngine {
     this.deps.bus.emitRun(store.publicRun(change.run));
     if (isTerminal(change.run.status)) this.waiters.ended(change.run);
   }
+}
+
+/** Whether the run is in the store: at once for a run read from it, after its insert for one that started before (false: that failed). */
+function isStored(handle: RunHandle): Promise<boolean> | boolean {
+  return handle.unstored ? handle.unstored.stored : true;
+}
+
+/**
+ * The store as a run that started before its insert sees it: every statement waits until the
+ * run is stored (its events, usage rows and effects refer to it), and fails if it never is.
+ */
+function afterStored(db: Db, stored: Promise<boolean>): Db {
+  const ready = async () => {
+    if (!(await stored)) throw new ProductOsError('internal', 'the run could not be stored');
+  };
+  return Object.assign(Object.create(db) as Db, {
+    query: async <T>(sql: string, params?: unknown[]) => (await ready(), db.query<T>(sql, params)),
+    exec: async (sql: string) => (await ready(), db.exec(sql)),
+    transaction: async <T>(fn: (tx: Transaction) => Promise<T>) => (await ready(), db.transaction(fn)),
+  });
+}
+
+/** A claimed run as it will be stored, for the executor to start on before the insert returns. */
+function unstoredRun(n: store.NewRun, owner: string): StoredRun {
+  const now = new Date().toISOString();
+  return {
+    id: n.id,
+    tool: n.tool,
+    status: 'dispatching',
+    risk: n.risk,
+    input: n.input,
+    labels: n.labels ?? {},
+    priority: n.priority ?? 0,
+    caller: n.caller,
+    idempotencyKey: n.idempotencyKey ?? null,
+    correlationId: n.correlationId ?? null,
+    traceId: n.traceId!,
+    version: 1,
+    attempt: 0,
+    maxAttempts: n.maxAttempts,
+    createdAt: now,
+    updatedAt: now,
+    startedAt: null,
+    finishedAt: null,
+    owner,
+    cancelRequested: false,
+  };
 }
 
 /** Run ids are UUIDs: anything else is a run that does not exist, answered before any query. */

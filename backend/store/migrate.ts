@@ -10,6 +10,7 @@ import m0008 from './migrations/0008_card_runs_index';
 import m0009 from './migrations/0009_llm_usage_provider';
 import m0010 from './migrations/0010_executed_on_and_insights';
 import m0014 from './migrations/0014_publish_attempts';
+import m0015 from './migrations/0015_insert_ended_runs';
 
 /** Numbered, append-only: a new change is a new entry, never an edit of an applied one. */
 export const MIGRATIONS: ReadonlyArray<{ version: number; name: string; sql: string }> = [
@@ -24,6 +25,7 @@ export const MIGRATIONS: ReadonlyArray<{ version: number; name: string; sql: str
   { version: 9, name: 'llm_usage_provider', sql: m0009 },
   { version: 10, name: 'executed_on_and_insights', sql: m0010 },
   { version: 14, name: 'publish_attempts', sql: m0014 },
+  { version: 15, name: 'insert_ended_runs', sql: m0015 },
 ];
 
 /**

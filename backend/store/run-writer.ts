@@ -4,7 +4,16 @@ import { writeRuns, type Advance, type NewRun, type StoredRun } from './runs';
 import type { RunEvent } from '../../contracts/rest';
 
 type Change = { run: StoredRun; events: RunEvent[] } | null;
-type Write = { insert: NewRun } | { advance: Advance };
+/** `taken`: its batch has gone out, so nothing can be folded into it any more. */
+type Write = { insert: NewRun; taken: boolean } | { advance: Advance };
+
+/** An insert waiting for its batch, whose run's end can still join it (see RunWriter.insertFoldable). */
+export interface PendingInsert {
+  /** The run as stored: as claimed, or already ended when its end was folded in. */
+  readonly written: Promise<Change>;
+  /** Puts the run's end into the insert if that has not gone out yet; false if it has (write the end as usual). */
+  fold(end: Pick<Advance, 'steps' | 'changes'>): boolean;
+}
 
 /**
  * The engine's writes outside transactions, group-committed: under load, calls that arrive
@@ -21,8 +30,10 @@ export class RunWriter {
       const inserts: NewRun[] = [];
       const advances: Advance[] = [];
       for (const w of items) {
-        if ('insert' in w) inserts.push(w.insert);
-        else advances.push(w.advance);
+        if ('insert' in w) {
+          w.taken = true;
+          inserts.push(w.insert);
+        } else advances.push(w.advance);
       }
       const { inserted, advanced } = await writeRuns(db, inserts, advances);
       let i = 0;
@@ -32,7 +43,24 @@ export class RunWriter {
   }
 
   insert(run: NewRun): Promise<Change> {
-    return this.writes.write({ insert: run });
+    return this.writes.write({ insert: run, taken: false });
+  }
+
+  /**
+   * An insert of a claimed run whose end may still join it: a call that ends before its batch
+   * goes out (the batch waits a turn of the event loop) is stored once, already ended, instead
+   * of as an insert and then an update.
+   */
+  insertFoldable(run: NewRun): PendingInsert {
+    const write: Write = { insert: run, taken: false };
+    return {
+      written: this.writes.write(write),
+      fold: (end) => {
+        if (write.taken || write.insert.end) return false;
+        write.insert = { ...write.insert, end };
+        return true;
+      },
+    };
   }
 
   advance(a: Advance): Promise<Change> {

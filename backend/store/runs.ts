@@ -103,6 +103,12 @@ export interface NewRun {
   audit: { argsShape: unknown; outcome: string };
   /** Store it already dispatching, owned by this backend instance (a queued run only). */
   claimedBy?: string;
+  /**
+   * Its end, when it ended before it was stored (a claimed run only; see RunWriter): the steps
+   * from dispatching on and the columns that go with them, as the Advance that would have
+   * followed the insert carries them. The run is then stored once, already ended.
+   */
+  end?: Pick<Advance, 'steps' | 'changes'>;
 }
 
 /**
@@ -123,10 +129,11 @@ function insertItem(n: NewRun): Record<string, unknown> {
   const steps: StateEventData[] = [{ from: null, to: 'queued' }];
   if (n.status === 'awaiting_approval') steps.push({ from: 'queued', to: 'awaiting_approval', reason: `${n.risk} risk needs approval` });
   else if (n.claimedBy) steps.push({ from: 'queued', to: 'dispatching' });
+  const status = n.claimedBy && n.status === 'queued' ? 'dispatching' : n.status;
   return {
     id: n.id,
     tool: n.tool,
-    status: n.claimedBy && n.status === 'queued' ? 'dispatching' : n.status,
+    status,
     risk: n.risk,
     input: n.input,
     caller: n.caller,
@@ -140,6 +147,27 @@ function insertItem(n: NewRun): Record<string, unknown> {
     steps,
     args_shape: n.audit.argsShape,
     outcome: n.audit.outcome,
+    ...(n.end ? endColumns(n, status, steps) : {}),
+  };
+}
+
+/** A run stored with its end: the final status, every step, the end's columns and its audit row. */
+function endColumns(n: NewRun, status: RunStatus, steps: StateEventData[]): Record<string, unknown> {
+  const end = n.end!;
+  if (status !== 'dispatching' || end.steps[0]?.from !== 'dispatching') throw new Error(`run ${n.id}: only a claimed run's end (from dispatching) is stored with its insert`);
+  for (const step of end.steps) assertTransition(step.from!, step.to);
+  const c = end.changes ?? {};
+  if (c.owner !== undefined || c.notBefore !== undefined || c.cancelRequested !== undefined) throw new Error(`run ${n.id}: an end stored with its insert sets no owner, not_before or cancel flag`);
+  return {
+    status: end.steps[end.steps.length - 1].to,
+    steps: [...steps, ...end.steps],
+    ...(c.output !== undefined ? { output: c.output } : {}),
+    ...(c.error !== undefined ? { error: c.error } : {}),
+    ...(c.attempt !== undefined ? { attempt: c.attempt } : {}),
+    ...(c.started ? { started: true } : {}),
+    ...(c.finished ? { finished: true } : {}),
+    ...(c.executedOn !== undefined ? { executed_on: c.executedOn } : {}),
+    ...(c.audit ? { end_audit: c.audit } : {}),
   };
 }
 

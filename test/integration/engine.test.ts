@@ -54,6 +54,38 @@ describe('runs engine', function () {
     assert.equal(done.attempt, 1);
   });
 
+  it('stores an idempotent in-process call that ends before its insert goes out once, already ended: every state, both audit rows', async () => {
+    const { run } = await submit('system.ping', { message: 'hi' });
+    // Answered from the one write: already succeeded, never updated (version 1).
+    assert.equal(run.status, 'succeeded');
+    assert.equal(run.version, 1);
+    assert.deepEqual(run.output, { pong: true, message: 'hi', at: (run.output as { at: string }).at });
+    assert.ok(run.startedAt && run.finishedAt);
+    assert.equal(run.attempt, 1);
+    assert.equal(run.executedOn, 'local');
+    assert.deepEqual(await states(t, run.id), ['queued', 'dispatching', 'running', 'succeeded']);
+    const rows = await t.backend.db.query<{ action: string; outcome: string }>('SELECT action, outcome FROM audit_log WHERE run_id = $1 ORDER BY id', [run.id]);
+    assert.deepEqual(rows, [
+      { action: 'tool.call', outcome: 'queued' },
+      { action: 'tool.result', outcome: 'succeeded' },
+    ]);
+    assert.deepEqual(await t.backend.engine.get(run.id), run, 'the store holds what the caller was answered');
+  });
+
+  it('an idempotent in-process run that writes before its insert has gone out waits for it (its events refer to the run)', async () => {
+    // test.chatty reports progress at once, while its insert still waits for its batch.
+    const runs = await Promise.all([1, 2, 3].map(() => submit('test.chatty', { lines: 1, ms: 1 })));
+    for (const { run } of runs) {
+      const done = await t.backend.engine.waitForTerminal(run.id);
+      assert.equal(done.status, 'succeeded');
+      const events = await t.backend.engine.events(run.id);
+      // The insert's two states come first; progress and log follow it.
+      assert.deepEqual(events.slice(0, 2).map((e) => (e.data as StateEventData).to), ['queued', 'dispatching']);
+      assert.deepEqual(events.filter((e) => e.type !== 'state').map((e) => e.type), ['progress', 'log']);
+      assert.deepEqual(await states(t, run.id), ['queued', 'dispatching', 'running', 'succeeded']);
+    }
+  });
+
   it('times a run out after the tool timeout and says so', async () => {
     const { run } = await submit('test.sleep', { ms: 10_000 });
     const done = await t.backend.engine.waitForTerminal(run.id);

@@ -212,6 +212,30 @@ for (const driver of ['pglite', 'embedded', 'postgres'] as const) {
         assert.equal(await count(db, `SELECT count(*)::int AS n FROM audit_log WHERE run_id = ANY($1::uuid[])`, [[old.id, ...fresh.map((n) => n.id)]]), 4);
       });
 
+      it('insertRun with an end stores a claimed run already ended: its columns, every state event, both audit rows', async () => {
+        const r = await runs.insertRun(db, newRun({
+          claimedBy: 'me',
+          end: {
+            steps: [{ from: 'dispatching', to: 'running' }, { from: 'running', to: 'succeeded' }],
+            changes: { output: { pong: true }, started: true, attempt: 1, executedOn: 'local', finished: true, audit: { caller: 'test', action: 'tool.result', tool: 'system.ping', outcome: 'succeeded' } },
+          },
+        }));
+        assert.ok(r);
+        assert.equal(r.run.status, 'succeeded');
+        assert.deepEqual(r.run.output, { pong: true });
+        assert.equal(r.run.attempt, 1);
+        assert.equal(r.run.executedOn, 'local');
+        assert.equal(r.run.owner, 'me');
+        assert.ok(r.run.startedAt && r.run.finishedAt);
+        assert.deepEqual(r.events.map((e) => (e.data as StateEventData).to), ['queued', 'dispatching', 'running', 'succeeded']);
+        assert.deepEqual(await runs.getRun(db, r.run.id), r.run);
+        const audit = await db.query<{ action: string; outcome: string }>('SELECT action, outcome FROM audit_log WHERE run_id = $1 ORDER BY id', [r.run.id]);
+        assert.deepEqual(audit, [{ action: 'tool.call', outcome: 'queued' }, { action: 'tool.result', outcome: 'succeeded' }]);
+        // Only a claimed run's end, through allowed transitions.
+        await assert.rejects(runs.insertRun(db, newRun({ end: { steps: [{ from: 'queued', to: 'succeeded' }] } })), /only a claimed run's end/);
+        await assert.rejects(runs.insertRun(db, newRun({ claimedBy: 'me', end: { steps: [{ from: 'dispatching', to: 'succeeded' }] } })), /dispatching.*succeeded/);
+      });
+
       it('state events are append-only and in order', async () => {
         const run = await insert(db);
         const first = await runs.listRunEvents(db, run.id);
