@@ -64,6 +64,15 @@ export interface LogsRequest {
   sinceSeconds: number;
 }
 
+/** Following a service's (or one revision's) log: lines from `since` on, until the signal fires or `until` (epoch ms) passes. */
+export interface FollowLogsRequest {
+  service: string;
+  region?: string;
+  revision?: string;
+  since: Date;
+  until: number;
+}
+
 /** What the target may do while it works: the run's cancel signal, progress and log lines as run events. */
 export interface DeployOperation {
   signal: AbortSignal;
@@ -93,6 +102,12 @@ export interface DeployTarget {
   rollback(req: RollbackRequest, op: DeployOperation): Promise<RollbackOutput>;
   /** Oldest first, at most `limit` (the newest ones), none older than `sinceSeconds`. */
   logs(req: LogsRequest, op: DeployOperation): Promise<LogLineOut[]>;
+  /**
+   * Sends each new line to `onLine` as it appears, oldest first per source, from `req.since`
+   * until the signal fires or `req.until` passes; resolves then (never throws on cancel).
+   * Absent on a target that cannot follow: logs.tail refuses follow there.
+   */
+  followLogs?(req: FollowLogsRequest, op: DeployOperation, onLine: (line: LogLineOut) => Promise<void>): Promise<void>;
   /** Every service this target knows (the Services view's roots). */
   services(op: DeployOperation): Promise<ListServicesOutput>;
   /** The service's current configuration, or null when it does not exist (blueprint). */

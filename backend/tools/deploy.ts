@@ -3,6 +3,7 @@ import type { LocalHandler } from '../executors/local';
 import { ProductOsError } from '../errors';
 import type { DeployEnv, DeployOperation, DeployOptions, DeployTarget } from '../deploy/target';
 import type { LogLineOut } from '../../contracts/tools/deploy';
+import { FOLLOW_DEFAULT_SECONDS, followTail, levelOf } from '../deploy/follow-logs';
 
 interface DeployInput {
   service_name: string;
@@ -23,6 +24,8 @@ interface LogsInput {
   run_id?: string;
   limit: number;
   since_seconds?: number;
+  follow?: boolean;
+  follow_seconds?: number;
 }
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
@@ -60,16 +63,19 @@ export function deployHandlers(target: () => Promise<DeployTarget>): Array<[stri
   const tail: LocalHandler = async (input: LogsInput, ctx) => {
     const since = input.since_seconds ?? 900;
     if (input.scope === 'run') {
+      if (input.follow) throw new ProductOsError('invalid_input', 'follow works with scope "service" only: read a run\'s own lines as they come from its event stream', { violations: [{ pointer: '/follow', rule: 'scope' }] });
       if (!input.run_id) throw new ProductOsError('invalid_input', 'run_id is required when scope is "run"', { violations: [{ pointer: '/run_id', rule: 'required' }] });
       if (!UUID.test(input.run_id)) throw new ProductOsError('invalid_input', `run_id "${input.run_id}" is not a run id (a UUID)`, { violations: [{ pointer: '/run_id', rule: 'format' }] });
       return { lines: await runLines(ctx, input.run_id, input.limit, since) };
     }
     if (!input.service_name) throw new ProductOsError('invalid_input', 'service_name is required when scope is "service"', { violations: [{ pointer: '/service_name', rule: 'required' }] });
-    const lines = await (await target()).logs(
-      { service: input.service_name, ...(input.region ? { region: input.region } : {}), ...(input.revision ? { revision: input.revision } : {}), limit: input.limit, sinceSeconds: since },
-      operation(ctx),
-    );
-    return { lines };
+    const req = { service: input.service_name, ...(input.region ? { region: input.region } : {}), ...(input.revision ? { revision: input.revision } : {}), limit: input.limit, sinceSeconds: since };
+    if (input.follow) {
+      // Each line is a run log event (its time and severity as fields), so a follower reads them live.
+      const send = (l: LogLineOut) => ctx.log(levelOf(l.severity), l.text, { timestamp: l.timestamp, ...(l.severity ? { severity: l.severity } : {}) });
+      return { lines: await followTail(await target(), { ...req, followSeconds: input.follow_seconds ?? FOLLOW_DEFAULT_SECONDS }, operation(ctx), send) };
+    }
+    return { lines: await (await target()).logs(req, operation(ctx)) };
   };
   return [
     ['cloudrun.deploy_service', deploy],

@@ -158,6 +158,40 @@ describe('deploy: the local Docker target (real engine)', function () {
     assert.deepEqual(two, all.slice(-2), 'limit keeps the newest');
   });
 
+  it('follows the service\'s logs in one run: the window, then each new line as a log event, until cancelled', async () => {
+    const conn = { url: b.url, token: b.token };
+    const run = await callRoute(conn, 'createRun', { body: { tool: 'logs.tail', input: { scope: 'service', service_name: SERVICE, limit: 50, follow: true, follow_seconds: 120 } } });
+    const lines = async () => (await callRoute(conn, 'listLogs', { query: { runId: run.id, limit: 1000 } })).lines.map((l) => l.message);
+    const until = async (what: string, ok: (l: string[]) => boolean) => {
+      const deadline = Date.now() + 30_000;
+      for (let l = await lines(); !ok(l); l = await lines()) {
+        assert.ok(Date.now() < deadline, `${what}: ${JSON.stringify(l)}`);
+        await new Promise((r) => setTimeout(r, 200));
+      }
+    };
+    await until('the window\'s lines', (l) => l.some((m) => m.includes(`[${first.revision}] serving ${first.revision} on 8080`)));
+    const before = (await lines()).length;
+    // busybox httpd -v logs each request of the serving revision: new lines, in the same run.
+    await get(`${first.service_url}/index.html`);
+    await until('a line written after the follow started', (l) => l.length > before && l.slice(before).some((m) => m.startsWith(`[${first.revision}]`)));
+    assert.equal((await callRoute(conn, 'getRun', { params: { id: run.id } })).status, 'running', 'one run, still following');
+    await callRoute(conn, 'cancelRun', { params: { id: run.id } });
+    const done: Run = await callRoute(conn, 'waitRun', { params: { id: run.id }, query: { timeoutMs: 30_000 } });
+    assert.equal(done.status, 'cancelled');
+    const tails = await callRoute(conn, 'listRuns', { query: { tool: 'logs.tail', since: run.createdAt } });
+    assert.equal(tails.runs.length, 1, 'no run per poll');
+    const serving = (await lines()).filter((m) => m.includes(`serving ${first.revision} on 8080`));
+    const once = (await logs(first.revision)).filter((l) => l.text.includes(`serving ${first.revision} on 8080`));
+    assert.equal(serving.length, once.length, 'a window line is not sent again by the follow');
+  });
+
+  it('refuses follow for a run\'s lines', async () => {
+    const run = await b.tool('logs.tail', { scope: 'run', run_id: '00000000-0000-4000-8000-000000000000', limit: 5, follow: true });
+    assert.equal(run.status, 'failed');
+    assert.equal(run.error!.code, 'invalid_input');
+    assert.match(run.error!.message, /follow works with scope "service" only/);
+  });
+
   it('a bad deploy option is refused before anything is built', async () => {
     const run = await b.tool('cloudrun.deploy_service', { service_name: SERVICE, repo: repo.dir, ref: 'v1', env: 'dev', region: REGION, deploy: { memory: 'lots' } });
     assert.equal(run.status, 'failed');

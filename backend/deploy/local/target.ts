@@ -3,9 +3,9 @@ import * as path from 'node:path';
 import type Dockerode from 'dockerode';
 import type { DeployOutput, ListServicesOutput, LogLineOut, RevisionInfo, RollbackOutput, ServiceStatus } from '../../../contracts/tools/deploy';
 import { ProductOsError } from '../../errors';
-import type { DeployOperation, DeployRequest, DeployTarget, LogsRequest, RollbackRequest, ServiceSpec } from '../target';
+import type { DeployOperation, DeployRequest, DeployTarget, FollowLogsRequest, LogsRequest, RollbackRequest, ServiceSpec } from '../target';
 import { buildImage } from './build';
-import { containerLogs } from './docker-logs';
+import { containerLogs, followContainerLogs } from './docker-logs';
 import { publishedPort, waitHealthy } from './health';
 import { ServiceProxy } from './proxy';
 import { archive, hasFile, resolveSource } from './source';
@@ -281,6 +281,58 @@ export class LocalDeployTarget implements DeployTarget {
     }
     all.sort((a, b) => (a.timestamp < b.timestamp ? -1 : a.timestamp > b.timestamp ? 1 : 0));
     return all.slice(-req.limit);
+  }
+
+  /**
+   * Follows the log stream of each revision that runs (deploying or ready; the one asked for
+   * in any state), looking every 2 s for revisions a deploy or rollback started meanwhile. A
+   * stream that ended (its container stopped) is opened again at most every 10 s, from its
+   * last line.
+   */
+  async followLogs(req: FollowLogsRequest, op: DeployOperation, onLine: (line: LogLineOut) => Promise<void>): Promise<void> {
+    const region = req.region ?? this.onlyRegion(req.service);
+    const first = this.mustFind(req.service, region);
+    if (req.revision && !first.revisions.some((r) => r.name === req.revision)) throw new ProductOsError('not_found', `service ${req.service} has no revision ${req.revision}`);
+    const streams = new Map<string, { done: boolean; endedAt: number; lastMs: number; ended: Promise<void> }>();
+    const stop = new AbortController();
+    const abort = () => stop.abort();
+    op.signal.addEventListener('abort', abort, { once: true });
+    const timer = setTimeout(abort, Math.max(0, req.until - Date.now()));
+    try {
+      while (!stop.signal.aborted) {
+        const s = this.state.find(req.service, region);
+        for (const r of s?.revisions ?? []) {
+          if (!r.containerId) continue;
+          if (req.revision ? r.name !== req.revision : r.status !== 'deploying' && r.status !== 'ready') continue;
+          const known = streams.get(r.containerId);
+          if (known && (!known.done || Date.now() - known.endedAt < 10_000)) continue;
+          const entry = { done: false, endedAt: 0, lastMs: known?.lastMs ?? req.since.getTime(), ended: Promise.resolve() };
+          const name = r.name;
+          entry.ended = followContainerLogs(this.docker.getContainer(r.containerId), { sinceMs: entry.lastMs, signal: stop.signal }, async (l) => {
+            const ms = Date.parse(l.timestamp);
+            // A reopened stream repeats its last second: lines at or before the last one sent are skipped.
+            if (known && ms <= known.lastMs) return;
+            entry.lastMs = Math.max(entry.lastMs, ms);
+            await onLine(req.revision ? l : { ...l, text: `[${name}] ${l.text}` });
+          })
+            .catch(() => undefined)
+            .finally(() => {
+              entry.done = true;
+              entry.endedAt = Date.now();
+            });
+          streams.set(r.containerId, entry);
+        }
+        await new Promise<void>((resolve) => {
+          const t = setTimeout(resolve, 2000);
+          stop.signal.addEventListener('abort', () => (clearTimeout(t), resolve()), { once: true });
+        });
+      }
+    } finally {
+      clearTimeout(timer);
+      op.signal.removeEventListener('abort', abort);
+      stop.abort();
+      await Promise.all([...streams.values()].map((e) => e.ended));
+    }
   }
 
   async services(): Promise<ListServicesOutput> {
