@@ -6,20 +6,18 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import type { Run, ToolInfo } from '../../contracts/rest';
-import type { LogsTailOutput } from '../../contracts/tools/deploy';
+import type { Run, RunStatus, ToolInfo } from '../../contracts/rest';
+import { isTerminal } from '../run-status';
 import type { Services } from '../services';
 import { askToolInput } from '../tools/ask-input';
 import { runWithProgress, showRunDetail, usableTool } from '../tools/run-tool';
-import { callTool } from '../views/deploy-calls';
 import type { ServiceNode } from '../views/services-tree';
 
 const t = vscode.l10n.t;
 
-/** How often a followed log is read again, and for how long at most (each read is a logs.tail run). */
-const FOLLOW_EVERY_MS = 2000;
-const FOLLOW_FOR_MS = 15 * 60_000;
-const SEEN_MAX = 4000;
+/** The window a follow starts with, and how long it follows at most (one logs.tail run for all of it). */
+const WINDOW_S = 15 * 60;
+const FOLLOW_FOR_S = 15 * 60;
 
 const followers = new Map<string, { stop(): void }>();
 /** One output channel per followed service or revision, kept for the window: following it again reuses it (no duplicate channels). */
@@ -149,7 +147,18 @@ export async function followLogs(s: Services, arg: unknown): Promise<void> {
   await followLogsOf(s, { service: arg.service.service_name, region: arg.service.region, ...(arg.kind === 'revision' ? { revision: arg.revision.name } : {}) });
 }
 
-/** Logs that follow, for a service or one of its revisions, in an output channel of their own. */
+/** A log event of a followed logs.tail run: the line's text, with its time and severity as fields (backend/tools/deploy.ts). */
+interface FollowedLine {
+  message?: unknown;
+  timestamp?: unknown;
+  severity?: unknown;
+}
+
+/**
+ * Logs that follow, for a service or one of its revisions, in an output channel of their own:
+ * one logs.tail run with follow (the window's lines, then each new one, as run log events),
+ * not a run per poll. Stop Following cancels that run; it ends by itself after FOLLOW_FOR_S.
+ */
 async function followLogsOf(s: Services, of: { service: string; region: string; revision?: string }): Promise<void> {
   const revision = of.revision;
   const key = `${of.region}/${of.service}${revision ? `/${revision}` : ''}`;
@@ -160,52 +169,58 @@ async function followLogsOf(s: Services, of: { service: string; region: string; 
     channel = vscode.window.createOutputChannel(t('Product OS logs: {0}', revision ?? of.service), 'log');
     channels.set(key, channel);
   }
-  channel.show(true);
-  const seen = new Set<string>();
-  const order: string[] = [];
-  const started = Date.now();
-  let last = started - 15 * 60_000;
-  let timer: ReturnType<typeof setTimeout> | undefined;
+  const out = channel;
+  out.show(true);
+  let run: Run;
+  try {
+    run = await s.api.call('createRun', {
+      body: {
+        tool: 'logs.tail',
+        input: { scope: 'service', service_name: of.service, region: of.region, ...(revision ? { revision } : {}), limit: 500, since_seconds: WINDOW_S, follow: true, follow_seconds: FOLLOW_FOR_S },
+      },
+    });
+  } catch (err) {
+    out.appendLine(t('Cannot read the logs: {0}', (err as Error).message));
+    return;
+  }
   let stopped = false;
-  const stop = () => {
-    stopped = true;
-    clearTimeout(timer);
-    followers.delete(key);
-    channel.appendLine(t('— stopped following —'));
-  };
-  followers.set(key, { stop });
-  const read = async () => {
+  // The event stream replays from the start after a reconnect: events already shown are skipped by id.
+  let lastEvent = 0;
+  let unsubscribe = () => {};
+  const stop = (cancel: boolean) => {
     if (stopped) return;
-    try {
-      const since = Math.max(1, Math.ceil((Date.now() - last) / 1000) + 1);
-      const out = await callTool<LogsTailOutput>(s, 'logs.tail', {
-        scope: 'service',
-        service_name: of.service,
-        region: of.region,
-        ...(revision ? { revision } : {}),
-        limit: 500,
-        since_seconds: Math.min(86400, since),
-      });
-      for (const l of out.lines) {
-        const id = `${l.timestamp}|${l.text}`;
-        if (seen.has(id)) continue;
-        seen.add(id);
-        order.push(id);
-        if (order.length > SEEN_MAX) seen.delete(order.shift() as string);
-        channel.appendLine([l.timestamp, l.severity, l.text.replace(/\s+$/, '')].filter(Boolean).join(' '));
-        const ts = Date.parse(l.timestamp);
-        if (Number.isFinite(ts)) last = Math.max(last, ts - 1000);
-      }
-    } catch (err) {
-      channel.appendLine(t('Cannot read the logs: {0}', (err as Error).message));
-    }
-    if (Date.now() - started > FOLLOW_FOR_MS) return stop();
-    if (!stopped) timer = setTimeout(() => void read(), FOLLOW_EVERY_MS);
+    stopped = true;
+    unsubscribe();
+    if (followers.get(key)?.stop === stopNow) followers.delete(key);
+    if (cancel) void s.api.call('cancelRun', { params: { id: run.id } }).catch(() => undefined);
+    out.appendLine(t('— stopped following —'));
   };
-  await read();
-  const stopNow = t('Stop Following');
-  void vscode.window.showInformationMessage(t('Following the logs of {0}.', revision ?? of.service), stopNow).then((pick) => {
-    if (pick === stopNow) stop();
+  const stopNow = () => stop(true);
+  followers.get(key)?.stop(); // a second Follow of the same logs started while this one was being created
+  followers.set(key, { stop: stopNow });
+  unsubscribe = s.api.onRunEvents(run.id, (e) => {
+    if (stopped || e.id <= lastEvent) return;
+    lastEvent = e.id;
+    if (e.type === 'log') {
+      const l = e.data as FollowedLine;
+      const text = typeof l.message === 'string' ? l.message.replace(/\s+$/, '') : '';
+      out.appendLine([l.timestamp, l.severity, text].filter((x) => typeof x === 'string' && x !== '').join(' '));
+    } else if (e.type === 'state') {
+      const to = (e.data as { to?: RunStatus }).to;
+      if (!to || !isTerminal(to)) return;
+      // Ended on the backend (its time was up, or it failed): say why when it failed.
+      if (to === 'failed' || to === 'timed_out') {
+        void s.api
+          .call('getRun', { params: { id: run.id } })
+          .then((r) => out.appendLine(t('Cannot read the logs: {0}', r.error?.message ?? r.status)))
+          .catch(() => undefined);
+      }
+      stop(false);
+    }
+  });
+  const stopLabel = t('Stop Following');
+  void vscode.window.showInformationMessage(t('Following the logs of {0}.', revision ?? of.service), stopLabel).then((pick) => {
+    if (pick === stopLabel) stopNow();
   });
 }
 

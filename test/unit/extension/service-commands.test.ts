@@ -16,6 +16,7 @@ import { fake, fakeContext } from './vscode-fake';
 import { activate, deactivate } from '../../../extension/extension';
 import { checkedOut, followLogs, stopFollowingLogs } from '../../../extension/commands/service-commands';
 import type { Services } from '../../../extension/services';
+import type { RunEvent } from '../../../contracts/rest';
 import { startFakeBackend, tool, TOKEN, type FakeBackendServer } from './fake-backend';
 
 const ROOT = path.join(__dirname, '../../..');
@@ -151,38 +152,88 @@ describe('extension: Deploy Service…', function () {
 });
 
 describe('extension: Follow Logs', () => {
-  const SUMMARY = { service_name: 'web', region: 'local', service_url: 'http://127.0.0.1:4000', status: 'ready' as const, serving_revision: 'web-00001-abc', revision_count: 1 };
+  // Output channels live as long as the window (module state): each test follows services of its own.
+  const summary = (name: string) => ({ service_name: name, region: 'local', service_url: 'http://127.0.0.1:4000', status: 'ready' as const, serving_revision: `${name}-00001-abc`, revision_count: 1 });
+  const revisionOf = (name: string) => ({ kind: 'revision', service: summary(name), revision: { name: `${name}-00001-abc`, status: 'ready', traffic_percent: 100, created_at: '2026-11-30T10:00:00Z' } });
 
-  /** Services whose logs.tail answers `lines` (each call a fresh copy), counting the calls. */
-  function logsServices(lines: Array<{ timestamp: string; text: string }>) {
-    const inputs: Array<Record<string, unknown>> = [];
+  /** Services whose backend records the calls and lets the test send each run's events. */
+  function followServices() {
+    const calls: Array<{ route: string; args: { body?: { tool: string; input: Record<string, unknown>; labels?: unknown }; params?: { id: string } } }> = [];
+    const listeners = new Map<string, (e: RunEvent) => void>();
+    const unsubscribed: string[] = [];
+    let n = 0;
     const s = {
       api: {
-        call: async (route: string, args: { body?: { tool: string; input: Record<string, unknown> } }) => {
-          if (route === 'createRun') inputs.push(args.body!.input);
-          return { id: '00000000-0000-4000-8000-000000000001', tool: 'logs.tail', status: 'succeeded', output: { lines: lines.map((l) => ({ ...l })) } };
+        call: async (route: string, args: (typeof calls)[number]['args']) => {
+          calls.push({ route, args });
+          if (route === 'createRun') return { id: `00000000-0000-4000-8000-00000000000${++n}`, tool: 'logs.tail', status: 'queued' };
+          if (route === 'getRun') return { id: args.params!.id, status: 'failed', error: { code: 'not_found', message: 'service web has no revision web-9' } };
+          return {};
+        },
+        onRunEvents: (runId: string, listener: (e: RunEvent) => void) => {
+          listeners.set(runId, listener);
+          return () => unsubscribed.push(runId);
         },
       },
     } as unknown as Services;
-    return { s, inputs };
+    let eventId = 0;
+    const send = (runId: string, type: RunEvent['type'], data: unknown, id = ++eventId) => listeners.get(runId)!({ id, runId, type, data: data as RunEvent['data'], createdAt: '2026-11-30T10:00:00Z' });
+    const created = () => calls.filter((c) => c.route === 'createRun');
+    const cancelled = () => calls.filter((c) => c.route === 'cancelRun').map((c) => c.args.params!.id);
+    return { s, calls, send, created, cancelled, unsubscribed };
   }
+  const channel = (name: string) => fake.channels.filter((c) => c.name === name);
 
   beforeEach(() => fake.reset());
   afterEach(() => stopFollowingLogs());
 
-  it('following the same service again reuses its channel, read again from the start: one channel, no line twice', async () => {
-    const { s, inputs } = logsServices([{ timestamp: '2026-11-30T10:00:00.000Z', text: 'serving web-00001-abc on 8080' }]);
-    const node = { kind: 'service', service: SUMMARY };
-    await followLogs(s, node);
-    await followLogs(s, node);
-    const channels = fake.channels.filter((c) => c.name === 'Product OS logs: web');
-    assert.equal(channels.length, 1, 'one channel for the service');
-    assert.deepEqual(channels[0].lines.map((l) => l.message), ['2026-11-30T10:00:00.000Z serving web-00001-abc on 8080']);
-    const { since_seconds: since, ...first } = inputs[0];
-    assert.deepEqual(first, { scope: 'service', service_name: 'web', region: 'local', limit: 500 });
-    assert.ok(typeof since === 'number' && since > 900, 'the first read covers the last 15 minutes');
-    await followLogs(s, { kind: 'revision', service: SUMMARY, revision: { name: 'web-00001-abc', status: 'ready', traffic_percent: 100, created_at: '2026-11-30T10:00:00Z' } });
-    assert.equal(fake.channels.filter((c) => c.name === 'Product OS logs: web-00001-abc').length, 1, 'a revision has its own');
-    assert.equal(inputs.at(-1)!.revision, 'web-00001-abc');
+  it('one logs.tail run with follow per follow: its log events are the channel\'s lines, each once; Stop Following cancels it', async () => {
+    const f = followServices();
+    await followLogs(f.s, { kind: 'service', service: summary('web') });
+    const [c] = f.created();
+    assert.equal(f.created().length, 1);
+    assert.deepEqual(c.args.body, { tool: 'logs.tail', input: { scope: 'service', service_name: 'web', region: 'local', limit: 500, since_seconds: 900, follow: true, follow_seconds: 900 } });
+    const id = '00000000-0000-4000-8000-000000000001';
+    f.send(id, 'state', { from: 'queued', to: 'running' });
+    f.send(id, 'log', { level: 'info', message: '[web-00001-abc] serving web-00001-abc on 8080\n', timestamp: '2026-11-30T10:00:00.000Z', severity: 'DEFAULT' });
+    f.send(id, 'log', { level: 'error', message: 'boom', timestamp: '2026-11-30T10:00:01.000Z', severity: 'ERROR' });
+    // A reconnected stream replays from the start: what was shown is not shown again.
+    f.send(id, 'log', { level: 'error', message: 'boom', timestamp: '2026-11-30T10:00:01.000Z', severity: 'ERROR' }, 3);
+    f.send(id, 'log', { level: 'info', message: 'no time' });
+    const [out] = channel('Product OS logs: web');
+    assert.deepEqual(out.lines.map((l) => l.message), ['2026-11-30T10:00:00.000Z DEFAULT [web-00001-abc] serving web-00001-abc on 8080', '2026-11-30T10:00:01.000Z ERROR boom', 'no time']);
+    stopFollowingLogs();
+    assert.deepEqual(f.cancelled(), [id], 'the one run is cancelled');
+    assert.deepEqual(f.unsubscribed, [id]);
+    assert.equal(out.lines.at(-1)!.message, '— stopped following —');
+    assert.equal(f.created().length, 1, 'no run per poll');
+  });
+
+  it('following the same service again reuses its channel, cleared, and cancels the earlier run; a revision has its own', async () => {
+    const f = followServices();
+    const node = { kind: 'service', service: summary('api') };
+    await followLogs(f.s, node);
+    await followLogs(f.s, node);
+    assert.equal(channel('Product OS logs: api').length, 1, 'one channel for the service');
+    assert.deepEqual(channel('Product OS logs: api')[0].lines, [], 'cleared: the new run sends the window again');
+    assert.deepEqual(f.cancelled(), ['00000000-0000-4000-8000-000000000001']);
+    await followLogs(f.s, revisionOf('api'));
+    assert.equal(channel('Product OS logs: api-00001-abc').length, 1, 'a revision has its own');
+    assert.equal(f.created().at(-1)!.args.body!.input.revision, 'api-00001-abc');
+  });
+
+  it('a follow that ends on the backend stops without cancelling; one that failed says why', async () => {
+    const f = followServices();
+    await followLogs(f.s, { kind: 'service', service: summary('jobs') });
+    f.send('00000000-0000-4000-8000-000000000001', 'state', { from: 'running', to: 'succeeded' });
+    assert.equal(channel('Product OS logs: jobs')[0].lines.at(-1)!.message, '— stopped following —');
+    await followLogs(f.s, revisionOf('jobs'));
+    f.send('00000000-0000-4000-8000-000000000002', 'state', { from: 'running', to: 'failed' });
+    await new Promise((r) => setImmediate(r));
+    assert.deepEqual(f.cancelled(), []);
+    assert.deepEqual(
+      channel('Product OS logs: jobs-00001-abc')[0].lines.map((l) => l.message),
+      ['— stopped following —', 'Cannot read the logs: service web has no revision web-9'],
+    );
   });
 });

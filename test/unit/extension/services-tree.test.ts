@@ -27,16 +27,18 @@ const STATUS: ServiceStatus = {
 
 function fakeServices(outputs: Record<string, unknown>) {
   const calls: string[] = [];
+  const labels: unknown[] = [];
   const runListeners: Array<(run: Run) => void> = [];
   const run = (tool: string, output: unknown): Run => ({ id: '00000000-0000-4000-8000-000000000001', tool, status: 'succeeded', risk: 'low', input: {}, output } as unknown as Run);
   let last = '';
   const s = {
     state: () => ({ kind: 'ready' }),
     api: {
-      call: async (route: string, args: { body?: { tool: string } }) => {
+      call: async (route: string, args: { body?: { tool: string; labels?: unknown } }) => {
         if (route === 'createRun') {
           last = args.body!.tool;
           calls.push(last);
+          labels.push(args.body!.labels);
           return run(last, outputs[last]);
         }
         return run(last, outputs[last]);
@@ -47,12 +49,12 @@ function fakeServices(outputs: Record<string, unknown>) {
       },
     },
   } as unknown as Services;
-  return { s, calls, emit: (r: Partial<Run>) => runListeners.forEach((l) => l(r as Run)) };
+  return { s, calls, labels, emit: (r: Partial<Run>) => runListeners.forEach((l) => l(r as Run)) };
 }
 
 describe('extension: the Services view', () => {
   it('lists services, then their revisions with status, traffic and ref', async () => {
-    const { s, calls } = fakeServices({ 'cloudrun.list_services': { target: 'local', services: [SERVICE] } satisfies ListServicesOutput, 'cloudrun.get_service_status': STATUS });
+    const { s, calls, labels } = fakeServices({ 'cloudrun.list_services': { target: 'local', services: [SERVICE] } satisfies ListServicesOutput, 'cloudrun.get_service_status': STATUS });
     const tree = new ServicesTree(s);
     const roots = await tree.getChildren();
     assert.equal(roots.length, 1);
@@ -66,6 +68,7 @@ describe('extension: the Services view', () => {
     assert.deepEqual(items.map((i) => i.contextValue), ['revision', 'revision.serving'], 'rollback is offered on the revisions not serving');
     assert.match(String(items[1].description), /100% traffic · ready · v1/);
     assert.deepEqual(calls, ['cloudrun.list_services', 'cloudrun.get_service_status']);
+    assert.deepEqual(labels, [{ origin: 'view' }, { origin: 'view' }], 'the view\'s own reads are labelled so the run lists can hide them');
     tree.dispose();
   });
 
