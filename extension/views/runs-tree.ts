@@ -1,13 +1,18 @@
-/** The Runs view: recent runs, live, with a codicon per status and actions by status. */
+/**
+ * The Runs view: recent runs, live, with a codicon per status and actions by status. The reads
+ * the views make on their own (contracts/run-origin.ts) sit in one collapsed group at the end,
+ * so the runs a person or an agent started stay in sight; expanding it shows them.
+ */
 import * as vscode from 'vscode';
 import type { Run } from '../../contracts/rest';
 import type { Services } from '../services';
 import { ago, runStatusIcon } from './run-icons';
 import { callerLabel } from '../../webviews/common/caller-label';
+import { isViewRead } from '../../contracts/run-origin';
 
 const t = vscode.l10n.t;
 
-type Node = { run: Run };
+type Node = { run: Run } | { viewReads: Run[] };
 
 export class RunsTree implements vscode.TreeDataProvider<Node> {
   private readonly changed = new vscode.EventEmitter<Node | undefined>();
@@ -31,7 +36,17 @@ export class RunsTree implements vscode.TreeDataProvider<Node> {
   /** Tool titles by name, so runs are named by what they do; filled on first load. */
   private titles = new Map<string, string>();
 
-  getTreeItem({ run }: Node): vscode.TreeItem {
+  getTreeItem(node: Node): vscode.TreeItem {
+    if ('viewReads' in node) {
+      const group = new vscode.TreeItem(t('View reads'), vscode.TreeItemCollapsibleState.Collapsed);
+      group.id = 'runs:view-reads';
+      group.description = String(node.viewReads.length);
+      group.iconPath = new vscode.ThemeIcon('eye-closed');
+      group.tooltip = t('Runs the editor\'s views made on their own (the Services view\'s list and status reads): hidden here unless expanded.');
+      group.contextValue = 'viewReads';
+      return group;
+    }
+    const { run } = node;
     const title = this.titles.get(run.tool) ?? run.tool;
     const item = new vscode.TreeItem(title, vscode.TreeItemCollapsibleState.None);
     item.id = `run:${run.id}`;
@@ -49,7 +64,7 @@ export class RunsTree implements vscode.TreeDataProvider<Node> {
   }
 
   async getChildren(node?: Node): Promise<Node[]> {
-    if (node) return [];
+    if (node) return 'viewReads' in node ? this.s.runs.list().filter(isViewRead).map((run) => ({ run })) : [];
     if (this.s.state().kind === 'failed') return [];
     try {
       if (this.view) this.view.message = this.s.state().kind === 'ready' ? undefined : t('Starting the Product OS backend…');
@@ -60,7 +75,9 @@ export class RunsTree implements vscode.TreeDataProvider<Node> {
       }
       const runs = this.s.runs.list();
       if (this.view) this.view.message = runs.length === 0 ? t('No runs yet. Run a card or a tool from the command palette.') : undefined;
-      return runs.map((run) => ({ run }));
+      const reads = runs.filter(isViewRead);
+      const shown: Node[] = runs.filter((r) => !isViewRead(r)).map((run) => ({ run }));
+      return reads.length > 0 ? [...shown, { viewReads: reads }] : shown;
     } catch (err) {
       if (this.view) this.view.message = t('Cannot load runs: {0}', (err as Error).message);
       return [];
