@@ -21,10 +21,10 @@ import { dailyUsageText, runUsageText } from './usage-view';
 const vscode = vscodeApi();
 const client = new HostClient(vscode, window);
 client.onProtocolError = (m) => showBanner('warning', m);
-const state = new PanelState(vscode, { status: '', tool: '', correlationId: '', selected: '', tab: 0 });
+const state = new PanelState(vscode, { status: '', tool: '', correlationId: '', viewReads: false, selected: '', tab: 0 });
 
 const app = document.getElementById('app') as HTMLElement;
-const model = new RunsModel({ status: state.get().status, tool: state.get().tool, correlationId: state.get().correlationId });
+const model = new RunsModel({ status: state.get().status, tool: state.get().tool, correlationId: state.get().correlationId, viewReads: state.get().viewReads });
 let detail: RunDetailModel | null = null;
 let loadingPage = false;
 let loadSeq = 0;
@@ -61,15 +61,21 @@ const statusSelect = h(
 ) as unknown as Select;
 const toolSelect = h('vscode-single-select', { attrs: { 'aria-label': 'Tool', 'data-filter': 'tool', combobox: true } }, h('vscode-option', { attrs: { value: '', selected: true } }, 'Any tool')) as unknown as Select;
 const correlationField = h('vscode-textfield', { attrs: { placeholder: 'Correlation id', 'aria-label': 'Correlation id', 'data-filter': 'correlationId' }, props: { value: model.filters.correlationId } }) as unknown as Select;
+// The Services view's own list/status reads are hidden unless this is checked.
+const viewReadsBox = h('vscode-checkbox', {
+  attrs: { label: 'View reads', title: 'Show the runs the editor\'s views made on their own (Services view refreshes)', 'data-filter': 'viewReads' },
+  props: { checked: model.filters.viewReads === true },
+}) as unknown as HTMLElement & { checked: boolean };
 let correlationTimer: ReturnType<typeof setTimeout> | undefined;
 
 function setFilters(f: Partial<RunFilters>): void {
   model.filters = { ...model.filters, ...f };
-  state.update({ status: model.filters.status, tool: model.filters.tool, correlationId: model.filters.correlationId });
+  state.update({ status: model.filters.status, tool: model.filters.tool, correlationId: model.filters.correlationId, viewReads: model.filters.viewReads === true });
   void reload();
 }
 statusSelect.addEventListener('change', () => setFilters({ status: statusSelect.value }));
 toolSelect.addEventListener('change', () => setFilters({ tool: toolSelect.value }));
+viewReadsBox.addEventListener('change', () => setFilters({ viewReads: viewReadsBox.checked }));
 correlationField.addEventListener('input', () => {
   clearTimeout(correlationTimer);
   correlationTimer = setTimeout(() => setFilters({ correlationId: correlationField.value.trim() }), 300);
@@ -104,9 +110,22 @@ async function reload(): Promise<void> {
     const page = await client.request('runs/list', queryFor(model.filters));
     if (seq !== loadSeq) return;
     model.reset(page.runs, page.nextCursor);
+    await fillHidden(seq);
     refreshList();
   } catch (err) {
     showBanner('error', `Could not list runs: ${describeError(err)}`);
+  }
+}
+
+/**
+ * Pages whose runs were mostly hidden view reads leave a short list that may never scroll to
+ * its end: a few more pages are read at once (at most 5) until a screenful shows.
+ */
+async function fillHidden(seq: number): Promise<void> {
+  for (let i = 0; i < 5 && model.nextCursor && model.runs.length < 50 && seq === loadSeq; i++) {
+    const page = await client.request('runs/list', queryFor(model.filters, model.nextCursor));
+    if (seq !== loadSeq) return;
+    model.addPage(page.runs, page.nextCursor);
   }
 }
 
@@ -347,6 +366,7 @@ replace(
         statusSelect,
         toolSelect,
         correlationField,
+        viewReadsBox,
         h(
           'button',
           {

@@ -4,12 +4,15 @@
  * the merge of pages and live changes. Bounded, so a long session does not grow without end.
  */
 import type { LogLine, Run, RunEvent, RunStatus } from '../../contracts/rest';
+import { isViewRead } from '../../contracts/run-origin';
 
 export interface RunFilters {
   /** '' for any, or a status. */
   status: string;
   tool: string;
   correlationId: string;
+  /** Show the reads the editor's views made on their own (contracts/run-origin.ts); hidden by default. */
+  viewReads?: boolean;
 }
 
 export const NO_FILTERS: RunFilters = { status: '', tool: '', correlationId: '' };
@@ -20,6 +23,7 @@ export function matchesFilters(run: Run, f: RunFilters): boolean {
   if (f.status && !f.status.split(',').includes(run.status)) return false;
   if (f.tool && run.tool !== f.tool) return false;
   if (f.correlationId && run.correlationId !== f.correlationId) return false;
+  if (!f.viewReads && isViewRead(run)) return false;
   return true;
 }
 
@@ -61,10 +65,10 @@ export class RunsModel {
     this.addPage(runs, nextCursor);
   }
 
-  /** The next page: runs not seen yet go in order. */
+  /** The next page: runs not seen yet go in order (view reads left out here: the backend's query has no label filter). */
   addPage(runs: Run[], nextCursor: string | null): void {
     this.nextCursor = nextCursor;
-    for (const r of runs) this.put(r);
+    for (const r of runs) if (matchesFilters(r, this.filters)) this.put(r);
     this.list.sort(newestFirst);
     this.trim();
   }

@@ -35,6 +35,20 @@ describe('webviews: runs list and detail models', () => {
     assert.equal(m.nextCursor, null);
   });
 
+  it('hides the views\' own low-risk reads (origin=view) from pages and live changes unless asked to show them', () => {
+    const mine = makeRun({ tool: 'cards.move', createdAt: '2025-01-01T00:00:01.000Z' });
+    const read = makeRun({ tool: 'cloudrun.list_services', labels: { origin: 'view' }, createdAt: '2025-01-01T00:00:02.000Z' });
+    const risky = makeRun({ tool: 'cloudrun.rollback_service', risk: 'high', labels: { origin: 'view' }, createdAt: '2025-01-01T00:00:03.000Z' });
+    const hidden = new RunsModel({ status: '', tool: '', correlationId: '' });
+    hidden.reset([risky, read, mine], null);
+    assert.deepEqual(hidden.runs.map((r) => r.tool), ['cloudrun.rollback_service', 'cards.move']);
+    assert.equal(hidden.upsert(makeRun({ tool: 'cloudrun.get_service_status', labels: { origin: 'view' } })), false);
+    const shown = new RunsModel({ status: '', tool: '', correlationId: '', viewReads: true });
+    shown.reset([risky, read, mine], null);
+    assert.deepEqual(shown.runs.map((r) => r.tool), ['cloudrun.rollback_service', 'cloudrun.list_services', 'cards.move']);
+    assert.deepEqual(queryFor({ status: '', tool: '', correlationId: '', viewReads: true }), { limit: 100 }, 'not a backend filter');
+  });
+
   it('merges replayed and live events and log lines of one run by id', () => {
     const run = makeRun({ status: 'running' });
     const d = new RunDetailModel(run, [{ id: 2, runId: run.id, type: 'state', data: { from: 'queued', to: 'running' }, createdAt: run.createdAt }], [makeLog(run.id, 1, 'a')]);
