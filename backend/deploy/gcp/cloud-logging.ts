@@ -4,6 +4,7 @@
  */
 import type { v2 as loggingV2 } from '@google-cloud/logging';
 import type { LogLineOut } from '../../../contracts/tools/deploy';
+import { ProductOsError } from '../../errors';
 import { gcpError } from '../../gcp/errors';
 import { timestamp } from './cloud-run';
 
@@ -39,20 +40,80 @@ export async function tailRunLogs(
   req: { service: string; region?: string; revision?: string; limit: number; sinceSeconds: number },
 ): Promise<LogLineOut[]> {
   const filter = runLogFilter(req.service, req.region, req.revision, new Date(Date.now() - req.sinceSeconds * 1000));
+  return (await listLines(client, project, req, { filter, orderBy: 'timestamp desc', pageSize: req.limit })).reverse();
+}
+
+/** How often a followed log asks Cloud Logging again, and how far back each ask looks (entries arrive late, out of order). */
+export const FOLLOW_POLL_MS = 5000;
+const LATE_MS = 30_000;
+/** Lines already sent, remembered to skip them when a later ask overlaps (bounded). */
+const SENT_MAX = 5000;
+
+/**
+ * Follows a service's (or revision's) entries inside one run: asks Cloud Logging every
+ * FOLLOW_POLL_MS for what is newer than the last line sent (less LATE_MS, since entries are
+ * ingested late and out of order; lines sent before are skipped), oldest first, until the
+ * signal fires or `until` passes. An ask that failed
+ * retryably is tried again at the next poll, after a warning; any other error ends the run.
+ */
+export async function followRunLogs(
+  client: LoggingClient,
+  project: string,
+  req: { service: string; region?: string; revision?: string; since: Date; until: number },
+  op: { signal: AbortSignal; log(level: 'warn', message: string): Promise<void> },
+  onLine: (line: LogLineOut) => Promise<void>,
+  pollMs = FOLLOW_POLL_MS,
+): Promise<void> {
+  const sent = new Set<string>();
+  const order: string[] = [];
+  let newest = req.since.getTime();
+  while (!op.signal.aborted && Date.now() < req.until) {
+    const from = new Date(Math.max(req.since.getTime(), newest - LATE_MS));
+    try {
+      const lines = await listLines(client, project, req, { filter: runLogFilter(req.service, req.region, req.revision, from), orderBy: 'timestamp asc', pageSize: 1000 });
+      for (const l of lines) {
+        const key = `${l.timestamp}|${l.text}`;
+        if (sent.has(key) || op.signal.aborted) continue;
+        sent.add(key);
+        order.push(key);
+        if (order.length > SENT_MAX) sent.delete(order.shift() as string);
+        newest = Math.max(newest, Date.parse(l.timestamp) || newest);
+        await onLine(l);
+      }
+    } catch (err) {
+      // A denied or unknown service will not get better: the run fails with it. Only a passing outage is waited out.
+      if (!(err instanceof ProductOsError) || !err.retryable) throw err;
+      await op.log('warn', `cannot read the logs this time, trying again: ${err.message}`);
+    }
+    await new Promise<void>((resolve) => {
+      const t = setTimeout(done, Math.max(0, Math.min(pollMs, req.until - Date.now())));
+      function done() {
+        clearTimeout(t);
+        op.signal.removeEventListener('abort', done);
+        resolve();
+      }
+      op.signal.addEventListener('abort', done, { once: true });
+    });
+  }
+}
+
+async function listLines(
+  client: LoggingClient,
+  project: string,
+  req: { service: string; revision?: string },
+  q: { filter: string; orderBy: string; pageSize: number },
+): Promise<LogLineOut[]> {
   let entries;
   try {
-    [entries] = await client.listLogEntries({ resourceNames: [`projects/${project}`], filter, orderBy: 'timestamp desc', pageSize: req.limit }, { autoPaginate: false, timeout: 30_000 });
+    [entries] = await client.listLogEntries({ resourceNames: [`projects/${project}`], ...q }, { autoPaginate: false, timeout: 30_000 });
   } catch (err) {
     throw gcpError(err, { service: 'Cloud Logging', action: `reading the logs of ${req.revision ? `revision ${req.revision}` : `service ${req.service}`}`, role: 'roles/logging.viewer' });
   }
-  return (entries as LogEntry[])
-    .slice(0, req.limit)
-    .map((e) => ({
-      timestamp: timestamp(e.timestamp as { seconds?: unknown; nanos?: unknown } | null) ?? timestamp(e.receiveTimestamp as { seconds?: unknown } | null) ?? new Date(0).toISOString(),
-      severity: typeof e.severity === 'number' ? (SEVERITY[e.severity] ?? String(e.severity)) : String(e.severity ?? 'DEFAULT'),
-      text: entryText(e),
-    }))
-    .reverse();
+  return (entries as LogEntry[]).slice(0, q.pageSize).map((e) => ({
+    timestamp: timestamp(e.timestamp as { seconds?: unknown; nanos?: unknown } | null) ?? timestamp(e.receiveTimestamp as { seconds?: unknown } | null) ?? new Date(0).toISOString(),
+    severity: typeof e.severity === 'number' ? (SEVERITY[e.severity] ?? String(e.severity)) : String(e.severity ?? 'DEFAULT'),
+    text: entryText(e),
+  }));
 }
 
 /** textPayload, a JSON payload's message (or the payload as JSON), or the HTTP request line. */

@@ -14,7 +14,7 @@ import { gcpError, gcpStatusOf } from '../../gcp/errors';
 import { gaxOptions, type GcpOverrides } from '../../gcp/client-options';
 import { imagePath } from '../../gcp/gcp-settings';
 import type { DeployOutput, ListServicesOutput, LogLineOut, RevisionInfo, RollbackOutput, ServiceStatus } from '../../../contracts/tools/deploy';
-import type { DeployOperation, DeployRequest, DeployTarget, LogsRequest, RollbackRequest, ServiceSpec } from '../target';
+import type { DeployOperation, DeployRequest, DeployTarget, FollowLogsRequest, LogsRequest, RollbackRequest, ServiceSpec } from '../target';
 import { buildImage } from './cloud-build';
 import {
   conditionState,
@@ -31,7 +31,7 @@ import {
   type Revision,
   type Service,
 } from './cloud-run';
-import { tailRunLogs } from './cloud-logging';
+import { followRunLogs, tailRunLogs } from './cloud-logging';
 import { pollUntil } from './poll';
 
 const RUN = { service: 'Cloud Run', role: 'roles/run.admin' } as const;
@@ -211,6 +211,11 @@ export class GcpDeployTarget implements DeployTarget {
 
   async logs(req: LogsRequest, _op: DeployOperation): Promise<LogLineOut[]> {
     return tailRunLogs(this.logging, this.project, { ...req, region: req.region ?? this.config.gcp.region });
+  }
+
+  /** Cloud Logging has no cheap stream here: the one run polls it (cloud-logging.ts followRunLogs). */
+  async followLogs(req: FollowLogsRequest, op: DeployOperation, onLine: (line: LogLineOut) => Promise<void>): Promise<void> {
+    await followRunLogs(this.logging, this.project, { ...req, region: req.region ?? this.config.gcp.region }, op, onLine);
   }
 
   async services(_op: DeployOperation): Promise<ListServicesOutput> {
