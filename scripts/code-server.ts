@@ -142,6 +142,11 @@ export function writeUserSettings(profile: EditorProfile, settings: Record<strin
   }
   fs.mkdirSync(path.dirname(file), { recursive: true });
   fs.writeFileSync(file, `${JSON.stringify({ ...settings, ...current, ...override }, null, 2)}\n`);
+  // code-server is a remote window: settings scoped "machine" or "machine-overridable" (such as
+  // productOs.server.url) are read from the machine's settings, not only the user's.
+  const machine = path.join(profile.userDataDir, 'Machine', 'settings.json');
+  fs.mkdirSync(path.dirname(machine), { recursive: true });
+  fs.writeFileSync(machine, `${JSON.stringify(override, null, 2)}\n`);
 }
 
 /**
