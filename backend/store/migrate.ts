@@ -11,6 +11,7 @@ import m0009 from './migrations/0009_llm_usage_provider';
 import m0010 from './migrations/0010_executed_on_and_insights';
 import m0014 from './migrations/0014_publish_attempts';
 import m0015 from './migrations/0015_insert_ended_runs';
+import m0016 from './migrations/0016_insert_runs_compact';
 
 /** Numbered, append-only: a new change is a new entry, never an edit of an applied one. */
 export const MIGRATIONS: ReadonlyArray<{ version: number; name: string; sql: string }> = [
@@ -26,6 +27,7 @@ export const MIGRATIONS: ReadonlyArray<{ version: number; name: string; sql: str
   { version: 10, name: 'executed_on_and_insights', sql: m0010 },
   { version: 14, name: 'publish_attempts', sql: m0014 },
   { version: 15, name: 'insert_ended_runs', sql: m0015 },
+  { version: 16, name: 'insert_runs_compact', sql: m0016 },
 ];
 
 /**

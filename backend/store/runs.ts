@@ -117,15 +117,86 @@ export interface NewRun {
  * (the caller then reads that one).
  */
 export async function insertRuns(q: Queryable, items: NewRun[]): Promise<Array<{ run: StoredRun; events: RunEvent[] } | null>> {
-  const rows = await q.query<{ r: Array<Change | null> }>('SELECT po_insert_runs($1::jsonb) AS r', [JSON.stringify(items.map(insertItem))]);
-  return rows[0].r.map(fromChange);
+  const sent = items.map(insertItem);
+  const rows = await q.query<{ r: Array<Inserted | null> }>('SELECT po_insert_runs($1::jsonb) AS r', [JSON.stringify(sent)]);
+  return rows[0].r.map((made, i) => made && insertedRun(sent[i], made));
 }
 
 export async function insertRun(q: Queryable, n: NewRun): Promise<{ run: StoredRun; events: RunEvent[] } | null> {
   return (await insertRuns(q, [n]))[0];
 }
 
-function insertItem(n: NewRun): Record<string, unknown> {
+/** One run as po_insert_runs takes it. */
+interface InsertItem {
+  id: string;
+  tool: string;
+  status: RunStatus;
+  risk: Run['risk'];
+  input: unknown;
+  caller: string;
+  idempotency_key: string | null;
+  correlation_id: string | null;
+  trace_id: string;
+  labels: Record<string, string>;
+  priority: number;
+  max_attempts: number;
+  owner: string | null;
+  steps: StateEventData[];
+  args_shape: unknown;
+  outcome: string;
+  output?: unknown;
+  error?: ErrorBody | null;
+  attempt?: number;
+  started?: true;
+  finished?: true;
+  executed_on?: string;
+  end_audit?: RunChanges['audit'];
+}
+
+/** What po_insert_runs answers per run (migration 0016): only what the database made. */
+interface Inserted {
+  v: number;
+  c: string;
+  u: string;
+  s: string | null;
+  f: string | null;
+  /** Each state event's id and time, in the order of `steps`. */
+  e: Array<[number, string]>;
+}
+
+/** The run and its state events as stored: what was sent, with what the database made. */
+function insertedRun(sent: InsertItem, made: Inserted): { run: StoredRun; events: RunEvent[] } {
+  const run = toRun({
+    id: sent.id,
+    tool: sent.tool,
+    status: sent.status,
+    risk: sent.risk,
+    input: sent.input,
+    output: sent.output ?? null,
+    error: sent.error ?? null,
+    labels: sent.labels,
+    priority: sent.priority,
+    caller: sent.caller,
+    idempotency_key: sent.idempotency_key,
+    correlation_id: sent.correlation_id,
+    trace_id: sent.trace_id,
+    version: made.v,
+    attempt: sent.attempt ?? 0,
+    max_attempts: sent.max_attempts,
+    owner: sent.owner,
+    cancel_requested: false,
+    created_at: made.c,
+    updated_at: made.u,
+    started_at: made.s,
+    finished_at: made.f,
+    executed_on: sent.executed_on ?? null,
+  });
+  if (made.e.length !== sent.steps.length) throw new Error(`run ${sent.id}: ${made.e.length} state events stored for ${sent.steps.length} steps`);
+  const events = made.e.map(([id, at], i): RunEvent => ({ id: Number(id), runId: sent.id, type: 'state', data: sent.steps[i], createdAt: iso(at) }));
+  return { run, events };
+}
+
+function insertItem(n: NewRun): InsertItem {
   const steps: StateEventData[] = [{ from: null, to: 'queued' }];
   if (n.status === 'awaiting_approval') steps.push({ from: 'queued', to: 'awaiting_approval', reason: `${n.risk} risk needs approval` });
   else if (n.claimedBy) steps.push({ from: 'queued', to: 'dispatching' });
@@ -152,7 +223,7 @@ function insertItem(n: NewRun): Record<string, unknown> {
 }
 
 /** A run stored with its end: the final status, every step, the end's columns and its audit row. */
-function endColumns(n: NewRun, status: RunStatus, steps: StateEventData[]): Record<string, unknown> {
+function endColumns(n: NewRun, status: RunStatus, steps: StateEventData[]): Partial<InsertItem> {
   const end = n.end!;
   if (status !== 'dispatching' || end.steps[0]?.from !== 'dispatching') throw new Error(`run ${n.id}: only a claimed run's end (from dispatching) is stored with its insert`);
   for (const step of end.steps) assertTransition(step.from!, step.to);
@@ -240,11 +311,12 @@ export async function writeRuns(
 ): Promise<{ inserted: Array<{ run: StoredRun; events: RunEvent[] } | null>; advanced: Array<{ run: StoredRun; events: RunEvent[] } | null> }> {
   if (advances.length === 0) return { inserted: await insertRuns(q, inserts), advanced: [] };
   if (inserts.length === 0) return { inserted: [], advanced: await advanceRuns(q, advances) };
-  const rows = await q.query<{ i: Array<Change | null>; a: Array<Change | null> }>('SELECT po_insert_runs($1::jsonb) AS i, po_advance_runs($2::jsonb) AS a', [
-    JSON.stringify(inserts.map(insertItem)),
+  const sent = inserts.map(insertItem);
+  const rows = await q.query<{ i: Array<Inserted | null>; a: Array<Change | null> }>('SELECT po_insert_runs($1::jsonb) AS i, po_advance_runs($2::jsonb) AS a', [
+    JSON.stringify(sent),
     JSON.stringify(advances.map(advanceItem)),
   ]);
-  return { inserted: rows[0].i.map(fromChange), advanced: rows[0].a.map(fromChange) };
+  return { inserted: rows[0].i.map((made, i) => made && insertedRun(sent[i], made)), advanced: rows[0].a.map(fromChange) };
 }
 
 export async function advanceRun(
