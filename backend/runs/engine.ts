@@ -721,7 +721,11 @@ function afterStored(db: Db, stored: Promise<boolean>): Db {
   });
 }
 
-/** A claimed run as it will be stored, for the executor to start on before the insert returns. */
+/**
+ * A claimed run as it will be stored, for the executor to start on before the insert returns.
+ * The handler gets its own copy of the input: the insert serializes the engine's after the
+ * handler has started, and must store what was called, whatever the handler does with its copy.
+ */
 function unstoredRun(n: store.NewRun, owner: string): StoredRun {
   const now = new Date().toISOString();
   return {
@@ -729,7 +733,7 @@ function unstoredRun(n: store.NewRun, owner: string): StoredRun {
     tool: n.tool,
     status: 'dispatching',
     risk: n.risk,
-    input: n.input,
+    input: structuredClone(n.input),
     labels: n.labels ?? {},
     priority: n.priority ?? 0,
     caller: n.caller,

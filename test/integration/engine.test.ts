@@ -4,6 +4,7 @@ import { testRegistryFile, TEST_HANDLERS } from '../helpers/test-tools';
 import { watchDispatchPasses } from '../helpers/dispatch-passes';
 import type { Run, RunEvent, StateEventData } from '../../contracts/rest';
 import type { LocalHandler } from '../../backend/executors/local';
+import { ping } from '../../backend/tools/system';
 
 async function states(t: TestBackend, runId: string): Promise<string[]> {
   const events: RunEvent[] = await t.backend.engine.events(runId);
@@ -18,6 +19,15 @@ async function states(t: TestBackend, runId: string): Promise<string[]> {
 const held = { active: 0, peak: 0, started: new Set<string>(), gate: null as Promise<void> | null, abortReasons: new Map<string, unknown>() };
 const HANDLERS = new Map<string, LocalHandler>([
   ...TEST_HANDLERS,
+  // system.ping, then a handler that scribbles on its input: what is stored is what was called.
+  [
+    'system.ping',
+    async (input: { message?: string }, ctx) => {
+      const output = await ping(input as never, ctx);
+      if (input.message !== undefined) input.message = 'changed by the handler';
+      return output;
+    },
+  ],
   [
     'test.sleep',
     async (input, ctx) => {
@@ -64,6 +74,7 @@ describe('runs engine', function () {
     assert.equal(run.attempt, 1);
     assert.equal(run.executedOn, 'local');
     assert.deepEqual(await states(t, run.id), ['queued', 'dispatching', 'running', 'succeeded']);
+    assert.deepEqual(run.input, { message: 'hi' }, 'the input as called, not as the handler left its copy');
     const rows = await t.backend.db.query<{ action: string; outcome: string }>('SELECT action, outcome FROM audit_log WHERE run_id = $1 ORDER BY id', [run.id]);
     assert.deepEqual(rows, [
       { action: 'tool.call', outcome: 'queued' },
