@@ -402,7 +402,9 @@ export class RunEngine {
    * non-idempotent tool starts, so a crash can never make it run twice. For an idempotent
    * tool, re-running after a crash is harmless by definition, so "running" is written only if
    * it lasts longer than RUNNING_WRITE_DELAY_MS; a quick one records dispatching → running →
-   * its end in a single statement. That halves the writes of a fast call.
+   * its end in a single statement. That halves the writes of a fast call. One started before
+   * its insert (`unstored`, see submit) that ends before the insert goes out is folded into it:
+   * one write in all.
    */
   private async runToEnd(claimed: StoredRun, tool: CompiledTool | undefined, abort: AbortController, unstored?: Unstored): Promise<void> {
     const { instanceId } = this.deps;
