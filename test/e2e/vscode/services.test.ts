@@ -317,6 +317,7 @@ describe('Deploy and the Services view in a real VS Code (code-server, .vsix ins
 
   it('follows the service\'s logs: a request made after they were opened shows up, until stopped', async function () {
     this.timeout(180_000);
+    const followedFrom = new Date().toISOString();
     await menu(row(service), /Follow Logs/);
     await until('the serving revision\'s start line in the Output panel', async () => ((await outputText()).includes(`serving ${revisions[0]} on 8080`) ? true : undefined), 60_000);
     const marker = `/followed-${randomBytes(3).toString('hex')}`;
@@ -326,6 +327,14 @@ describe('Deploy and the Services view in a real VS Code (code-server, .vsix ins
     const following = toast(/Following the logs of/);
     await following.locator('.monaco-button', { hasText: 'Stop Following' }).click({ timeout: 10_000 });
     await until('the followed log to say it stopped', async () => ((await outputText()).includes('stopped following') ? true : undefined), 15_000);
+    // One logs.tail run for the whole follow (its lines are the run's log events), cancelled by Stop Following.
+    const tails = (await api<RunPage>(`/api/runs?tool=logs.tail&since=${encodeURIComponent(followedFrom)}`)).runs;
+    assert.equal(tails.length, 1, 'not a run per poll');
+    assert.equal((tails[0].input as { follow?: boolean }).follow, true);
+    await until('the follow run to be cancelled', async () => ((await api<Run>(`/api/runs/${tails[0].id}`)).status === 'cancelled' ? true : undefined), 15_000);
+    // The view's own reads are labelled, so the Runs view and panel keep them out of sight by default.
+    const reads = (await api<RunPage>('/api/runs?tool=cloudrun.list_services&limit=5')).runs;
+    assert.ok(reads.length > 0 && reads.every((r) => r.labels.origin === 'view'), JSON.stringify(reads.map((r) => r.labels)));
     await wb!.runCommand('View: Hide Panel');
   });
 
