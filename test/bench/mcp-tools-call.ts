@@ -9,7 +9,8 @@
  * alternate with rounds of the same bare server (ABBA order) after a warm-up, so every ratio
  * compares figures taken under the same machine load. Same client, same concurrency, same
  * call budget, in one process; the figures are medians of rounds. The result's `ratio` is the
- * worst store's.
+ * worst store's. Each side also gets the main thread's CPU time per call (the servers' own
+ * work; the clients are in worker threads): a figure a loaded machine barely moves.
  *
  * Knobs (environment): BENCH_STORES (embedded,pglite,postgres), BENCH_DATABASE_URL (the
  * PostgreSQL server to create the bench database on; else TEST_DATABASE_URL, else the one
@@ -54,6 +55,12 @@ interface RoundFigures {
   p99Ms: number;
   calls: number;
   errors: number;
+  /**
+   * CPU time of this process's main thread per call while the side was measured: the server's
+   * own work (the clients run in worker threads unless BENCH_CLIENT=inline), which other load
+   * on the machine barely moves, unlike calls per second.
+   */
+  mainThreadCpuMsPerCall: number;
 }
 
 /** The stores our side is measured on, each against the same bare server in the same run. */
@@ -192,16 +199,17 @@ async function measureStore(
     for (let r = 0; r < o.rounds; r++) {
       for (const side of r % 2 === 0 ? [bareSide, oursSide] : [oursSide, bareSide]) {
         const before = { ...sql.totals };
+        const cpu = mainThreadCpu();
         const m = await side.measure(o.calls, o.seconds);
         check(side.name, m);
-        const f = toFigures(m);
+        const f = toFigures(m, mainThreadCpu() - cpu);
         figures[side.name].push(f);
         if (side.name === 'ours') {
           oursCalls += m.ok + m.errors;
           oursStatements += sql.totals.count - before.count;
           oursStatementMs += sql.totals.ms - before.ms;
         }
-        log(`[${store}] round ${r + 1}/${o.rounds} ${side.name}: ${round(f.callsPerSec, 1)} calls/s, p50 ${round(f.p50Ms)} ms, p99 ${round(f.p99Ms)} ms (${f.calls} calls${f.errors ? `, ${f.errors} errors` : ''})`);
+        log(`[${store}] round ${r + 1}/${o.rounds} ${side.name}: ${round(f.callsPerSec, 1)} calls/s, p50 ${round(f.p50Ms)} ms, p99 ${round(f.p99Ms)} ms, main thread ${round(f.mainThreadCpuMsPerCall, 3)} ms CPU per call (${f.calls} calls${f.errors ? `, ${f.errors} errors` : ''})`);
       }
     }
     if (process.env.BENCH_SQL_DETAIL === '1') {
@@ -234,8 +242,15 @@ async function measureStore(
   }
 }
 
+/** CPU time (user + system) of this thread so far, ms; NaN on a Node without process.threadCpuUsage (before 23.9). */
+function mainThreadCpu(): number {
+  const usage = (process as { threadCpuUsage?: () => NodeJS.CpuUsage }).threadCpuUsage?.();
+  return usage ? (usage.user + usage.system) / 1000 : NaN;
+}
+
 function summarize(f: RoundFigures[]) {
   return {
+    mainThreadCpuMsPerCall: round(median(f.map((x) => x.mainThreadCpuMsPerCall)), 3),
     callsPerSec: round(median(f.map((x) => x.callsPerSec)), 1),
     p50Ms: round(median(f.map((x) => x.p50Ms)), 3),
     p99Ms: round(median(f.map((x) => x.p99Ms)), 3),
@@ -244,8 +259,9 @@ function summarize(f: RoundFigures[]) {
   };
 }
 
-function toFigures(m: Measurement): RoundFigures {
+function toFigures(m: Measurement, mainThreadCpuMs: number): RoundFigures {
   return {
+    mainThreadCpuMsPerCall: mainThreadCpuMs / Math.max(1, m.ok + m.errors),
     callsPerSec: m.ok / (m.elapsedMs / 1000),
     p50Ms: percentile(m.latencies, 50),
     p99Ms: percentile(m.latencies, 99),
