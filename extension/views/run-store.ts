@@ -6,6 +6,7 @@
 import type { Run, RunPage } from '../../contracts/rest';
 import type { BackendApi } from '../backend-api';
 import { ACTIVE_STATUSES, isTerminal } from '../run-status';
+import { isViewRead } from '../../contracts/run-origin';
 
 export class RunStore {
   private readonly runs = new Map<string, Run>();
@@ -93,10 +94,15 @@ export class RunStore {
     return this.list().filter((r) => r.status === 'awaiting_approval');
   }
 
-  /** Keeps `limit` finished runs plus every active one. */
+  /**
+   * Keeps `limit` finished runs plus every active one. The views' own reads (contracts/run-origin.ts)
+   * count apart, `limit` of them too: a burst of refreshes never pushes out the runs a person started.
+   */
   private trim(): void {
     const finished = this.list().filter((r) => isTerminal(r.status));
-    for (const r of finished.slice(this.limit)) this.runs.delete(r.id);
+    for (const group of [finished.filter(isViewRead), finished.filter((r) => !isViewRead(r))]) {
+      for (const r of group.slice(this.limit)) this.runs.delete(r.id);
+    }
   }
 
   private emit(): void {

@@ -68,6 +68,16 @@ describe('extension: the Runs view hides the views\' own reads', () => {
     assert.deepEqual(shown.map((i) => i.id), [`run:${status.id}`, `run:${list.id}`]);
   });
 
+  it('keeps its limit of view reads apart: a burst of them never pushes out the runs a person started', () => {
+    const store = new RunStore({ call: async () => ({ runs: [], nextCursor: null }) as never, onRun: () => () => undefined }, 3);
+    const people = [run('cards.move'), run('cards.move'), run('cards.move')];
+    for (const r of people) store.upsert(r);
+    for (let i = 0; i < 10; i++) store.upsert(run('cloudrun.list_services', { labels: view }));
+    const kept = store.list();
+    assert.equal(kept.filter(isViewRead).length, 3, 'the newest 3 view reads');
+    assert.deepEqual(kept.filter((r) => !isViewRead(r)).map((r) => r.id).sort(), people.map((r) => r.id).sort());
+  });
+
   it('has no group when there are no view reads', async () => {
     const t = tree([mine, follow]);
     assert.deepEqual((await t.getChildren()).map((r) => t.getTreeItem(r).label), ['logs.tail', 'cards.move']);
