@@ -151,14 +151,14 @@ export async function createBackend(opts: StartOptions = {}): Promise<Backend> {
     const context: ApiContext = { db, registry, engine, bus, executors, config, env, logger, instanceId, startedAt: Date.now(), version: VERSION, brands: gcp.brands, secrets: gcp.secrets, analytics };
     const app = config.role === 'executor' ? await buildExecutorApi(context, executorVerifier(config)) : await buildApi(context, token, opts.mcp);
     await engine.start();
-    // Docker is asked only when it is needed, never on the way to ready: the first docker tool
-    // run starts the executor itself (see DockerExecutor.ensureSession). It is started now, in
-    // the background, only when there is work for it: a warm pool to fill, or workers a backend
-    // of this store may have left behind (one that stopped cleanly removed its own). It never
-    // throws without Docker (docker tools then answer not_configured).
     // A missing engine answers at once; one that is slow to answer is not waited for (its tools
     // stay available and a run learns the answer when it needs the engine).
     await settledWithin(dockerProbe, PROBE_WAIT_MS);
+    // The executor itself starts when it is needed, never on the way to ready: the first docker
+    // tool run starts it (see DockerExecutor.ensureSession). It is started now, in the
+    // background, only when there is work for it: a warm pool to fill, or workers a backend of
+    // this store may have left behind (one that stopped cleanly removed its own). It never throws
+    // without Docker (docker tools then answer not_configured).
     if (docker instanceof DockerExecutor) {
       const deps = { db, instanceId, config, logger };
       if (config.workerPool > 0 || unstoppedBefore) void docker.start(deps).catch((err) => logger.warn('docker', `could not start the Docker executor: ${(err as Error).message}`));
