@@ -95,6 +95,22 @@ export function extensionDataDir(userDataDir: string): string {
   return path.join(userDataDir, 'User', 'globalStorage', EXTENSION_ID.toLowerCase());
 }
 
+/**
+ * Run as root (CI), the embedded store's server runs as the postgres user, which must be able to
+ * pass through every folder above its data and reach its programs in the installed extension
+ * (mkdtemp and the profile make them 0700); without this the backend falls back to PGlite. Call it
+ * after installing the .vsix. Nothing to do for other users.
+ */
+export function openProfileToServerUser(dir: string, profile: EditorProfile): void {
+  if (process.getuid?.() !== 0) return;
+  for (const leaf of [extensionDataDir(profile.userDataDir), profile.extensionsDir]) {
+    for (let d = leaf; d.startsWith(dir); d = path.dirname(d)) {
+      fs.mkdirSync(d, { recursive: true });
+      fs.chmodSync(d, 0o755);
+    }
+  }
+}
+
 /** The record the extension writes when its window starts the backend: URL and bearer token. */
 export interface BackendRecord {
   pid: number;

@@ -23,6 +23,7 @@ import {
   ensureVsix,
   hermeticEnv,
   installVsix,
+  openProfileToServerUser,
   QUIET_SETTINGS,
   startCodeServer,
   writeUserSettings,
@@ -56,6 +57,8 @@ export async function run(): Promise<BenchResult> {
     const workspace = path.join(dir, 'workspace');
     fs.mkdirSync(workspace, { recursive: true });
     await installVsix(cs, profile);
+    // As users run it: on the embedded PostgreSQL, not the PGlite a root run would fall back to.
+    openProfileToServerUser(dir, profile);
     writeUserSettings(profile, QUIET_SETTINGS, {});
     server = await startCodeServer(cs, { profile, folder: workspace, auth: 'none', env: hermeticEnv(), onLine: (l) => serverLog.push(l) });
     wb = await Workbench.open(server.url);

@@ -30,6 +30,7 @@ import {
   extensionDataDir,
   hermeticEnv,
   installVsix,
+  openProfileToServerUser,
   processAlive,
   QUIET_SETTINGS,
   readBackendRecord,
@@ -126,14 +127,6 @@ describe('Product OS in a real VS Code (code-server, .vsix installed)', function
 
     dir = fs.mkdtempSync(path.join(os.tmpdir(), 'product-os-vscode-e2e-'));
     profile = editorProfile(dir);
-    // Run as root (CI), the embedded store's server runs as the postgres user, which must be able
-    // to pass through every folder above its data (mkdtemp and the profile make them 0700).
-    if (process.getuid?.() === 0) {
-      for (let d = extensionDataDir(profile.userDataDir); d.startsWith(dir); d = path.dirname(d)) {
-        fs.mkdirSync(d, { recursive: true });
-        fs.chmodSync(d, 0o755);
-      }
-    }
     const workspace = path.join(dir, 'workspace');
     fs.mkdirSync(workspace, { recursive: true });
     fs.writeFileSync(path.join(workspace, 'README.md'), '# Demo workspace\n\nOpened by the Product OS editor end-to-end test.\n');
@@ -143,9 +136,7 @@ describe('Product OS in a real VS Code (code-server, .vsix installed)', function
 
     t0 = Date.now();
     await installVsix(cs, profile);
-    // As root, the embedded store's server (run as the postgres user) also needs to reach its
-    // programs in the installed extension (the profile's extensions folder is made 0700).
-    if (process.getuid?.() === 0) for (let d = profile.extensionsDir; d.startsWith(dir); d = path.dirname(d)) fs.chmodSync(d, 0o755);
+    openProfileToServerUser(dir, profile);
     say(`code-server --install-extension product-os.vsix: ${Date.now() - t0} ms`);
     writeUserSettings(profile, QUIET_SETTINGS, { 'productOs.approvals.mediumRisk': 'approval' });
     t0 = Date.now();
