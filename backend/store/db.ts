@@ -1,5 +1,10 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+// Imported up front, not with import(): openDb must spawn the embedded server (initdb on a new
+// folder) before it returns, so that the caller's synchronous work after it (the registry check,
+// about half a second on a new folder) overlaps the server's start instead of delaying it — an
+// import() resolves only once that synchronous work has finished.
+import { embeddedPostgresUnavailable, openEmbeddedPostgres } from './embedded-postgres';
 
 /**
  * The one database interface the backend talks to. Two implementations share the same SQL:
@@ -40,7 +45,6 @@ export async function openDb(opts: { databaseUrl?: string; dataDir: string; stor
     return openPostgres(opts.databaseUrl);
   }
   const store = opts.store ?? 'auto';
-  const { embeddedPostgresUnavailable, openEmbeddedPostgres } = await import('./embedded-postgres');
   const pgliteFolder = fs.existsSync(path.join(opts.dataDir, 'pgdata')) && !fs.existsSync(path.join(opts.dataDir, 'postgres'));
   const unavailable = store === 'pglite' ? 'PRODUCT_OS_STORE=pglite' : pgliteFolder ? 'this data folder holds a PGlite database' : embeddedPostgresUnavailable(opts.dataDir);
   if (!unavailable) return openEmbeddedPostgres(opts.dataDir);
