@@ -39,25 +39,49 @@ export const DEFAULT_REGISTRY_FILE = path.join(__dirname, 'tool-registry.yaml');
  * Reads, checks against the meta-schema and compiles every schema. Any problem throws a
  * RegistryError before the backend accepts a single request.
  *
- * With `cacheDir`, a registry text this version has already checked in full is not checked
- * again: its parsed form is read back from the cache and each tool's validators are compiled
- * on the tool's first call (start-up then skips the YAML parse, the meta-schema and every
- * compile). Any change to the file, or to the meta-schema, is a different key, checked in full.
+ * A registry text this version has already checked in full is not checked again: its parsed
+ * form is read back and each tool's validators are compiled on the tool's first call (start-up
+ * then skips the YAML parse, the meta-schema and every compile). The checked form is looked for
+ * beside the file (`<file>.checked.json`, written by the build for the registry it ships, so that
+ * even a first start on a new data folder skips the check) and in `cacheDir` (written here after
+ * a full check). Any change to the file, or to the meta-schema, is a different key, checked in full.
  */
 export function loadRegistry(file: string = DEFAULT_REGISTRY_FILE, opts: { cacheDir?: string } = {}): Registry {
-  let text: string;
-  try {
-    text = fs.readFileSync(file, 'utf8');
-  } catch (err) {
-    throw new RegistryError(file, '', `cannot read the file (${(err as NodeJS.ErrnoException).code ?? String(err)})`);
-  }
-  const cached = opts.cacheDir ? path.join(opts.cacheDir, `registry-${cacheKey(text)}.json`) : undefined;
-  const checked = cached ? readChecked(cached) : undefined;
+  const text = readText(file);
+  const key = cacheKey(text);
+  const cached = opts.cacheDir ? path.join(opts.cacheDir, `registry-${key}.json`) : undefined;
+  const checked = readShipped(file, key) ?? (cached ? (readJson(cached) as RegistryFile | undefined) : undefined);
   if (checked) return build(file, checked, true);
   const data = parseAndCheck(file, text);
   const registry = build(file, data, false);
   if (cached) writeChecked(cached, data);
   return registry;
+}
+
+/** Where the build leaves a registry file's checked form. */
+export function shippedCheckFile(file: string): string {
+  return `${file}.checked.json`;
+}
+
+/** Checks `file` in full (throwing a RegistryError as a start would) and writes its checked form beside it. */
+export function writeShippedCheck(file: string): void {
+  const text = readText(file);
+  const data = parseAndCheck(file, text);
+  build(file, data, false);
+  fs.writeFileSync(shippedCheckFile(file), JSON.stringify({ key: cacheKey(text), registry: data }));
+}
+
+function readText(file: string): string {
+  try {
+    return fs.readFileSync(file, 'utf8');
+  } catch (err) {
+    throw new RegistryError(file, '', `cannot read the file (${(err as NodeJS.ErrnoException).code ?? String(err)})`);
+  }
+}
+
+function readShipped(file: string, key: string): RegistryFile | undefined {
+  const shipped = readJson(shippedCheckFile(file)) as { key?: unknown; registry?: RegistryFile } | undefined;
+  return shipped?.key === key ? shipped.registry : undefined;
 }
 
 function parseAndCheck(file: string, text: string): RegistryFile {
@@ -99,9 +123,9 @@ function cacheKey(text: string): string {
   return createHash('sha256').update(JSON.stringify(RegistryFileSchema)).update('\0').update(text).digest('hex').slice(0, 32);
 }
 
-function readChecked(file: string): RegistryFile | undefined {
+function readJson(file: string): unknown {
   try {
-    return JSON.parse(fs.readFileSync(file, 'utf8')) as RegistryFile;
+    return JSON.parse(fs.readFileSync(file, 'utf8')) as unknown;
   } catch {
     return undefined;
   }

@@ -3,6 +3,7 @@
 // with the repository's Dockerfile:
 //
 //   dist/executor/app/cli.js               the CLI bundle (`npm run build` makes dist/cli.js first)
+//   dist/executor/app/google-cloud.js      the bundles it loads on first use, from beside it
 //   dist/executor/app/tool-registry.yaml   the registry it serves
 //   dist/executor/app/node_modules/…       the packages the bundle leaves external, with their
 //                                          dependencies (found by reading its require() calls)
@@ -76,7 +77,15 @@ function stageApp() {
   fs.mkdirSync(app, { recursive: true });
   fs.copyFileSync(cli, path.join(app, 'cli.js'));
   fs.copyFileSync(path.join(root, 'registry', 'tool-registry.yaml'), path.join(app, 'tool-registry.yaml'));
-  const bundle = fs.readFileSync(cli, 'utf8');
+  // Its checked form, which the build leaves beside the CLI (used only while it matches the text).
+  const checked = path.join(path.dirname(cli), 'tool-registry.yaml.checked.json');
+  if (fs.existsSync(checked)) fs.copyFileSync(checked, path.join(app, 'tool-registry.yaml.checked.json'));
+  let bundle = fs.readFileSync(cli, 'utf8');
+  // The bundles the CLI loads on first use from its own folder (dist/google-cloud.js) go beside it.
+  for (const chunk of new Set([...bundle.matchAll(/require\("\.\/([\w.-]+\.js)"\)/g)].map((m) => m[1]))) {
+    fs.copyFileSync(path.join(path.dirname(cli), chunk), path.join(app, chunk));
+    bundle += fs.readFileSync(path.join(app, chunk), 'utf8');
+  }
   const copied = new Set();
   const missing = [];
   for (const name of externals(bundle)) {

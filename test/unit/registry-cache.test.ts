@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { parse, stringify } from 'yaml';
-import { loadRegistry, RegistryError, DEFAULT_REGISTRY_FILE } from '../../registry/loader';
+import { loadRegistry, RegistryError, DEFAULT_REGISTRY_FILE, shippedCheckFile, writeShippedCheck } from '../../registry/loader';
 import { tempDir } from '../helpers/backend';
 
 /** The checked-registry cache that lets a later start skip the full check (issue 15: start fast). */
@@ -66,5 +66,30 @@ describe('registry cache', () => {
     const r = loadRegistry(file, { cacheDir });
     assert.ok(r.get('system.ping'));
     assert.doesNotThrow(() => JSON.parse(fs.readFileSync(path.join(cacheDir, cacheFiles()[0]), 'utf8')), 'the full check rewrote the entry');
+  });
+  it('the checked form the build ships beside the file is read back, even with no cache folder', () => {
+    writeShippedCheck(file);
+    const shipped = JSON.parse(fs.readFileSync(shippedCheckFile(file), 'utf8')) as { key: string; registry: { tools: Record<string, unknown> } };
+    delete shipped.registry.tools['system.ping'];
+    fs.writeFileSync(shippedCheckFile(file), JSON.stringify(shipped));
+    const r = loadRegistry(file, { cacheDir });
+    assert.equal(r.get('system.ping'), undefined, 'read from the shipped form');
+    assert.deepEqual(cacheFiles(), [], 'nothing checked, nothing cached');
+  });
+
+  it('a shipped form of another text is ignored: an edited registry is checked in full', () => {
+    writeShippedCheck(file);
+    const doc = parse(fs.readFileSync(file, 'utf8')) as { tools: Record<string, { inputSchema: unknown }> };
+    doc.tools['system.ping'].inputSchema = { type: 'object', properties: { message: { type: 'no-such-type' } } };
+    fs.writeFileSync(file, stringify(doc));
+    assert.throws(() => loadRegistry(file, { cacheDir }), (err: unknown) => err instanceof RegistryError && err.tool === 'system.ping');
+  });
+
+  it('the build refuses to ship a registry that fails its check', () => {
+    const doc = parse(fs.readFileSync(file, 'utf8')) as { tools: Record<string, { inputSchema: unknown }> };
+    doc.tools['system.ping'].inputSchema = { type: 'object', properties: { message: { type: 'no-such-type' } } };
+    fs.writeFileSync(file, stringify(doc));
+    assert.throws(() => writeShippedCheck(file), (err: unknown) => err instanceof RegistryError && err.tool === 'system.ping');
+    assert.equal(fs.existsSync(shippedCheckFile(file)), false);
   });
 });

