@@ -1,8 +1,7 @@
 import Fastify, { type FastifyInstance } from 'fastify';
 import swagger from '@fastify/swagger';
 import cors from '@fastify/cors';
-import { Value } from '@sinclair/typebox/value';
-import { compiledFunction } from '../../contracts/validator';
+import { lazySerializers, validatorCompiler } from './schema-compilers';
 import type { ApiContext } from './context';
 import { securityHook } from './security';
 import { corsOptions } from './cors';
@@ -17,27 +16,6 @@ import { eventRoutes } from './routes/events';
 import { registerMcpRoute } from '../mcp/http-transport';
 import type { McpOptions } from '../mcp/tool-server';
 
-/**
- * Every request part is checked by the process's one Ajv (contracts/validator.ts). Bodies are
- * validated strictly (no coercion: "5" is not a number, unknown fields are refused); query
- * strings and path parameters are text, so TypeBox first converts them to what their route's
- * schema wants ("10" to 10, one value to a list of one), then they are checked the same way.
- */
-function validatorCompiler() {
-  return ({ schema, httpPart }: { schema: object; httpPart?: string }) => {
-    const validate = compiledFunction(schema);
-    if (httpPart === 'body') return validate;
-    const check = (data: unknown) => {
-      const value = Value.Convert(schema as Parameters<typeof Value.Convert>[0], data);
-      const ok = validate(value);
-      check.errors = validate.errors;
-      return ok ? { value } : false;
-    };
-    check.errors = null as typeof validate.errors;
-    return check;
-  };
-}
-
 export async function buildApi(ctx: ApiContext, token: string, mcp: McpOptions = {}): Promise<FastifyInstance> {
   const app = Fastify({
     bodyLimit: ctx.config.maxBodyBytes,
@@ -51,6 +29,7 @@ export async function buildApi(ctx: ApiContext, token: string, mcp: McpOptions =
     // A request whose body never arrives in full (a Content-Length larger than what is sent)
     // holds a socket: answered 408 after a minute. Responses (SSE, MCP streams) are not limited.
     requestTimeout: 60_000,
+    schemaController: lazySerializers,
   });
   app.setValidatorCompiler(validatorCompiler());
   app.setErrorHandler(errorHandler(ctx.logger));
