@@ -9,9 +9,24 @@ import type { LlmProvider } from '../../backend/llm/provider';
 import { callRoute } from '../../contracts/client';
 import type { Run } from '../../contracts/rest';
 
+/** A fresh folder under the system's temp folder, removed when the test process exits. */
 export function tempDir(prefix = 'product-os-test-'): string {
-  return fs.mkdtempSync(path.join(os.tmpdir(), prefix));
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), prefix));
+  made.push(dir);
+  return dir;
 }
+
+// A whole run made about 200 data folders (40 MB each with its PostgreSQL cluster) and left them.
+const made: string[] = [];
+process.once('exit', () => {
+  for (const dir of made) {
+    try {
+      fs.rmSync(dir, { recursive: true, force: true, maxRetries: 2 });
+    } catch {
+      // Still in use by a server a test left running: its files go with the machine's temp folder.
+    }
+  }
+});
 
 export interface Response<T = any> {
   status: number;
