@@ -43,8 +43,10 @@ export async function buildApi(ctx: ApiContext, token: string, mcp: McpOptions =
     },
   });
   // Before the security hook: an allowed Origin's preflight is answered without the token, and
-  // its refusals (401, 403) still carry the CORS headers a browser needs to read them.
-  await app.register(cors, corsOptions(ctx.config.allowedOrigins));
+  // its refusals (401, 403) still carry the CORS headers a browser needs to read them. With no
+  // allowed origin (the default) there is nothing for it to do, and the security hook refuses
+  // every Origin: left out, which spares every request its hook (≈4 % of an MCP call's CPU).
+  if (ctx.config.allowedOrigins.length > 0) await app.register(cors, corsOptions(ctx.config.allowedOrigins));
   app.addHook('onRequest', securityHook({ token, allowedOrigins: ctx.config.allowedOrigins, allowedHosts: ctx.config.allowedHosts }));
 
   systemRoutes(app, ctx);
