@@ -1,4 +1,7 @@
 import { llmModelReport } from './llm/llm-report';
+import { requestLocal } from './llm/local-http';
+import { NotLocalError } from './local-endpoint';
+import type { LookupFunction } from 'node:net';
 import * as fs from 'node:fs';
 import { validateConfig, maskUrlSecrets, type Config, type Env, type SettingReport } from './config';
 import { pingDocker, dockerClient } from './executors/docker-client';
@@ -43,7 +46,7 @@ export async function liveConfigReport(facts: LiveFacts): Promise<{ ok: boolean;
   const li = settings.findIndex((s) => s.name === 'PRODUCT_OS_LOGS');
   if (li >= 0 && settings[li].status !== 'invalid') settings[li] = logs;
   const llm = settings.findIndex((s) => s.name === 'PRODUCT_OS_LLM_URL');
-  if (llm >= 0 && settings[llm].status === 'ok' && config.llmUrl) settings[llm] = await llmReport(config.llmUrl, settings[llm]);
+  if (llm >= 0 && settings[llm].status === 'ok' && config.llmUrl) settings[llm] = await llmEndpointReport(config.llmUrl, settings[llm]);
   const model = settings.findIndex((s) => s.name === 'PRODUCT_OS_LLM_MODEL');
   const modelReport = model >= 0 && settings[model].status !== 'invalid' ? llmModelReport(config.llm) : null;
   if (modelReport) settings[model] = modelReport;
@@ -82,13 +85,19 @@ export function logsReport(dir: string, configured: boolean): SettingReport {
   return { ...base, status: 'ok', message: `in use: ${dir}, readable by the workers (uid ${WORKER_UID})` };
 }
 
-/** A configured LLM endpoint (already checked to be local) answers HTTP at all: any status will do. */
-async function llmReport(url: string, setting: SettingReport): Promise<SettingReport> {
+/**
+ * A configured LLM endpoint (already checked to be local as written) resolves to local
+ * addresses only and answers HTTP at all: any status will do. The probe is the model calls'
+ * own request (requestLocal), so a name DNS sends off this machine is refused here as it would
+ * be at call time, and a redirect is not followed. `lookup`: a scripted resolver, for tests.
+ */
+export async function llmEndpointReport(url: string, setting: SettingReport, lookup?: LookupFunction): Promise<SettingReport> {
   try {
-    await fetch(url, { method: 'GET', signal: AbortSignal.timeout(2000), redirect: 'manual' }).then((r) => r.body?.cancel());
+    await requestLocal(url, { method: 'GET', signal: AbortSignal.timeout(2000), lookup });
     return { ...setting, message: `${maskUrlSecrets(url)} answers` };
   } catch (err) {
-    const why = (err as Error).name === 'TimeoutError' ? 'no answer within 2 s' : ((err as { cause?: { code?: string } }).cause?.code ?? 'no answer');
+    if (err instanceof NotLocalError) return { ...setting, status: 'invalid', message: `PRODUCT_OS_LLM_URL ${err.message}; no model call will be sent there` };
+    const why = (err as Error).name === 'TimeoutError' || (err as Error).name === 'AbortError' ? 'no answer within 2 s' : ((err as { code?: string }).code ?? 'no answer');
     return { ...setting, status: 'invalid', message: `PRODUCT_OS_LLM_URL ${maskUrlSecrets(url)} does not answer (${why}); start the LLM server or fix the URL` };
   }
 }

@@ -9,6 +9,10 @@ import type { LocalHandler } from '../../backend/executors/local';
 import { callRoute } from '../../contracts/client';
 import { ensureTinyGguf } from '../helpers/tiny-gguf';
 import { tempDir } from '../helpers/backend';
+import * as http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { llmEndpointReport } from '../../backend/config-report';
+import { localOnlyLookupVia } from '../../backend/local-endpoint';
 
 /** The local-model settings: checked one by one, together in /config/validate, and wired into the backend. */
 const TOOL = {
@@ -100,6 +104,57 @@ describe('local model settings', function () {
     } finally {
       await t.done();
       fs.rmSync(models, { recursive: true, force: true });
+    }
+  });
+
+  it('/config/validate tries a configured endpoint by name, as a call would: it answers, a redirect is not followed, a closed port does not answer', async () => {
+    let hits = 0;
+    const target = http.createServer((_req, res) => void (hits++, res.end('{}')));
+    const redirecting = http.createServer((_req, res) => res.writeHead(302, { location: `http://127.0.0.1:${(target.address() as AddressInfo).port}/` }).end());
+    for (const s of [target, redirecting]) await new Promise<void>((r) => s.listen(0, '127.0.0.1', r));
+    const closed = http.createServer();
+    await new Promise<void>((r) => closed.listen(0, '127.0.0.1', r));
+    const closedPort = (closed.address() as AddressInfo).port;
+    await new Promise<void>((r) => closed.close(() => r()));
+    const urlSetting = async (url: string) => {
+      const t = await backendWith({ PRODUCT_OS_LLM_URL: url, PRODUCT_OS_LLM_MODEL: 'qwen2.5:0.5b' });
+      try {
+        return (await callRoute({ url: t.backend.url!, token: t.backend.token }, 'validateConfig', {})).settings.find((s) => s.name === 'PRODUCT_OS_LLM_URL')!;
+      } finally {
+        await t.done();
+      }
+    };
+    try {
+      const up = await urlSetting(`http://localhost:${(target.address() as AddressInfo).port}/v1`);
+      assert.deepEqual([up.status, hits], ['ok', 1], up.message);
+      assert.match(up.message, /answers$/);
+      const redirected = await urlSetting(`http://localhost:${(redirecting.address() as AddressInfo).port}/v1`);
+      assert.equal(redirected.status, 'ok', redirected.message);
+      assert.equal(hits, 1, 'the probe followed the redirect');
+      const down = await urlSetting(`http://127.0.0.1:${closedPort}/v1`);
+      assert.equal(down.status, 'invalid');
+      assert.match(down.message, /^PRODUCT_OS_LLM_URL .* does not answer \(ECONNREFUSED\)/);
+    } finally {
+      for (const s of [target, redirecting]) await new Promise<void>((r) => s.close(() => r()));
+    }
+  });
+
+  it('/config/validate refuses a name that resolves off this machine, naming the setting and the address, and sends it nothing', async () => {
+    let hits = 0;
+    const local = http.createServer((_req, res) => void (hits++, res.end()));
+    await new Promise<void>((r) => local.listen(0, '127.0.0.1', r));
+    try {
+      const setting = { name: 'PRODUCT_OS_LLM_URL', status: 'ok' as const, required: false, message: 'set' };
+      const via = (addresses: string[]) => localOnlyLookupVia((_h, _o, cb) => cb(null, addresses.map((address) => ({ address, family: 4 }))));
+      const url = `http://llm:${(local.address() as AddressInfo).port}/v1`;
+      const refused = await llmEndpointReport(url, setting, via(['127.0.0.1', '198.51.100.4']));
+      assert.equal(refused.status, 'invalid');
+      assert.match(refused.message, /^PRODUCT_OS_LLM_URL names llm, which resolves to 198\.51\.100\.4: not this host/);
+      assert.equal(hits, 0);
+      assert.equal((await llmEndpointReport(url, setting, via(['127.0.0.1']))).status, 'ok', 'the same name resolving here only');
+      assert.equal(hits, 1);
+    } finally {
+      await new Promise<void>((r) => local.close(() => r()));
     }
   });
 

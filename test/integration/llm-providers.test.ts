@@ -5,6 +5,8 @@ import { ensureTinyGguf } from '../helpers/tiny-gguf';
 import { LlamaCppEngine, LlamaCppProvider } from '../../backend/llm/llama-cpp';
 import { OllamaProvider } from '../../backend/llm/ollama';
 import { OpenAiCompatibleProvider } from '../../backend/llm/openai-compatible';
+import { postLocalJson } from '../../backend/llm/local-http';
+import { localOnlyLookupVia } from '../../backend/local-endpoint';
 import { llmServer } from '../../workers/llm-server/server';
 import { ProductOsError } from '../../backend/errors';
 import { compileSchema } from '../../contracts/validator';
@@ -204,6 +206,54 @@ describe('local model providers', function () {
         }
       });
     }
+
+    it('a name is checked by what it resolves to when connecting: one public address refuses it, and nothing reaches even the local one', async () => {
+      const srv = await fakeServer('/v1/chat/completions', () => ({ json: { choices: [{ message: { content: 'hi' } }], usage: { prompt_tokens: 1, completion_tokens: 1 } } }));
+      const port = new URL(srv.url).port;
+      const via = (addresses: string[]) => localOnlyLookupVia((_h, _o, cb) => cb(null, addresses.map((address) => ({ address, family: address.includes(':') ? 6 : 4 }))));
+      const post = (addresses: string[]) => postLocalJson(`http://llm:${port}/v1/chat/completions`, { messages: [] }, { setting: 'PRODUCT_OS_LLM_URL', source: 'test', timeoutMs: 10_000, lookup: via(addresses) });
+      try {
+        await assert.rejects(post(['127.0.0.1', '203.0.113.9']), (err: ProductOsError) => {
+          assert.equal(err.code, 'not_configured');
+          assert.match(err.message, /^PRODUCT_OS_LLM_URL names llm, which resolves to 203\.0\.113\.9: not this host.*; no request was sent$/);
+          return true;
+        });
+        assert.equal(srv.bodies.length, 0, 'the request went to the local address of a name that also resolves elsewhere');
+        // The same name resolving to this host only: the call goes through (so the refusal above is the check's).
+        assert.deepEqual(await post(['127.0.0.1']), { choices: [{ message: { content: 'hi' } }], usage: { prompt_tokens: 1, completion_tokens: 1 } });
+        assert.equal(srv.bodies.length, 1);
+      } finally {
+        await srv.close();
+      }
+    });
+
+    it('the providers resolve names through that check (localhost reaches a server on 127.0.0.1)', async () => {
+      const ollama = await fakeServer('/api/chat', () => ({ json: { message: { content: 'ok' }, prompt_eval_count: 2, eval_count: 1 } }));
+      const openai = await fakeServer('/v1/chat/completions', () => ({ json: { choices: [{ message: { content: 'ok' } }], usage: { prompt_tokens: 2, completion_tokens: 1 } } }));
+      try {
+        const req = { messages: [{ role: 'user' as const, content: 'x' }] };
+        assert.equal((await new OllamaProvider({ url: ollama.url.replace('127.0.0.1', 'localhost'), model: 'm' }).generate(req)).usage.promptTokens, 2);
+        assert.equal((await new OpenAiCompatibleProvider({ url: `${openai.url.replace('127.0.0.1', 'localhost')}/v1`, model: 'm' }).generate(req)).usage.promptTokens, 2);
+      } finally {
+        await Promise.all([ollama.close(), openai.close()]);
+      }
+    });
+
+    it('a redirect is never followed, even to another local server: the call fails naming the setting', async () => {
+      const target = await fakeServer('/elsewhere', () => ({ json: {} }));
+      const redirecting = http.createServer((_req, res) => res.writeHead(307, { location: `${target.url}/elsewhere` }).end());
+      await new Promise<void>((r) => redirecting.listen(0, '127.0.0.1', r));
+      const url = `http://127.0.0.1:${(redirecting.address() as AddressInfo).port}`;
+      try {
+        for (const p of [new OllamaProvider({ url, model: 'm' }), new OpenAiCompatibleProvider({ url: `${url}/v1`, model: 'm' })]) {
+          await assert.rejects(p.generate({ messages: [{ role: 'user', content: 'x' }] }), (err: ProductOsError) => err.code === 'executor_failed' && /redirect \(HTTP 307\).*never followed.*PRODUCT_OS_LLM_URL/.test(err.message));
+        }
+        assert.equal(target.bodies.length, 0, 'the redirect was followed');
+      } finally {
+        await new Promise<void>((r) => redirecting.close(() => r()));
+        await target.close();
+      }
+    });
 
     it('accepts loopback, private addresses and single-label Docker names', async () => {
       const { localEndpointProblem } = await import('../../backend/local-endpoint');
