@@ -160,6 +160,8 @@ export const fake = {
   documents: [] as Array<{ language?: string; content?: string }>,
   context: new Map<string, unknown>(),
   appName: 'Visual Studio Code',
+  /** Other extensions' exports by id (vscode.extensions.getExtension), e.g. 'vscode.git'. */
+  extensionExports: new Map<string, unknown>(),
   reset(): void {
     this.commands.clear();
     this.executed = [];
@@ -180,6 +182,7 @@ export const fake = {
     this.documents = [];
     this.context.clear();
     this.appName = 'Visual Studio Code';
+    this.extensionExports.clear();
     (lm as Record<string, unknown>).registerMcpServerDefinitionProvider = undefined;
   },
 };
@@ -286,6 +289,14 @@ export const env = {
 };
 
 export const l10n = { t: format };
+
+export const extensions = {
+  getExtension: (id: string) => {
+    if (!fake.extensionExports.has(id)) return undefined;
+    const exports = fake.extensionExports.get(id);
+    return { id, isActive: true, exports, activate: async () => exports };
+  },
+};
 
 export const lm: Record<string, unknown> = {};
 
