@@ -531,6 +531,19 @@ describe('MCP calls of running tools (test tools): progress and cancellation', f
     assert.ok(!relayed.some((m) => m.includes('bob@example.com')), `progress leaks an address: ${JSON.stringify(relayed)}`);
   });
 
+  it('a run that reports at once loses nothing: every state, progress and log event from its start is relayed', async () => {
+    // No pause between steps: the run starts, runs and reports before the call's handler could
+    // have subscribed after submitting it; what it wrote meanwhile comes from the store.
+    for (let attempt = 0; attempt < 5; attempt++) {
+      const progress: Progress[] = [];
+      const result = (await client.callTool({ name: 'test.chatty', arguments: { lines: 3, ms: 0 } }, undefined, { onprogress: (p) => void progress.push(p) })) as CallToolResult;
+      assert.deepEqual(result.structuredContent, { lines: 3 }, textOf(result));
+      const messages = progress.map((p) => p.message ?? '');
+      for (const expected of ['running', 'step 1', 'line 1', 'step 2', 'step 3']) assert.ok(messages.some((m) => m === expected || m.startsWith(`${expected}:`) || m.startsWith(`${expected} `)), `${expected} in ${JSON.stringify(messages)}`);
+      for (let i = 1; i < progress.length; i++) assert.ok(progress[i].progress > progress[i - 1].progress, 'progress increases');
+    }
+  });
+
   it('MCP cancellation of a running call reaches the executor and the run ends cancelled', async () => {
     const abort = new AbortController();
     const progress: Progress[] = [];
