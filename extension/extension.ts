@@ -12,6 +12,8 @@ import { registerMcp } from './mcp/register';
 import { loadPanels } from './panel-loader';
 import { createServices, type Services } from './services';
 import { registerViews } from './views/index';
+import { redactedLog, redactionOn } from './redacted-log';
+import { readSettings } from './settings';
 
 /** What activate() returns: used by the tests (test/unit/extension, test/e2e/vscode). */
 export interface ProductOsExtensionApi {
@@ -23,7 +25,10 @@ export interface ProductOsExtensionApi {
 let services: Services | undefined;
 
 export async function activate(context: vscode.ExtensionContext): Promise<ProductOsExtensionApi> {
-  const log = vscode.window.createOutputChannel('Product OS', { log: true });
+  // Masked like the backend's logs while DEBUG_REDACTED_MODE (the editor's, or the one in
+  // productOs.backend.environment, as the bundled backend gets it) is on.
+  const productOsEnv = () => readSettings((k) => vscode.workspace.getConfiguration('productOs').get(k)).environment;
+  const log = redactedLog(vscode.window.createOutputChannel('Product OS', { log: true }), () => redactionOn({ ...process.env, ...productOsEnv() }));
   context.subscriptions.push(log);
   const s = createServices(context, log);
   services = s;
