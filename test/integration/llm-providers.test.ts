@@ -185,6 +185,26 @@ describe('local model providers', function () {
       }
     });
 
+    it('keys the model made up (an unknown field, a key of a map) are not named in the error either: they are its text', async () => {
+      const secret = 'SENSITIVE-KEY-TEXT';
+      const answers = [`{"title":"ok","priority":"low","done":true,"${secret}":1}`, `{"counts":{"${secret}":"many"}}`];
+      const srv = await fakeServer('/api/chat', () => ({ json: { message: { content: answers.shift() }, prompt_eval_count: 1, eval_count: 1 } }));
+      const map: JsonSchema = { type: 'object', required: ['counts'], properties: { counts: { type: 'object', additionalProperties: { type: 'integer' } } } };
+      try {
+        const p = new OllamaProvider({ url: srv.url, model: 'm' });
+        for (const [schema, rule] of [[SCHEMAS.flat, /: \/\* additionalProperties$/], [map, /: \/counts\/\* type$/]] as const) {
+          await assert.rejects(p.generate({ messages: [{ role: 'user', content: 'x' }], schema }), (err: ProductOsError) => {
+            assert.equal(err.code, 'invalid_output');
+            assert.match(err.message, rule);
+            assert.ok(!JSON.stringify(err.toBody()).includes(secret), JSON.stringify(err.toBody()));
+            return true;
+          });
+        }
+      } finally {
+        await srv.close();
+      }
+    });
+
     it('a server error is reported with its status and the setting, not its body', async () => {
       const srv = await fakeServer('/api/chat', (body) => ({ status: 500, json: { error: `failed on prompt ${body.messages[0].content}` } }));
       try {
