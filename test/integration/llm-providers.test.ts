@@ -217,12 +217,10 @@ describe('local model providers', function () {
   });
 
   describe('local only, at call time', () => {
-    for (const url of ['https://api.openai.com/v1', 'http://8.8.8.8:11434', 'http://models.example.com:8080/v1', 'ftp://127.0.0.1/']) {
+    for (const url of ['https://api.openai.com/v1', 'http://8.8.8.8:11434', 'http://models.example.com:8080/v1', 'ftp://127.0.0.1/', 'http://127.0.0.1.evil.com:11434', 'http://[::ffff:8.8.8.8]:8080/v1']) {
       it(`refuses ${url} before sending anything, naming the setting`, async () => {
         for (const p of [new OllamaProvider({ url, model: 'm' }), new OpenAiCompatibleProvider({ url, model: 'm' })]) {
-          const t0 = Date.now();
           await assert.rejects(p.generate({ messages: [{ role: 'user', content: 'x' }] }), (err: ProductOsError) => err.code === 'not_configured' && /^PRODUCT_OS_LLM_URL /.test(err.message) && /no request was sent/.test(err.message));
-          assert.ok(Date.now() - t0 < 1000, 'refused without trying the network');
         }
       });
     }
