@@ -1,6 +1,7 @@
 import type { GenerateRequest, GenerateResult, LlmProvider } from './provider';
 import { count, postLocalJson } from './local-http';
 import { parseSchemaOutput } from './schema-output';
+import { grammarSchema } from './grammar-schema';
 import { ProductOsError } from '../errors';
 
 /**
@@ -23,7 +24,8 @@ export class OllamaProvider implements LlmProvider {
       model: this.opts.model,
       messages: req.messages.map((m) => ({ role: m.role, content: m.content })),
       stream: false,
-      ...(req.schema ? { format: req.schema } : {}),
+      // As a grammar can hold it (Ollama builds one, as llama.cpp does); the answer is checked against req.schema itself.
+      ...(req.schema ? { format: grammarSchema(req.schema) } : {}),
       options: {
         ...(req.maxTokens !== undefined ? { num_predict: req.maxTokens } : {}),
         ...(req.temperature !== undefined ? { temperature: req.temperature } : {}),

@@ -1,6 +1,7 @@
 import type { GenerateRequest, GenerateResult, LlmProvider } from './provider';
 import { count, postLocalJson } from './local-http';
 import { parseSchemaOutput } from './schema-output';
+import { grammarSchema } from './grammar-schema';
 import { withSlash } from './ollama';
 import { ProductOsError } from '../errors';
 
@@ -29,7 +30,8 @@ export class OpenAiCompatibleProvider implements LlmProvider {
       model: this.opts.model,
       messages: req.messages.map((m) => ({ role: m.role, content: m.content })),
       stream: false,
-      ...(req.schema ? { response_format: { type: 'json_schema', json_schema: { name: 'output', strict: true, schema: req.schema } } } : {}),
+      // As a grammar can hold it (llama-server and LM Studio build one); the answer is checked against req.schema itself.
+      ...(req.schema ? { response_format: { type: 'json_schema', json_schema: { name: 'output', strict: true, schema: grammarSchema(req.schema) } } } : {}),
       ...(req.maxTokens !== undefined ? { max_tokens: req.maxTokens } : {}),
       ...(req.temperature !== undefined ? { temperature: req.temperature } : {}),
       ...(req.seed !== undefined ? { seed: req.seed } : {}),

@@ -6,6 +6,8 @@ import { LlamaCppEngine, LlamaCppProvider } from '../../backend/llm/llama-cpp';
 import { OllamaProvider } from '../../backend/llm/ollama';
 import { OpenAiCompatibleProvider } from '../../backend/llm/openai-compatible';
 import { postLocalJson } from '../../backend/llm/local-http';
+import { stepSchema } from '../../backend/cards/agent-loop';
+import { FS_TOOLS, TERMINAL_TOOLS } from '../../contracts/tasks/card-agent';
 import { localOnlyLookupVia } from '../../backend/local-endpoint';
 import { llmServer } from '../../workers/llm-server/server';
 import { ProductOsError } from '../../backend/errors';
@@ -90,6 +92,22 @@ describe('local model providers', function () {
       });
     }
 
+    it('the card agent\'s step schema (every sandbox tool, 4 MB file contents included) becomes a grammar llama.cpp accepts, and its answers validate', async () => {
+      // llama.cpp refuses a repetition of 2000: the thought's maxLength of 2000 once made every step "Failed to parse grammar".
+      const tools = Object.entries({ ...FS_TOOLS, ...TERMINAL_TOOLS }).map(([name, input]) => ({ name, description: name, inputSchema: JSON.parse(JSON.stringify(input)) }));
+      const schema = stepSchema(tools);
+      const check = compileSchema(schema as object);
+      const roomy = new LlamaCppProvider({ modelPath, threads: 1, contextSize: 4096 });
+      try {
+        for (const seed of [1, 2, 3]) {
+          const out = await roomy.generate({ messages: [{ role: 'user', content: 'go' }], schema, maxTokens: 1500, temperature: 0.8, seed });
+          assert.deepEqual(check(out.json), [], `seed ${seed}`);
+        }
+      } finally {
+        await roomy.close();
+      }
+    });
+
     it('a grammar cut short by maxTokens is an invalid_output error that does not quote the text', async () => {
       await assert.rejects(
         llama.generate({ messages: [{ role: 'user', content: 'x' }], schema: { type: 'object', required: ['a'], properties: { a: { type: 'string', minLength: 200 } } }, maxTokens: 5 }),
@@ -166,6 +184,21 @@ describe('local model providers', function () {
         assert.deepEqual(sent.options, { num_predict: 50, temperature: 0, seed: 7 });
       } finally {
         await srv.close();
+      }
+    });
+
+    it('Ollama and OpenAI-compatible servers get the schema as a llama.cpp grammar can hold it; the answer is held to the schema itself', async () => {
+      const schema: JsonSchema = { type: 'object', required: ['thought', 'n'], properties: { thought: { type: 'string', maxLength: 2000 }, n: { type: 'integer', minimum: 1, maximum: 3 } } };
+      const ollama = await fakeServer('/api/chat', () => ({ json: { message: { content: `{"thought":"${'x'.repeat(2001)}","n":2}` }, prompt_eval_count: 1, eval_count: 1 } }));
+      const openai = await fakeServer('/v1/chat/completions', () => ({ json: { choices: [{ message: { content: '{"thought":"ok","n":2}' } }], usage: { prompt_tokens: 1, completion_tokens: 1 } } }));
+      try {
+        await assert.rejects(new OllamaProvider({ url: ollama.url, model: 'm' }).generate({ messages: [{ role: 'user', content: 'x' }], schema }), (err: ProductOsError) => err.code === 'invalid_output' && /\/thought maxLength/.test(err.message));
+        await new OpenAiCompatibleProvider({ url: `${openai.url}/v1`, model: 'm' }).generate({ messages: [{ role: 'user', content: 'x' }], schema });
+        const asGrammar = { type: 'object', required: ['thought', 'n'], properties: { thought: { type: 'string' }, n: { enum: [1, 2, 3] } } };
+        assert.deepEqual(ollama.bodies[0].format, asGrammar);
+        assert.deepEqual(openai.bodies[0].response_format.json_schema.schema, asGrammar);
+      } finally {
+        await Promise.all([ollama.close(), openai.close()]);
       }
     });
 
