@@ -18,7 +18,8 @@ const N_EMBD = 64;
 const N_HEAD = 4;
 const N_LAYER = 2;
 const N_FF = 128;
-const N_CTX = 2048;
+/** Room for the card agent: its prompt (tools and their schemas) is about 3000 byte tokens, and a step may write 2048. */
+const N_CTX = 8192;
 
 /** The vocabulary, its scores and token types (SentencePiece "llama" tokenizer). */
 function vocabulary(): { tokens: string[]; scores: number[]; types: number[] } {
