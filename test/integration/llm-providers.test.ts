@@ -306,6 +306,30 @@ describe('local model providers', function () {
       }
     });
 
+    it('a call the run cancels ends as cancelled, one the server never answers as timed_out, one cut off mid-answer as unavailable', async () => {
+      const sockets = new Set<import('node:net').Socket>();
+      const silent = http.createServer((req, res) => {
+        if (req.url === '/half/api/chat') res.writeHead(200, { 'content-type': 'application/json', 'content-length': '100' }).write('{"message":');
+        req.on('data', () => undefined);
+        setTimeout(() => req.socket.destroy(), req.url === '/half/api/chat' ? 50 : 60_000).unref();
+      });
+      silent.on('connection', (s) => sockets.add(s));
+      await new Promise<void>((r) => silent.listen(0, '127.0.0.1', r));
+      const url = `http://127.0.0.1:${(silent.address() as AddressInfo).port}`;
+      const req = { messages: [{ role: 'user' as const, content: 'x' }] };
+      try {
+        const run = new AbortController();
+        const call = new OllamaProvider({ url, model: 'm' }).generate({ ...req, signal: run.signal });
+        setTimeout(() => run.abort(), 50);
+        await assert.rejects(call, (err: ProductOsError) => err.code === 'cancelled');
+        await assert.rejects(new OllamaProvider({ url, model: 'm', timeoutMs: 200 }).generate(req), (err: ProductOsError) => err.code === 'timed_out' && /PRODUCT_OS_LLM_URL/.test(err.message));
+        await assert.rejects(new OllamaProvider({ url: `${url}/half`, model: 'm' }).generate(req), (err: ProductOsError) => err.code === 'unavailable' && /ECONNRESET/.test(err.message));
+      } finally {
+        for (const s of sockets) s.destroy();
+        await new Promise<void>((r) => silent.close(() => r()));
+      }
+    });
+
     it('accepts loopback, private addresses and single-label Docker names', async () => {
       const { localEndpointProblem } = await import('../../backend/local-endpoint');
       for (const ok of ['http://127.0.0.1:11434', 'http://[::1]:8080/v1', 'http://10.0.0.5:8000/v1', 'http://192.168.1.20:1234/v1', 'http://172.18.0.2:8080/v1', 'http://product-os-llm-abc:8080/v1', 'http://localhost:11434']) {
