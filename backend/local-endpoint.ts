@@ -26,10 +26,20 @@ const LOCAL = new net.BlockList();
 for (const [prefix, bits] of [['127.0.0.0', 8], ['10.0.0.0', 8], ['172.16.0.0', 12], ['192.168.0.0', 16], ['169.254.0.0', 16]] as const) LOCAL.addSubnet(prefix, bits, 'ipv4');
 for (const [prefix, bits] of [['::1', 128], ['fc00::', 7], ['fe80::', 10]] as const) LOCAL.addSubnet(prefix, bits, 'ipv6');
 
+/**
+ * Link-local, but the cloud's instance-metadata services (credentials and the like, on a dev VM
+ * reached over Remote-SSH): never a model, and nothing a prompt should be sent to.
+ */
+const METADATA = new net.BlockList();
+for (const ip of ['169.254.169.254', '169.254.170.2', '169.254.170.23']) METADATA.addAddress(ip, 'ipv4');
+METADATA.addAddress('fd00:ec2::254', 'ipv6');
+
 /** Whether an IP address (either family) is one a local model may listen on. */
 export function isLocalAddress(ip: string): boolean {
   const family = net.isIP(ip);
-  return family !== 0 && LOCAL.check(ip, family === 4 ? 'ipv4' : 'ipv6');
+  if (family === 0) return false;
+  const type = family === 4 ? 'ipv4' : 'ipv6';
+  return LOCAL.check(ip, type) && !METADATA.check(ip, type);
 }
 
 /**

@@ -39,7 +39,7 @@ describe('local-only LLM endpoints: hostile values', () => {
   });
 
   it('/config/validate names PRODUCT_OS_LLM_URL for each hostile value', () => {
-    for (const url of ['http://127.0.0.1.evil.com:8080/v1', 'http://[::ffff:8.8.8.8]:8080']) {
+    for (const url of ['http://127.0.0.1.evil.com:8080/v1', 'http://[::ffff:8.8.8.8]:8080', 'http://169.254.169.254/v1']) {
       const s = validateConfig({ PRODUCT_OS_LLM_URL: url }).find((r) => r.name === 'PRODUCT_OS_LLM_URL')!;
       assert.equal(s.status, 'invalid', url);
       assert.match(s.message, /^PRODUCT_OS_LLM_URL points at .*LLMs must stay local/);
@@ -49,6 +49,8 @@ describe('local-only LLM endpoints: hostile values', () => {
   it('classifies resolved addresses of both families', () => {
     for (const ip of ['127.0.0.1', '10.1.2.3', '172.16.0.1', '192.168.0.1', '::1', 'fd00::1', 'fe80::1', '::ffff:10.0.0.1']) assert.ok(isLocalAddress(ip), ip);
     for (const ip of ['8.8.8.8', '172.32.0.1', '192.169.0.1', '2001:db8::1', '::ffff:1.1.1.1', 'not-an-ip', '']) assert.ok(!isLocalAddress(ip), ip);
+    // Link-local, but a cloud's instance-metadata service, in every form.
+    for (const ip of ['169.254.169.254', '::ffff:169.254.169.254', '169.254.170.2', 'fd00:ec2::254']) assert.ok(!isLocalAddress(ip), ip);
   });
 });
 
