@@ -174,7 +174,13 @@ describe('deploy: the local Docker target (real engine)', function () {
     // busybox httpd -v logs each request of the serving revision: new lines, in the same run.
     await get(`${first.service_url}/index.html`);
     await until('a line written after the follow started', (l) => l.length > before && l.slice(before).some((m) => m.startsWith(`[${first.revision}]`)));
-    assert.equal((await callRoute(conn, 'getRun', { params: { id: run.id } })).status, 'running', 'one run, still following');
+    // One run, still following. (An idempotent run's "running" is stored lazily, so under load it
+    // may still read dispatching for a moment: waited for, bounded.)
+    for (const deadline = Date.now() + 10_000; ; await new Promise((r) => setTimeout(r, 100))) {
+      const status = (await callRoute(conn, 'getRun', { params: { id: run.id } })).status;
+      if (status === 'running') break;
+      assert.ok(status === 'dispatching' && Date.now() < deadline, `one run, still following: ${status}`);
+    }
     await callRoute(conn, 'cancelRun', { params: { id: run.id } });
     const done: Run = await callRoute(conn, 'waitRun', { params: { id: run.id }, query: { timeoutMs: 30_000 } });
     assert.equal(done.status, 'cancelled');

@@ -131,7 +131,9 @@ describe('Insights in a real VS Code on the demo\'s events (code-server, .vsix i
     // The first look runs the analyses; each card fills from its tool's output.
     await frame.locator('[data-role="funnel-table"] tbody tr').first().waitFor({ timeout: 180_000 });
     await frame.locator('[data-role="retention"] tbody tr').first().waitFor({ timeout: 120_000 });
-    await frame.locator('[data-role="drivers"] tbody tr, [data-role="drivers"] p').first().waitFor({ timeout: 120_000 });
+    // Rows, or the paragraph that says there are none: not "No drivers yet." (the run is still going).
+    const driversDrawn = frame.locator('[data-role="drivers"] tbody tr').or(frame.locator('[data-role="drivers"] p').filter({ hasNotText: 'No drivers yet' }));
+    await driversDrawn.first().waitFor({ timeout: 120_000 });
     say(`funnel, retention and drivers drawn ${Date.now() - t0} ms after the command`);
 
     const funnel = (await lastRun('analytics.funnel_summary')).output as FunnelSummary;
