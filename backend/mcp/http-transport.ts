@@ -5,6 +5,7 @@ import { isInitializeRequest, type JSONRPCMessage } from '@modelcontextprotocol/
 import type { ApiContext } from '../api/context';
 import { createMcpServer, type McpOptions } from './tool-server';
 import { malformedRequests } from './request-check';
+import { coalesceResponse } from './coalesced-response';
 
 /** A session with no request and no open stream for this long is closed. */
 const IDLE_SESSION_MS = 10 * 60 * 1000;
@@ -73,6 +74,7 @@ export function registerMcpRoute(app: FastifyInstance, ctx: ApiContext, opts: Mc
         existing.lastSeen = Date.now();
       });
       reply.hijack();
+      if (req.method === 'POST') coalesceResponse(reply.raw);
       await existing.transport.handleRequest(req.raw, reply.raw, req.body);
       return;
     }

@@ -12,6 +12,7 @@ import m0010 from './migrations/0010_executed_on_and_insights';
 import m0014 from './migrations/0014_publish_attempts';
 import m0015 from './migrations/0015_insert_ended_runs';
 import m0016 from './migrations/0016_insert_runs_compact';
+import m0017 from './migrations/0017_insert_runs_set';
 
 /** Numbered, append-only: a new change is a new entry, never an edit of an applied one. */
 export const MIGRATIONS: ReadonlyArray<{ version: number; name: string; sql: string }> = [
@@ -28,6 +29,7 @@ export const MIGRATIONS: ReadonlyArray<{ version: number; name: string; sql: str
   { version: 14, name: 'publish_attempts', sql: m0014 },
   { version: 15, name: 'insert_ended_runs', sql: m0015 },
   { version: 16, name: 'insert_runs_compact', sql: m0016 },
+  { version: 17, name: 'insert_runs_set', sql: m0017 },
 ];
 
 /**

@@ -18,6 +18,14 @@ export interface Measurement {
   elapsedMs: number;
   /** Latency of every call, ms, ascending. */
   latencies: Float64Array;
+  /** CPU time of the thread the clients ran on, ms (NaN on a Node without process.threadCpuUsage). */
+  clientCpuMs: number;
+}
+
+/** CPU time (user + system) of the calling thread so far, ms; NaN before Node 23.9. */
+export function threadCpuMs(): number {
+  const usage = (process as { threadCpuUsage?: () => NodeJS.CpuUsage }).threadCpuUsage?.();
+  return usage ? (usage.user + usage.system) / 1000 : NaN;
 }
 
 /**
@@ -50,6 +58,7 @@ export class ClientPool {
     let errors = 0;
     let firstError: string | undefined;
     const start = performance.now();
+    const cpu = threadCpuMs();
     const deadline = start + maxSeconds * 1000;
     const loop = async (client: Client) => {
       while (issued < maxCalls && performance.now() < deadline) {
@@ -69,7 +78,7 @@ export class ClientPool {
     };
     await Promise.all(this.clients.map(loop));
     const elapsedMs = performance.now() - start;
-    return { ok, errors, firstError, elapsedMs, latencies: Float64Array.from(latencies).sort() };
+    return { ok, errors, firstError, elapsedMs, latencies: Float64Array.from(latencies).sort(), clientCpuMs: threadCpuMs() - cpu };
   }
 
   async close(): Promise<void> {

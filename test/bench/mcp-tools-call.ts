@@ -36,7 +36,7 @@ import { CallToolRequestSchema, ErrorCode, ListToolsRequestSchema, McpError, isI
 import { createBackend, type Backend } from '../../backend/main';
 import type { Db } from '../../backend/store/db';
 import { loadRegistry } from '../../registry/loader';
-import { ClientPool, type Measurement, type PoolOptions } from './mcp-client-pool';
+import { ClientPool, threadCpuMs, type Measurement, type PoolOptions } from './mcp-client-pool';
 import type { WorkerReply, WorkerRequest } from './mcp-client-worker';
 import { envNumber, log, median, percentile, round, type BenchResult } from './bench';
 
@@ -61,6 +61,8 @@ interface RoundFigures {
    * on the machine barely moves, unlike calls per second.
    */
   mainThreadCpuMsPerCall: number;
+  /** CPU time of the clients' thread per call (worker mode only): what each side costs its callers. */
+  clientCpuMsPerCall: number;
 }
 
 /** The stores our side is measured on, each against the same bare server in the same run. */
@@ -199,17 +201,17 @@ async function measureStore(
     for (let r = 0; r < o.rounds; r++) {
       for (const side of r % 2 === 0 ? [bareSide, oursSide] : [oursSide, bareSide]) {
         const before = { ...sql.totals };
-        const cpu = mainThreadCpu();
+        const cpu = threadCpuMs();
         const m = await side.measure(o.calls, o.seconds);
         check(side.name, m);
-        const f = toFigures(m, mainThreadCpu() - cpu);
+        const f = toFigures(m, threadCpuMs() - cpu);
         figures[side.name].push(f);
         if (side.name === 'ours') {
           oursCalls += m.ok + m.errors;
           oursStatements += sql.totals.count - before.count;
           oursStatementMs += sql.totals.ms - before.ms;
         }
-        log(`[${store}] round ${r + 1}/${o.rounds} ${side.name}: ${round(f.callsPerSec, 1)} calls/s, p50 ${round(f.p50Ms)} ms, p99 ${round(f.p99Ms)} ms, main thread ${round(f.mainThreadCpuMsPerCall, 3)} ms CPU per call (${f.calls} calls${f.errors ? `, ${f.errors} errors` : ''})`);
+        log(`[${store}] round ${r + 1}/${o.rounds} ${side.name}: ${round(f.callsPerSec, 1)} calls/s, p50 ${round(f.p50Ms)} ms, p99 ${round(f.p99Ms)} ms, main thread ${round(f.mainThreadCpuMsPerCall, 3)} ms CPU per call, clients ${round(f.clientCpuMsPerCall, 3)} ms (${f.calls} calls${f.errors ? `, ${f.errors} errors` : ''})`);
       }
     }
     if (process.env.BENCH_SQL_DETAIL === '1') {
@@ -242,15 +244,10 @@ async function measureStore(
   }
 }
 
-/** CPU time (user + system) of this thread so far, ms; NaN on a Node without process.threadCpuUsage (before 23.9). */
-function mainThreadCpu(): number {
-  const usage = (process as { threadCpuUsage?: () => NodeJS.CpuUsage }).threadCpuUsage?.();
-  return usage ? (usage.user + usage.system) / 1000 : NaN;
-}
-
 function summarize(f: RoundFigures[]) {
   return {
     mainThreadCpuMsPerCall: round(median(f.map((x) => x.mainThreadCpuMsPerCall)), 3),
+    clientCpuMsPerCall: round(median(f.map((x) => x.clientCpuMsPerCall)), 3),
     callsPerSec: round(median(f.map((x) => x.callsPerSec)), 1),
     p50Ms: round(median(f.map((x) => x.p50Ms)), 3),
     p99Ms: round(median(f.map((x) => x.p99Ms)), 3),
@@ -262,6 +259,7 @@ function summarize(f: RoundFigures[]) {
 function toFigures(m: Measurement, mainThreadCpuMs: number): RoundFigures {
   return {
     mainThreadCpuMsPerCall: mainThreadCpuMs / Math.max(1, m.ok + m.errors),
+    clientCpuMsPerCall: m.clientCpuMs / Math.max(1, m.ok + m.errors),
     callsPerSec: m.ok / (m.elapsedMs / 1000),
     p50Ms: percentile(m.latencies, 50),
     p99Ms: percentile(m.latencies, 99),

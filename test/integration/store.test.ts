@@ -236,6 +236,49 @@ for (const driver of ['pglite', 'embedded', 'postgres'] as const) {
         await assert.rejects(runs.insertRun(db, newRun({ claimedBy: 'me', end: { steps: [{ from: 'dispatching', to: 'succeeded' }] } })), /dispatching.*succeeded/);
       });
 
+      it('insertRuns stores a batch in the order sent: per run its own events in step order, its audit rows, and null for a key an earlier item of the batch took', async () => {
+        const ended = (): Partial<runs.NewRun> => ({
+          claimedBy: 'me',
+          end: {
+            steps: [{ from: 'dispatching', to: 'running' }, { from: 'running', to: 'succeeded' }],
+            changes: { output: { pong: true }, started: true, attempt: 1, finished: true, audit: { caller: 'test', action: 'tool.result', tool: 'system.ping', outcome: 'succeeded' } },
+          },
+        });
+        const batch = [
+          newRun({ ...ended(), idempotencyKey: 'batch-key' }),
+          newRun({ status: 'awaiting_approval', risk: 'high' }),
+          newRun({ idempotencyKey: 'batch-key', input: { message: 'second' } }),
+          newRun(ended()),
+          newRun(),
+        ];
+        const out = await runs.insertRuns(db, batch);
+        assert.equal(out.length, batch.length);
+        assert.equal(out[2], null, 'the second item with the key is answered null');
+        assert.equal(await count(db, 'SELECT count(*)::int AS n FROM runs WHERE id = $1', [batch[2].id]), 0, 'and stores nothing');
+        const expected = [['queued', 'dispatching', 'running', 'succeeded'], ['queued', 'awaiting_approval'], null, ['queued', 'dispatching', 'running', 'succeeded'], ['queued']];
+        out.forEach((r, i) => {
+          if (expected[i] === null) return;
+          assert.ok(r, `item ${i} stored`);
+          assert.equal(r.run.id, batch[i].id);
+          assert.deepEqual(r.events.map((e) => (e.data as StateEventData).to), expected[i]);
+          for (const e of r.events) assert.equal(e.runId, r.run.id);
+        });
+        // Event ids follow the batch: item by item, step by step.
+        const ids = out.flatMap((r) => r?.events.map((e) => e.id) ?? []);
+        assert.deepEqual(ids, [...ids].sort((a, b) => a - b));
+        for (const [i, r] of out.entries()) {
+          if (!r) continue;
+          assert.deepEqual(await runs.getRun(db, r.run.id), r.run, `item ${i}: the answer is the stored run`);
+          assert.deepEqual(await runs.listRunEvents(db, r.run.id), r.events, `item ${i}: the answer's events are the stored ones`);
+        }
+        const audit = await db.query<{ run_id: string; action: string }>('SELECT run_id, action FROM audit_log WHERE run_id = ANY($1::uuid[]) ORDER BY id', [batch.map((n) => n.id)]);
+        assert.deepEqual(
+          audit.map((a) => [batch.findIndex((n) => n.id === a.run_id), a.action]),
+          [[0, 'tool.call'], [0, 'tool.result'], [1, 'tool.call'], [3, 'tool.call'], [3, 'tool.result'], [4, 'tool.call']],
+        );
+        assert.deepEqual(await runs.insertRuns(db, []), []);
+      });
+
       it('state events are append-only and in order', async () => {
         const run = await insert(db);
         const first = await runs.listRunEvents(db, run.id);
