@@ -10,7 +10,9 @@
  * compares figures taken under the same machine load. Same client, same concurrency, same
  * call budget, in one process; the figures are medians of rounds. The result's `ratio` is the
  * worst store's. Each side also gets the main thread's CPU time per call (the servers' own
- * work; the clients are in worker threads): a figure a loaded machine barely moves.
+ * work; the clients are in worker threads): a figure a loaded machine barely moves, and the
+ * clients' CPU per call. On the first store's backend our API is also measured with the run
+ * record taken out (`transportOnly`): how much of the gap is the transport, how much the run.
  *
  * Knobs (environment): BENCH_STORES (embedded,pglite,postgres), BENCH_DATABASE_URL (the
  * PostgreSQL server to create the bench database on; else TEST_DATABASE_URL, else the one
@@ -34,6 +36,8 @@ import { Server } from '@modelcontextprotocol/sdk/server/index.js';
 import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/streamableHttp.js';
 import { CallToolRequestSchema, ErrorCode, ListToolsRequestSchema, McpError, isInitializeRequest, type Tool } from '@modelcontextprotocol/sdk/types.js';
 import { createBackend, type Backend } from '../../backend/main';
+import { buildApi } from '../../backend/api/server';
+import type { ApiContext } from '../../backend/api/context';
 import type { Db } from '../../backend/store/db';
 import { loadRegistry } from '../../registry/loader';
 import { ClientPool, threadCpuMs, type Measurement, type PoolOptions } from './mcp-client-pool';
@@ -79,6 +83,21 @@ interface StoreFigures {
   sqlWallMsPerCall: number;
   ratioPerRound: number[];
   ratio: number;
+  /**
+   * Our /mcp with the run record taken out (an engine that answers at once and stores
+   * nothing), against the same bare server: what Fastify, the security hook, request checks
+   * and the resumable event store cost, so that ratio ÷ transportOnly.ratio is the run record's share.
+   */
+  transportOnly?: { ours: ReturnType<typeof summarize>; bare: ReturnType<typeof summarize>; ratio: number };
+}
+
+interface RoundOptions {
+  concurrency: number;
+  rounds: number;
+  calls: number;
+  seconds: number;
+  warmupCalls: number;
+  clientMode: 'worker' | 'inline';
 }
 
 export async function run(): Promise<BenchResult> {
@@ -100,7 +119,8 @@ export async function run(): Promise<BenchResult> {
     bareSide = await connectSide('bare', { url: bare.url, headers: {}, clients: concurrency, tool: TOOL, args: {} }, clientMode);
     check('bare', await bareSide.measure(warmupCalls, seconds));
     for (const store of stores) {
-      results.push(await measureStore(store, bareSide, { concurrency, rounds, calls, seconds, warmupCalls, clientMode }));
+      // The transport alone is measured once, on the first store's backend (it touches no store).
+      results.push(await measureStore(store, bareSide, { concurrency, rounds, calls, seconds, warmupCalls, clientMode, transportOnly: results.length === 0 }));
     }
   } finally {
     await bareSide?.close().catch(() => undefined);
@@ -118,6 +138,8 @@ export async function run(): Promise<BenchResult> {
     loadavg: os.loadavg().map((l) => round(l, 2)),
     node: process.version,
     stores: Object.fromEntries(results.map((r) => [r.store, r])),
+    // Not a target: where the gap is (the transport, or the durable run record).
+    transportOnlyRatio: results[0]?.transportOnly?.ratio,
     // The figure the target is about: the worst store's ratio (each store is compared with its own interleaved bare rounds).
     ratio,
     target: `>=${TARGET} on every store`,
@@ -165,7 +187,7 @@ async function adminQuery(url: string, sql: string): Promise<void> {
 async function measureStore(
   store: StoreName,
   bareSide: Side,
-  o: { concurrency: number; rounds: number; calls: number; seconds: number; warmupCalls: number; clientMode: 'worker' | 'inline' },
+  o: RoundOptions & { transportOnly: boolean },
 ): Promise<StoreFigures> {
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), `product-os-bench-${store}-`));
   const token = `bench-${randomUUID()}`;
@@ -194,26 +216,18 @@ async function measureStore(
     check(`ours (${store})`, await oursSide.measure(o.warmupCalls, o.seconds));
     check('bare', await bareSide.measure(o.warmupCalls, o.seconds));
 
-    const figures: Record<'bare' | 'ours', RoundFigures[]> = { bare: [], ours: [] };
     let oursCalls = 0;
     let oursStatements = 0;
     let oursStatementMs = 0;
-    for (let r = 0; r < o.rounds; r++) {
-      for (const side of r % 2 === 0 ? [bareSide, oursSide] : [oursSide, bareSide]) {
-        const before = { ...sql.totals };
-        const cpu = threadCpuMs();
-        const m = await side.measure(o.calls, o.seconds);
-        check(side.name, m);
-        const f = toFigures(m, threadCpuMs() - cpu);
-        figures[side.name].push(f);
-        if (side.name === 'ours') {
-          oursCalls += m.ok + m.errors;
-          oursStatements += sql.totals.count - before.count;
-          oursStatementMs += sql.totals.ms - before.ms;
-        }
-        log(`[${store}] round ${r + 1}/${o.rounds} ${side.name}: ${round(f.callsPerSec, 1)} calls/s, p50 ${round(f.p50Ms)} ms, p99 ${round(f.p99Ms)} ms, main thread ${round(f.mainThreadCpuMsPerCall, 3)} ms CPU per call, clients ${round(f.clientCpuMsPerCall, 3)} ms (${f.calls} calls${f.errors ? `, ${f.errors} errors` : ''})`);
-      }
-    }
+    let before = { ...sql.totals };
+    const figures = await interleave(store, oursSide, bareSide, o, {
+      before: () => void (before = { ...sql.totals }),
+      after: (m) => {
+        oursCalls += m.ok + m.errors;
+        oursStatements += sql.totals.count - before.count;
+        oursStatementMs += sql.totals.ms - before.ms;
+      },
+    });
     if (process.env.BENCH_SQL_DETAIL === '1') {
       for (const [kind, n] of [...sql.byKind].sort((a, b) => b[1].count - a[1].count)) {
         log(`[${store}] sql ${n.count}× ${round(n.ms / n.count, 3)} ms avg: ${kind}`);
@@ -221,6 +235,7 @@ async function measureStore(
     }
     const ours = summarize(figures.ours);
     const bare = summarize(figures.bare);
+    const transportOnly = o.transportOnly ? await measureTransportOnly(backend, token, bareSide, o) : undefined;
     return {
       store,
       db: backend.db.kind,
@@ -232,6 +247,7 @@ async function measureStore(
       sqlWallMsPerCall: round(oursStatementMs / Math.max(1, oursCalls), 3),
       ratioPerRound: figures.ours.map((f, i) => round(f.callsPerSec / figures.bare[i].callsPerSec, 3)),
       ratio: round(ours.callsPerSec / bare.callsPerSec, 3),
+      ...(transportOnly ? { transportOnly } : {}),
     };
   } catch (err) {
     if (backendLog.length > 0) log(`[${store}] backend log (last lines):\n${backendLog.slice(-20).join('\n')}`);
@@ -241,6 +257,59 @@ async function measureStore(
     await backend?.close().catch(() => undefined);
     await dropDatabase?.().catch((err: Error) => log(`[${store}] could not drop the bench database: ${err.message}`));
     fs.rmSync(dataDir, { recursive: true, force: true });
+  }
+}
+
+/** `rounds` rounds of each side, alternating which goes first (ABBA), after which neither is favoured by the machine's drift. */
+async function interleave(
+  label: string,
+  oursSide: Side,
+  bareSide: Side,
+  o: RoundOptions,
+  hooks: { before?: () => void; after?: (m: Measurement) => void } = {},
+): Promise<Record<'bare' | 'ours', RoundFigures[]>> {
+  const figures: Record<'bare' | 'ours', RoundFigures[]> = { bare: [], ours: [] };
+  for (let r = 0; r < o.rounds; r++) {
+    for (const side of r % 2 === 0 ? [bareSide, oursSide] : [oursSide, bareSide]) {
+      if (side.name === 'ours') hooks.before?.();
+      const cpu = threadCpuMs();
+      const m = await side.measure(o.calls, o.seconds);
+      check(side.name, m);
+      const f = toFigures(m, threadCpuMs() - cpu);
+      figures[side.name].push(f);
+      if (side.name === 'ours') hooks.after?.(m);
+      log(`[${label}] round ${r + 1}/${o.rounds} ${side.name}: ${round(f.callsPerSec, 1)} calls/s, p50 ${round(f.p50Ms)} ms, p99 ${round(f.p99Ms)} ms, main thread ${round(f.mainThreadCpuMsPerCall, 3)} ms CPU per call, clients ${round(f.clientCpuMsPerCall, 3)} ms (${f.calls} calls${f.errors ? `, ${f.errors} errors` : ''})`);
+    }
+  }
+  return figures;
+}
+
+/**
+ * Our API (same Fastify app, hooks, /mcp route and session handling) over the backend's own
+ * context, with an engine that answers every call at once and stores nothing.
+ */
+async function measureTransportOnly(backend: Backend, token: string, bareSide: Side, o: RoundOptions): Promise<NonNullable<StoreFigures['transportOnly']>> {
+  const answer = (id: string) => ({ id, status: 'succeeded', output: { pong: true, at: new Date().toISOString() } });
+  const engine = {
+    submit: async () => ({ run: answer(randomUUID()), created: true }),
+    waitForTerminal: async (id: string) => answer(id),
+    cancel: async () => undefined,
+  } as unknown as ApiContext['engine'];
+  const app = await buildApi({ ...backend.context, engine }, token);
+  let side: Side | undefined;
+  try {
+    await app.listen({ host: '127.0.0.1', port: 0 });
+    const { port } = app.server.address() as AddressInfo;
+    side = await connectSide('ours', { url: `http://127.0.0.1:${port}/mcp`, headers: { authorization: `Bearer ${token}` }, clients: o.concurrency, tool: TOOL, args: {} }, o.clientMode);
+    log(`mcp-tools-call [transport only]: warm-up, ${o.warmupCalls} calls`);
+    check('ours (transport only)', await side.measure(o.warmupCalls, o.seconds));
+    const figures = await interleave('transport only', side, bareSide, o);
+    const ours = summarize(figures.ours);
+    const bare = summarize(figures.bare);
+    return { ours, bare, ratio: round(ours.callsPerSec / bare.callsPerSec, 3) };
+  } finally {
+    await side?.close().catch(() => undefined);
+    await app.close().catch(() => undefined);
   }
 }
 
