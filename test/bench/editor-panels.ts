@@ -6,8 +6,11 @@
  * product's time) and stops when the panel's webview frame is visible, carries
  * `data-panel="<kind>"` and shows text — the layout counts, data may follow. Each panel is
  * opened BENCH_OPENS times (5), closed between opens so every open builds a new webview; the
- * first open of the session also waits for the backend to start and is reported apart. The
- * target is the median of each panel's opens under 1,000 ms.
+ * first open of the session also activates the extension and starts the backend (a new data
+ * folder) and is reported apart. It comes BENCH_SETTLE_MS (8,000) after the window loaded: a
+ * Product OS command given at once waits for code-server's own start-up as well (measured: 7.2 s
+ * at once; 0.96 s after 8 s idle, 0.68 s with the backend already started). The target is the
+ * median of each panel's opens under 1,000 ms.
  *
  * Needs Chromium, code-server (scripts/ensure-code-server.sh) and `npm run package` (the .vsix;
  * ensureVsix packages it when it is stale).
@@ -43,6 +46,7 @@ const PANELS: Array<{ kind: string; title: string }> = [
 
 export async function run(): Promise<BenchResult> {
   const opens = envNumber('BENCH_OPENS', 5);
+  const settleMs = envNumber('BENCH_SETTLE_MS', 8000);
   if (!fs.existsSync(CHROMIUM)) throw new Error(`Chromium is missing at ${CHROMIUM}: apt-get install chromium`);
   let cs = codeServerInstall();
   if (!fs.existsSync(cs.entry) || !fs.existsSync(cs.node)) cs = await ensureCodeServer();
@@ -62,6 +66,8 @@ export async function run(): Promise<BenchResult> {
     writeUserSettings(profile, QUIET_SETTINGS, {});
     server = await startCodeServer(cs, { profile, folder: workspace, auth: 'none', env: hermeticEnv(), onLine: (l) => serverLog.push(l) });
     wb = await Workbench.open(server.url);
+    // The editor's own start-up (its extension host, built-in extensions) is not Product OS's time.
+    await wb.page.waitForTimeout(settleMs);
 
     const figures: Record<string, { firstMs: number; opensMs: number[]; medianMs: number; pass: boolean }> = {};
     let firstOfSession: { kind: string; ms: number } | undefined;
@@ -87,6 +93,7 @@ export async function run(): Promise<BenchResult> {
       loadavg: os.loadavg().map((l) => round(l, 2)),
       panels: figures,
       firstOpenOfSession: firstOfSession,
+      settleMs,
       ...(problems.length ? { webviewProblems: problems.slice(0, 10) } : {}),
       worstMedianMs: worst,
       ratio: round(worst / TARGET_MS, 3),
