@@ -106,6 +106,7 @@ function refreshList(): void {
 
 async function reload(): Promise<void> {
   const seq = ++loadSeq;
+  app.setAttribute('aria-busy', 'true');
   try {
     const page = await client.request('runs/list', queryFor(model.filters));
     if (seq !== loadSeq) return;
@@ -114,6 +115,9 @@ async function reload(): Promise<void> {
     refreshList();
   } catch (err) {
     showBanner('error', `Could not list runs: ${describeError(err)}`);
+  } finally {
+    // The page starts busy (panel HTML); the latest reload clears it, whatever it found.
+    if (seq === loadSeq) app.setAttribute('aria-busy', 'false');
   }
 }
 

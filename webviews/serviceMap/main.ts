@@ -108,6 +108,8 @@ async function init(): Promise<void> {
     showBanner('error', `Could not read the tool registry: ${describeError(err)}`);
   }
   render();
+  // The page starts busy (panel HTML): assistive technology reads it once it knows what it can do.
+  app.setAttribute('aria-busy', 'false');
 }
 
 const includeStopped = h('vscode-checkbox', { attrs: { label: 'Include stopped containers' }, props: { checked: state.get().includeStopped } }) as unknown as HTMLElement & { checked: boolean };

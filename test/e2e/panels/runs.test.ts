@@ -57,6 +57,7 @@ describe('Runs panel (browser)', function () {
     const host = runsHost(runs);
     const { page, problems } = await panels.open('runs', host);
     await page.waitForSelector('.vlist-row');
+    await page.waitForSelector('#app[aria-busy="false"]', { timeout: 5000 });
     assert.ok((await page.locator('.vlist-row').count()) < 80, 'only the rows in view exist');
     // Scrolling to the end loads the next page.
     await page.evaluate(() => {

@@ -20,6 +20,7 @@ describe('Service Map panel (browser)', function () {
     const host = new FakeHost({ 'tools/list': () => ({ tools: toolList((n) => n === 'ops.service_map') }) });
     const { page, problems } = await panels.open('serviceMap', host);
     await page.waitForSelector('[data-role="missing"] li');
+    await page.waitForSelector('#app[aria-busy="false"]', { timeout: 5000 });
     assert.match(await page.locator('[data-role="missing"]').innerText(), /ops\.service_map[\s\S]*not implemented/);
     assert.equal(await page.locator('vscode-button[data-action="run"]').getAttribute('disabled'), '');
     await page.click('vscode-button[data-action="toggle-sample"]');
