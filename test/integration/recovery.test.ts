@@ -9,7 +9,8 @@ import type { Run } from '../../contracts/rest';
 
 const TOKEN = 'recovery-token-0123456789';
 
-describe('crash recovery (kill -9 mid-run)', function () {
+// The embedded default (a PostgreSQL server beside the backend) and PGlite (on a thread of the backend's own process).
+for (const store of ['postgres', 'pglite'] as const) describe(`crash recovery (kill -9 mid-run, ${store === 'pglite' ? 'PGlite' : 'embedded PostgreSQL'})`, function () {
   this.timeout(90_000);
   let proc: ServeProcess | undefined;
   afterEach(() => {
@@ -18,10 +19,11 @@ describe('crash recovery (kill -9 mid-run)', function () {
 
   it('loses no run: not-started and idempotent runs are re-run, others fail with the reason', async () => {
     const dataDir = tempDir();
-    const env = { PRODUCT_OS_TOKEN: TOKEN, PRODUCT_OS_REGISTRY: testRegistryFile(), PRODUCT_OS_CONCURRENCY: '2', PRODUCT_OS_MEDIUM_RISK: 'approval' };
+    const env = { PRODUCT_OS_TOKEN: TOKEN, PRODUCT_OS_REGISTRY: testRegistryFile(), PRODUCT_OS_CONCURRENCY: '2', PRODUCT_OS_MEDIUM_RISK: 'approval', PRODUCT_OS_STORE: store };
     proc = await spawnTestServe(dataDir, env);
     const api = (url: string) => (method: string, p: string, body?: unknown) => request<Run>(url, TOKEN, method, p, body);
     let call = api(proc.url);
+    assert.equal((await request<{ store: string }>(proc.url, TOKEN, 'GET', '/health')).body.store, store, 'the store under test');
 
     const done = (await call('POST', '/api/runs', { tool: 'system.ping', input: {} })).body;
     await until(async () => (await call('GET', `/api/runs/${done.id}`)).body.status === 'succeeded', 'ping to finish');
