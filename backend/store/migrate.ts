@@ -13,6 +13,7 @@ import m0014 from './migrations/0014_publish_attempts';
 import m0015 from './migrations/0015_insert_ended_runs';
 import m0016 from './migrations/0016_insert_runs_compact';
 import m0017 from './migrations/0017_insert_runs_set';
+import m0018 from './migrations/0018_folded_state_events';
 
 /** Numbered, append-only: a new change is a new entry, never an edit of an applied one. */
 export const MIGRATIONS: ReadonlyArray<{ version: number; name: string; sql: string }> = [
@@ -30,6 +31,7 @@ export const MIGRATIONS: ReadonlyArray<{ version: number; name: string; sql: str
   { version: 15, name: 'insert_ended_runs', sql: m0015 },
   { version: 16, name: 'insert_runs_compact', sql: m0016 },
   { version: 17, name: 'insert_runs_set', sql: m0017 },
+  { version: 18, name: 'folded_state_events', sql: m0018 },
 ];
 
 /**

@@ -86,6 +86,16 @@ interface EventRow {
 }
 const toEvent = (e: EventRow): RunEvent => ({ id: Number(e.id), runId: e.run_id, type: e.type, data: e.data, createdAt: iso(e.created_at) });
 
+/** A row of run_events as stored: an event, or the state events a run was inserted with, in one row (migration 0018). */
+type StoredEventRow = EventRow | (Omit<EventRow, 'type' | 'data'> & { type: 'states'; data: { ids: number[]; steps: StateEventData[] } });
+
+/** The events a stored row holds: itself, or each step of a 'states' row with the id it was given. */
+function storedEvents(row: StoredEventRow): RunEvent[] {
+  if (row.type !== 'states') return [toEvent(row)];
+  const createdAt = iso(row.created_at);
+  return row.data.ids.map((id, i) => ({ id: Number(id), runId: row.run_id, type: 'state', data: row.data.steps[i], createdAt }));
+}
+
 export interface NewRun {
   /** Chosen by the caller, so a retried write can never store the same call twice. */
   id: string;
@@ -380,8 +390,9 @@ export async function appendRunEvent(q: Queryable, runId: string, type: RunEvent
 }
 
 export async function listRunEvents(q: Queryable, runId: string, afterId = 0): Promise<RunEvent[]> {
-  const rows = await q.query<EventRow>('SELECT * FROM run_events WHERE run_id = $1 AND id > $2 ORDER BY id', [runId, afterId]);
-  return rows.map(toEvent);
+  // A 'states' row's id is its last step's: it is found whenever any of its steps is after afterId.
+  const rows = await q.query<StoredEventRow>('SELECT * FROM run_events WHERE run_id = $1 AND id > $2 ORDER BY id', [runId, afterId]);
+  return rows.flatMap(storedEvents).filter((e) => e.id > afterId);
 }
 
 /** Optimistic update of the fields a user may change. */

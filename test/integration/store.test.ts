@@ -236,6 +236,30 @@ for (const driver of ['pglite', 'embedded', 'postgres'] as const) {
         await assert.rejects(runs.insertRun(db, newRun({ claimedBy: 'me', end: { steps: [{ from: 'dispatching', to: 'succeeded' }] } })), /dispatching.*succeeded/);
       });
 
+      it('a run inserted with several steps keeps them in one row, and reads back as the same state events: ids, order, data, after any id', async () => {
+        const r = await runs.insertRun(db, newRun({
+          claimedBy: 'me',
+          end: { steps: [{ from: 'dispatching', to: 'running' }, { from: 'running', to: 'succeeded' }], changes: { output: { pong: true }, started: true, attempt: 1, finished: true } },
+        }));
+        assert.ok(r);
+        const ids = r.events.map((e) => e.id);
+        assert.ok(ids.every((id, i) => i === 0 || id > ids[i - 1]), `ids increase: ${ids}`);
+        const stored = await db.query<{ id: number; type: string }>('SELECT id, type FROM run_events WHERE run_id = $1', [r.run.id]);
+        assert.deepEqual(stored.map((row) => [Number(row.id), row.type]), [[ids[3], 'states']], 'one row, named by its last id');
+        // Read back exactly as the insert answered, and as four separate rows would have been.
+        assert.deepEqual(await runs.listRunEvents(db, r.run.id), r.events);
+        assert.deepEqual(await runs.listRunEvents(db, r.run.id, ids[1]), r.events.slice(2), 'after an id inside the row: only the later steps');
+        assert.deepEqual(await runs.listRunEvents(db, r.run.id, ids[3]), []);
+        // Events appended later come after it; a run inserted with one step keeps a plain row.
+        const later = await runs.appendRunEvent(db, r.run.id, 'progress', { progress: 1 });
+        assert.ok(later.id > ids[3]);
+        assert.deepEqual((await runs.listRunEvents(db, r.run.id, ids[2])).map((e) => e.id), [ids[3], later.id]);
+        const plain = await runs.insertRun(db, newRun({}));
+        assert.ok(plain);
+        assert.deepEqual((await db.query<{ type: string }>('SELECT type FROM run_events WHERE run_id = $1', [plain.run.id])).map((row) => row.type), ['state']);
+        assert.deepEqual(await runs.listRunEvents(db, plain.run.id), plain.events);
+      });
+
       it('insertRuns stores a batch in the order sent: per run its own events in step order, its audit rows, and null for a key an earlier item of the batch took', async () => {
         const ended = (): Partial<runs.NewRun> => ({
           claimedBy: 'me',
